@@ -1,0 +1,130 @@
+"""ASGI assembly of every HTTP route: `/mcp`, `/health/live`, `/health/ready`.
+
+Only assembly happens here; each area owns its handlers. The lifespan yields nothing
+global: the session manager, the Nextcloud access and the settings live on one `Deps`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from nextcloud_mcp_server.config import is_loopback
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    access: AppPasswordAccess
+    server: MCPServer[Any]
+
+
+async def check_nextcloud(access: AppPasswordAccess) -> tuple[bool, str]:
+    """(reachable and usable, a sentence for humans) — never raises."""
+    from nextcloud_mcp_server.nextcloud.errors import NextcloudError
+    from nextcloud_mcp_server.nextcloud.status import server_status
+
+    client = await access.shared_client()
+    try:
+        status = await server_status(client)
+    except NextcloudError as exc:
+        return False, str(exc.detail or exc)
+    if not status.installed:
+        return False, f"Nextcloud at {client.base_url} is not installed yet"
+    if status.maintenance:
+        return False, f"Nextcloud at {client.base_url} is in maintenance mode"
+    return True, f"{status.productname} {status.version} at {client.base_url}"
+
+
+def transport_security(settings: Settings, host: str) -> TransportSecuritySettings:
+    """Host/Origin checks against DNS rebinding that never break a container deployment.
+
+    Enforced when bound to loopback, or when a public URL or extra hosts are configured.
+    Bound to all interfaces with no public URL, the Host check cannot know the right name,
+    so it is off (a log line says how to turn it on).
+    """
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        hosts.append(parts.netloc)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    hosts.extend(settings.allowed_hosts)
+    origins.extend(settings.allowed_origins)
+    enforce = is_loopback(host) or bool(settings.public_url or settings.allowed_hosts)
+    if not enforce:
+        log.info(
+            "Host/Origin checks are off because the server listens on %s with no public URL; "
+            "set NEXTCLOUD_MCP_SERVER_URL (or MCP_ALLOWED_HOSTS) to enable them",
+            host,
+        )
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=enforce, allowed_hosts=hosts, allowed_origins=origins
+    )
+
+
+def build_app(settings: Settings, *, host: str = "127.0.0.1", access: AppPasswordAccess | None = None) -> Starlette:
+    """The whole HTTP application for standalone mode."""
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    access = access or AppPasswordAccess(settings)
+    server = build_mcp_server(settings, access)
+    mcp_app = server.streamable_http_app(
+        streamable_http_path="/mcp",
+        transport_security=transport_security(settings, host),
+        max_request_body_size=settings.max_request_bytes,
+        host=host,
+    )
+    deps = Deps(settings=settings, access=access, server=server)
+
+    async def live(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> JSONResponse:
+        ok, detail = await check_nextcloud(deps.access)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "nextcloud": detail}, status_code=200 if ok else 503
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ok, detail = await check_nextcloud(deps.access)
+        if ok:
+            log.info("Connected to %s", detail)
+        else:
+            log.error("Nextcloud is not usable: %s. /health/ready reports 503 until it is.", detail)
+        async with server.session_manager.run():
+            try:
+                yield
+            finally:
+                await deps.access.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/health/live", live, methods=["GET"]),
+            Route("/health/ready", ready, methods=["GET"]),
+            Mount("/", app=mcp_app),
+        ],
+        lifespan=lifespan,
+    )

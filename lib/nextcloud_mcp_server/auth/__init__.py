@@ -1,0 +1,1 @@
+"""Who is calling, and which credential reaches Nextcloud on their behalf."""

@@ -1,0 +1,91 @@
+"""The `nextcloud-mcp-server` command.
+
+Why lazy: `--version` must not pay for the MCP SDK, and each sub-command imports only
+what it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from nextcloud_mcp_server import PRODUCT, __version__
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PRODUCT, description="MCP server for Nextcloud.")
+    parser.add_argument("--version", action="version", version=f"{PRODUCT} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", help="serve MCP over Streamable HTTP (default) or stdio")
+    run.add_argument("--transport", choices=["streamable-http", "stdio"], default="streamable-http")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on (HTTP only; default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8000, help="port to listen on (HTTP only; default 8000)")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        parser.exit(2)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    if args.command == "run":
+        return run(args)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    from nextcloud_mcp_server.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings().check_for_serving()
+    except ConfigError as exc:
+        print(f"{PRODUCT}: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.transport == "stdio":
+        return _run_stdio(settings)
+    import uvicorn
+
+    from nextcloud_mcp_server.app import build_app
+
+    app = build_app(settings, host=args.host)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
+    return 0
+
+
+def _run_stdio(settings: object) -> int:
+    import anyio
+
+    from nextcloud_mcp_server.app import check_nextcloud
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    assert isinstance(settings, Settings)
+    access = AppPasswordAccess(settings)
+    server = build_mcp_server(settings, access)
+    log = logging.getLogger(PRODUCT)
+
+    async def serve() -> None:
+        async def report_reachability() -> None:
+            ok, detail = await check_nextcloud(access)
+            if ok:
+                log.info("Connected to %s", detail)
+            else:
+                log.error("Nextcloud is not usable: %s. Tools will fail until it is.", detail)
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(report_reachability)
+                await server.run_stdio_async()
+                tg.cancel_scope.cancel()
+        finally:
+            await access.aclose()
+
+    anyio.run(serve)
+    return 0

@@ -1,0 +1,170 @@
+"""One Settings object, read from the environment once and validated at start-up.
+
+Why here: every problem in the configuration is reported together, naming the
+variable and what to set, before anything is served. Nothing else in the engine reads
+`os.environ`; the CLI builds `Settings` and passes it down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; `problems` holds one line per variable to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """The server's whole configuration (environment variable names in the aliases)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, case_sensitive=False)
+
+    nextcloud_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEXTCLOUD_URL", "NEXTCLOUD_HOST", "nextcloud_url"),
+        description="Base URL of the Nextcloud, e.g. https://cloud.example.com",
+    )
+    nextcloud_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("NEXTCLOUD_USERNAME", "nextcloud_username")
+    )
+    nextcloud_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEXTCLOUD_PASSWORD", "nextcloud_password")
+    )
+    nextcloud_verify_ssl: bool = Field(
+        default=True, validation_alias=AliasChoices("NEXTCLOUD_VERIFY_SSL", "nextcloud_verify_ssl")
+    )
+    nextcloud_ca_bundle: Path | None = Field(
+        default=None, validation_alias=AliasChoices("NEXTCLOUD_CA_BUNDLE", "nextcloud_ca_bundle")
+    )
+    nextcloud_timeout: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("NEXTCLOUD_TIMEOUT", "nextcloud_timeout")
+    )
+    nextcloud_retries: int = Field(
+        default=3, ge=0, le=10, validation_alias=AliasChoices("NEXTCLOUD_RETRIES", "nextcloud_retries")
+    )
+    public_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEXTCLOUD_MCP_SERVER_URL", "public_url"),
+        description="Public base URL of this server; the MCP resource is <it>/mcp",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("MCP_ALLOWED_HOSTS", "allowed_hosts")
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("MCP_ALLOWED_ORIGINS", "allowed_origins")
+    )
+    max_read_bytes: int = Field(
+        default=10 * MIB, gt=0, validation_alias=AliasChoices("MAX_FILE_READ_BYTES", "max_read_bytes")
+    )
+    max_request_bytes: int = Field(
+        default=64 * MIB, gt=0, validation_alias=AliasChoices("MAX_REQUEST_BODY_BYTES", "max_request_bytes")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    _split_hosts = field_validator("allowed_hosts", "allowed_origins", mode="before")(_split_list)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def nextcloud_base(self) -> str:
+        """The Nextcloud URL without a trailing slash (only valid after `check_for_serving`)."""
+        assert self.nextcloud_url is not None
+        return self.nextcloud_url.rstrip("/")
+
+    def problems(self) -> list[str]:
+        """Every contradiction or gap that would stop the server from working."""
+        found: list[str] = []
+        if not self.nextcloud_url:
+            found.append(
+                "NEXTCLOUD_URL: not set. Set it to your Nextcloud's base URL, e.g. https://cloud.example.com "
+                "(or run `make run` to try the bundled stand-in)."
+            )
+        else:
+            found.extend(_url_problems("NEXTCLOUD_URL", self.nextcloud_url))
+        if not self.nextcloud_username:
+            found.append("NEXTCLOUD_USERNAME: not set. Set it to the Nextcloud user the server acts as.")
+        if self.nextcloud_password is None or not self.nextcloud_password.get_secret_value():
+            found.append(
+                "NEXTCLOUD_PASSWORD: not set. Create an app password in Nextcloud "
+                "(Personal settings > Security) and set it here."
+            )
+        if self.nextcloud_ca_bundle is not None:
+            if not self.nextcloud_ca_bundle.is_file():
+                found.append(f"NEXTCLOUD_CA_BUNDLE: no file at {self.nextcloud_ca_bundle}; point it at a PEM file.")
+            if not self.nextcloud_verify_ssl:
+                found.append(
+                    "NEXTCLOUD_CA_BUNDLE is set but NEXTCLOUD_VERIFY_SSL=false ignores it: remove one of the two."
+                )
+        if self.public_url:
+            found.extend(_url_problems("NEXTCLOUD_MCP_SERVER_URL", self.public_url))
+        return found
+
+    def check_for_serving(self) -> Settings:
+        """Raise ConfigError listing every problem, or return self."""
+        found = self.problems()
+        if found:
+            raise ConfigError(found)
+        return self
+
+
+def _url_problems(name: str, url: str) -> list[str]:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [f"{name}: {url!r} is not an http(s) URL; use e.g. https://cloud.example.com"]
+    if parts.query or parts.fragment:
+        return [f"{name}: remove the query or fragment from {url!r}"]
+    return []
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read Settings from the environment, turning pydantic's errors into ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"{_env_name(field)}: {err['msg']}")
+        raise ConfigError(problems) from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field.upper()
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: where DNS rebinding is the threat."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

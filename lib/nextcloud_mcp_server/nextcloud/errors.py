@@ -1,0 +1,162 @@
+"""One exception tree for everything Nextcloud answers, raised in one place.
+
+    NextcloudError             .status, .detail (Nextcloud's own message, trimmed; never a credential)
+    ├─ BadRequest 400          ├─ Unauthorized 401      ├─ Forbidden 403
+    ├─ NotFound 404            ├─ MethodNotAllowed 405  ├─ Conflict 409
+    ├─ PreconditionFailed 412 (.current_etag, .current: the current object when Nextcloud sends it)
+    ├─ Locked 423              ├─ RateLimited 429       ├─ InsufficientStorage 507
+    ├─ ServerError 5xx         ├─ Unreachable (connection failure or timeout; status 0)
+    └─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
+
+`raise_for_status` is the only code that turns a status into a type.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+_SABRE_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.S)
+_MAX_DETAIL = 300
+
+
+class NextcloudError(Exception):
+    """Nextcloud refused or failed a request."""
+
+    status: int = 0
+
+    def __init__(self, detail: str = "", *, status: int | None = None) -> None:
+        if status is not None:
+            self.status = status
+        self.detail = detail[:_MAX_DETAIL]
+        super().__init__(f"HTTP {self.status}: {self.detail}" if self.detail else f"HTTP {self.status}")
+
+
+class BadRequest(NextcloudError):
+    status = 400
+
+
+class Unauthorized(NextcloudError):
+    status = 401
+
+
+class Forbidden(NextcloudError):
+    status = 403
+
+
+class NotFound(NextcloudError):
+    status = 404
+
+
+class MethodNotAllowed(NextcloudError):
+    status = 405
+
+
+class Conflict(NextcloudError):
+    status = 409
+
+
+class PreconditionFailed(NextcloudError):
+    """The object changed since the caller read it; `current_etag` is its version now."""
+
+    status = 412
+
+    def __init__(self, detail: str = "", *, current_etag: str | None = None, current: Any = None) -> None:
+        super().__init__(detail)
+        self.current_etag = current_etag
+        self.current = current
+
+
+class Locked(NextcloudError):
+    status = 423
+
+
+class RateLimited(NextcloudError):
+    status = 429
+
+
+class InsufficientStorage(NextcloudError):
+    status = 507
+
+
+class ServerError(NextcloudError):
+    status = 500
+
+
+class Unreachable(NextcloudError):
+    """No answer: connection refused, DNS failure, TLS failure or timeout."""
+
+    status = 0
+
+
+class BadResponse(NextcloudError):
+    """Nextcloud answered, but not in the documented shape."""
+
+    status = 0
+
+
+_BY_STATUS: dict[int, type[NextcloudError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    412: PreconditionFailed,
+    423: Locked,
+    429: RateLimited,
+    507: InsufficientStorage,
+}
+
+
+def detail_of(response: httpx.Response) -> str:
+    """Nextcloud's own explanation: Sabre's <s:message>, an OCS meta message, or a JSON message."""
+    try:
+        body = response.content
+    except httpx.ResponseNotRead:
+        return ""
+    if not body:
+        return ""
+    match = _SABRE_MESSAGE.search(body)
+    if match:
+        return match.group(1).decode("utf-8", "replace").strip()
+    ctype = response.headers.get("Content-Type", "")
+    if "json" in ctype:
+        try:
+            data = response.json()
+        except ValueError:
+            return ""
+        if isinstance(data, dict):
+            meta = data.get("ocs", {}).get("meta", {}) if isinstance(data.get("ocs"), dict) else {}
+            for candidate in (meta.get("message"), data.get("message"), data.get("error")):
+                if isinstance(candidate, str) and candidate:
+                    return candidate
+    return ""
+
+
+def error_for(status: int, detail: str = "", *, current_etag: str | None = None) -> NextcloudError:
+    """The typed error for a status (used by raise_for_status and by OCS v1 meta codes)."""
+    if status == 412:
+        return PreconditionFailed(detail, current_etag=current_etag)
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls(detail)
+    if status >= 500:
+        return ServerError(detail, status=status)
+    return NextcloudError(detail, status=status)
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Raise the typed error for a non-2xx response (the body must have been read)."""
+    if response.is_success:
+        return
+    raise error_for(response.status_code, detail_of(response), current_etag=response.headers.get("ETag"))
+
+
+def unreachable(exc: httpx.RequestError, base_url: str) -> Unreachable:
+    """Describe a transport failure without leaking request details (URLs may carry credentials)."""
+    kind = type(exc).__name__
+    reason = str(exc).split("\n")[0][:160] or kind
+    return Unreachable(f"cannot reach Nextcloud at {base_url}: {kind}: {reason}")

@@ -1,0 +1,1 @@
+"""The token and webhook store (SQLAlchemy + Alembic); built in the store issue."""

@@ -1,0 +1,164 @@
+"""What every tool module shares: the registration decorator, annotation presets,
+pagination arguments and the one mapping from Nextcloud errors to tool errors.
+
+Why: tools contain no try/except. `nc_tool` wraps each tool so that a `NextcloudError`
+or an unsafe path becomes a `ToolError` whose message says what happened and what to
+do; anything else is a crash the SDK logs and hides from the model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from nextcloud_mcp_server.nextcloud import errors as nc
+from nextcloud_mcp_server.nextcloud.paths import UnsafePath
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+__all__ = [
+    "CREATE",
+    "DELETE",
+    "READ",
+    "UPDATE",
+    "Context",
+    "Limit",
+    "Offset",
+    "Page",
+    "ToolDeps",
+    "ToolError",
+    "invalid",
+    "nc_tool",
+    "paginate",
+]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+CREATE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+UPDATE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+
+TOOL_SCOPES: dict[str, str] = {}
+"""Tool name -> the OAuth scope it needs (used by the authorization layer)."""
+
+Limit = Annotated[int, Field(ge=1, le=500, description="Maximum number of items to return (1-500).")]
+Offset = Annotated[int, Field(ge=0, description="Number of items to skip; pass a previous result's next_offset.")]
+
+
+class NextcloudAccess(Protocol):
+    """Decides which credential reaches Nextcloud for the caller of a request."""
+
+    async def client_for(self, ctx: Context | None) -> NextcloudClient: ...
+
+
+@dataclass
+class ToolDeps:
+    """What tools need from the running server, handed to each module's `register`."""
+
+    settings: Settings
+    access: NextcloudAccess
+
+    async def nextcloud(self, ctx: Context | None) -> NextcloudClient:
+        """The NextcloudClient of the caller of this request (identity is resolved in auth/)."""
+        return await self.access.client_for(ctx)
+
+
+class Page(BaseModel):
+    """Pagination facts shared by every list result."""
+
+    total: int = Field(description="Number of items matching, across all pages.")
+    offset: int = Field(description="Offset of the first item in this page.")
+    next_offset: int | None = Field(description="Pass as `offset` to get the next page; null on the last page.")
+
+
+def paginate(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], Page]:
+    """One page of `items` and the facts a caller needs to fetch the next."""
+    chunk = list(items[offset : offset + limit])
+    end = offset + len(chunk)
+    return chunk, Page(total=len(items), offset=offset, next_offset=end if end < len(items) else None)
+
+
+def invalid(argument: str, problem: str) -> ToolError:
+    """A ToolError for a bad argument, raised before any request is sent."""
+    return ToolError(f"Invalid argument '{argument}': {problem}")
+
+
+_HINTS: dict[type[nc.NextcloudError], str] = {
+    nc.BadRequest: "Nextcloud rejected the request as malformed; check the arguments",
+    nc.Unauthorized: "Nextcloud refused the credentials; check the app password or sign in again",
+    nc.Forbidden: "you lack permission for this in Nextcloud; ask the owner to share it with write access",
+    nc.NotFound: "it does not exist; list the parent folder or collection to find valid names and ids",
+    nc.MethodNotAllowed: "Nextcloud does not allow this here (for example, the target already exists)",
+    nc.Conflict: "it conflicts with the current state (for example, the parent folder does not exist); "
+    "create the parent first",
+    nc.Locked: "it is locked by another client or user; wait a moment and retry",
+    nc.RateLimited: "Nextcloud is rate-limiting requests; wait a little and retry",
+    nc.InsufficientStorage: "the user's storage quota is exhausted; free space or ask an admin for more quota",
+    nc.ServerError: "Nextcloud failed internally; retry later, and ask an admin to check nextcloud.log if it persists",
+    nc.Unreachable: "check that Nextcloud is running and NEXTCLOUD_URL is right",
+    nc.BadResponse: "Nextcloud's answer was not in the documented shape; check the Nextcloud app versions",
+}
+
+
+def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
+    """The actionable message for a Nextcloud failure, without credentials or internal URLs."""
+    if isinstance(exc, nc.PreconditionFailed):
+        current = f" Its current etag is {exc.current_etag}." if exc.current_etag else ""
+        return ToolError(
+            f"{title} failed: the object was changed by someone else since you read it (HTTP 412).{current} "
+            "Read it again, merge your change, and retry with the current etag."
+        )
+    if isinstance(exc, nc.Unreachable):
+        return ToolError(f"{title} failed: {exc.detail}. {_HINTS[nc.Unreachable]}.")
+    hint = next((text for cls, text in _HINTS.items() if isinstance(exc, cls)), "retry or check the arguments")
+    said = f" Nextcloud said: {exc.detail}" if exc.detail else ""
+    status = f" (HTTP {exc.status})" if exc.status else ""
+    return ToolError(f"{title} failed{status}: {hint}.{said}")
+
+
+def nc_tool(
+    server: MCPServer[Any],
+    name: str,
+    *,
+    title: str,
+    annotations: ToolAnnotations,
+    scope: str,
+    structured_output: bool | None = None,
+) -> Callable[[F], F]:
+    """Register a tool whose Nextcloud failures become actionable ToolErrors."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except nc.NextcloudError as exc:
+                raise tool_error(exc, title) from None
+            except UnsafePath as exc:
+                raise ToolError(f"{title} failed: {exc}.") from None
+
+        TOOL_SCOPES[name] = scope
+        server.add_tool(
+            wrapper,
+            name=name,
+            title=title,
+            description=fn.__doc__,
+            annotations=annotations,
+            structured_output=structured_output,
+        )
+        return fn
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Webhook receiver and processing; built in the webhooks issue."""
