@@ -68,12 +68,23 @@ def capabilities() -> dict[str, Any]:
                 "mod-rewrite-working": False,
             },
             "dav": {"chunking": "1.0", "bulkupload": "1.0", "search_supports_creation_time": True},
+            # files/lib/Capabilities.php + DirectEditingCapabilities (Nextcloud 31). The stand-in
+            # has neither files_trashbin nor files_versions, so it claims no `undelete`/`versioning`.
             "files": {
+                "$comment": '"blacklisted_files" is deprecated as of Nextcloud 30, use "forbidden_filenames" instead',
                 "bigfilechunking": True,
                 "blacklisted_files": [".htaccess"],
+                "forbidden_filenames": [".htaccess"],
+                "forbidden_filename_basenames": [],
                 "forbidden_filename_characters": ["\\", "/"],
-                "undelete": False,
-                "versioning": False,
+                "forbidden_filename_extensions": [".filepart"],
+                "chunked_upload": {"max_size": 100 * 1024 * 1024, "max_parallel_count": 5},
+                "file_conversions": [],
+                "directEditing": {
+                    "url": "/ocs/v2.php/apps/files/api/v1/directEditing",
+                    "etag": "c748e8fc588b54fc5af38c4481a19d20",
+                    "supportsFileId": True,
+                },
             },
             "notes": {"api_version": ["0.2", "1.3"], "version": "4.11.0"},
         },

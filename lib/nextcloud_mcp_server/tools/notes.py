@@ -1,13 +1,276 @@
-"""MCP tools for notes (being built)."""
+"""MCP tools and resources for Nextcloud Notes: validate -> NotesAPI -> shape.
+
+Names and arguments follow the `nextcloud-mcp-server` package (nc_notes_*). Every result
+that names a note carries its id and etag, so the follow-up update can be conditional;
+appends are conditional too and retried on a concurrent change, so nothing is lost.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import ToolDeps
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Context,
+    Limit,
+    Offset,
+    Page,
+    ToolDeps,
+    invalid,
+    nc_tool,
+    paginate,
+)
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from nextcloud_mcp_server.nextcloud.notes import Note
+
+NOTE_URI = "nc://notes/{note_id}"
+NOTES_INDEX_URI = "nc://notes"
+
+NoteId = Annotated[
+    int,
+    Field(ge=1, description="The note's id (from nc_notes_list_notes, nc_notes_search_notes or nc_notes_create_note)."),
+]
+Etag = Annotated[
+    str,
+    Field(
+        description="The note's etag from nc_notes_get_note (or the last create/update result). The update only "
+        "happens if the note is still at this version."
+    ),
+]
+
+
+class NoteSummary(BaseModel):
+    """A note without its content."""
+
+    id: int = Field(description="The note's id (stable across renames).")
+    title: str = Field(description="The title (also the file name; Nextcloud may have adjusted it).")
+    category: str = Field(description="The category (folder path below the notes folder); '' if none.")
+    etag: str = Field(description="The note's current version; pass it to nc_notes_update_note.")
+    modified: int = Field(description="Last modification as a Unix timestamp.")
+    favorite: bool = Field(description="Whether the note is marked as favorite.")
+    readonly: bool = Field(description="Whether the note is read-only for this user.")
+    uri: str = Field(description="The MCP resource URI of the note.")
+
+    @classmethod
+    def of(cls, note: Note, **extra: Any) -> Any:
+        fields = note.model_dump(include={"id", "title", "category", "etag", "modified", "favorite", "readonly"})
+        return cls(**fields, uri=NOTE_URI.format(note_id=note.id), **extra)
+
+
+class NoteResult(NoteSummary):
+    """A note with its content."""
+
+    content: str = Field(description="The note's Markdown content.")
+
+
+class DeleteNoteResult(BaseModel):
+    deleted_id: int = Field(description="The id of the deleted note.")
+    message: str = Field(description="What happened.")
+
+
+class NoteList(BaseModel):
+    notes: list[NoteSummary] = Field(description="The notes on this page, most recently modified first.")
+    category: str | None = Field(description="The category filter applied, if any.")
+    page: Page
+
+
+class NoteSearchHit(NoteSummary):
+    score: float = Field(description="Relevance between 0 and 1 (title matches weigh most).")
+    excerpt: str = Field(description="Content around the first match.")
+
+
+class SearchNotesResult(BaseModel):
+    results: list[NoteSearchHit] = Field(description="Matching notes on this page, best first.")
+    query: str = Field(description="The search query used.")
+    total_found: int = Field(description="Number of matching notes across all pages.")
+    page: Page
+
+
+def excerpt(content: str, terms: list[str], width: int = 160) -> str:
+    """Up to `width` characters of content around the first term found."""
+    folded = content.casefold()
+    positions = [pos for pos in (folded.find(t.casefold()) for t in terms) if pos >= 0]
+    start = max(0, min(positions, default=0) - width // 4)
+    text = content[start : start + width].replace("\n", " ").strip()
+    return ("…" if start else "") + text + ("…" if start + width < len(content) else "")
+
+
+def _blank(value: str | None) -> bool:
+    return value is not None and not value.strip()
 
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the notes tools."""
+    """Register the notes tools and the note resources."""
+
+    @nc_tool(server, "nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
+    async def nc_notes_create_note(
+        title: Annotated[str, Field(description="Title of the new note; also its file name.")],
+        content: Annotated[str, Field(description="Markdown content of the note.")],
+        ctx: Context,
+        category: Annotated[
+            str, Field(description="Category (folder) of the note; use '/' for sub-categories; '' for none.")
+        ] = "",
+    ) -> NoteSummary:
+        """Create a note in the user's Nextcloud Notes and return its id and etag.
+
+        Nextcloud removes characters that are unsafe in file names from the title and adds
+        ' (2)' if a note with that title already exists in the category; the result shows
+        the title actually used.
+        """
+        if _blank(title):
+            raise invalid("title", "must not be empty; give the note a short title")
+        nc = await deps.nextcloud(ctx)
+        return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
+
+    @nc_tool(server, "nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
+    async def nc_notes_get_note(note_id: NoteId, ctx: Context) -> NoteResult:
+        """Read one note: title, category, Markdown content and the etag needed to update it."""
+        nc = await deps.nextcloud(ctx)
+        note = await nc.notes.get(note_id)
+        return NoteResult.of(note, content=note.content)
+
+    @nc_tool(server, "nc_notes_update_note", title="Update note", annotations=UPDATE, scope="notes.write")
+    async def nc_notes_update_note(
+        note_id: NoteId,
+        etag: Etag,
+        ctx: Context,
+        title: Annotated[str | None, Field(description="New title; omit or null to keep it.")] = None,
+        content: Annotated[
+            str | None, Field(description="New full Markdown content (replaces the old); omit or null to keep it.")
+        ] = None,
+        category: Annotated[
+            str | None, Field(description="New category; '' for none; omit or null to keep it.")
+        ] = None,
+    ) -> NoteSummary:
+        """Change a note's title, content and/or category, only if it is still at `etag`.
+
+        Get the etag with nc_notes_get_note first. If someone changed the note since, the
+        update is refused with the note's current etag: read it again, merge, and retry.
+        To add text at the end, prefer nc_notes_append_content.
+        """
+        if not etag.strip():
+            raise invalid("etag", "must not be empty; read the note with nc_notes_get_note to get its etag")
+        if title is None and content is None and category is None:
+            raise invalid("title/content/category", "give at least one of them to change")
+        if _blank(title):
+            raise invalid("title", "must not be empty; omit it to keep the current title")
+        nc = await deps.nextcloud(ctx)
+        note = await nc.notes.update(
+            note_id,
+            title=title.strip() if title is not None else None,
+            content=content,
+            category=category.strip() if category is not None else None,
+            etag=etag,
+        )
+        return NoteSummary.of(note)
+
+    @nc_tool(server, "nc_notes_append_content", title="Append to note", annotations=CREATE, scope="notes.write")
+    async def nc_notes_append_content(
+        note_id: NoteId,
+        content: Annotated[str, Field(description="Markdown text to add at the end of the note.")],
+        ctx: Context,
+    ) -> NoteSummary:
+        """Append text to the end of a note, separated from the existing content by a line
+        with `---`. Safe under concurrent edits: a change made meanwhile is kept, not overwritten.
+        """
+        if not content.strip():
+            raise invalid("content", "must not be empty; give the text to append")
+        nc = await deps.nextcloud(ctx)
+        return NoteSummary.of(await nc.notes.append(note_id, content))
+
+    @nc_tool(server, "nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
+    async def nc_notes_search_notes(
+        query: Annotated[str, Field(description="Words to find; a note matches if it contains all of them.")],
+        ctx: Context,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> SearchNotesResult:
+        """Search notes by title, category and content (case-insensitive; every word must occur).
+
+        Returns ids, titles, etags and an excerpt; read a whole note with nc_notes_get_note.
+        """
+        if not query.strip():
+            raise invalid("query", "must not be empty; give one or more words to search for")
+        nc = await deps.nextcloud(ctx)
+        hits = await nc.notes.search(query)
+        chunk, page = paginate(hits, offset, limit)
+        terms = query.split()
+        results = [
+            NoteSearchHit.of(hit.note, score=round(hit.score, 3), excerpt=excerpt(hit.note.content, terms))
+            for hit in chunk
+        ]
+        return SearchNotesResult(results=results, query=query, total_found=page.total, page=page)
+
+    @nc_tool(server, "nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
+    async def nc_notes_list_notes(
+        ctx: Context,
+        category: Annotated[
+            str | None, Field(description="Only notes of this category ('' for uncategorized); omit for all.")
+        ] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> NoteList:
+        """List the user's notes (without content), most recently modified first, a page at a time."""
+        nc = await deps.nextcloud(ctx)
+        notes = await nc.notes.list_all(category=category, exclude=("content",))
+        notes.sort(key=lambda n: (-n.modified, n.id))
+        chunk, page = paginate(notes, offset, limit)
+        return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
+
+    @nc_tool(server, "nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
+    async def nc_notes_delete_note(note_id: NoteId, ctx: Context) -> DeleteNoteResult:
+        """Delete a note permanently (its file goes to the Nextcloud trash bin, if enabled)."""
+        nc = await deps.nextcloud(ctx)
+        await nc.notes.delete(note_id)
+        return DeleteNoteResult(deleted_id=note_id, message=f"Note {note_id} deleted")
+
+    register_resources(server, deps)
+
+
+def register_resources(server: MCPServer[Any], deps: ToolDeps) -> None:
+    """`nc://notes` (an index of all notes) and `nc://notes/{note_id}` (one note as JSON)."""
+    from mcp.server.mcpserver.exceptions import ResourceError
+
+    from nextcloud_mcp_server.nextcloud.errors import NextcloudError
+
+    @server.resource(
+        NOTES_INDEX_URI,
+        name="notes",
+        title="Notes",
+        description="Index of the user's notes: id, title, category, etag and the nc://notes/{note_id} URI of each.",
+        mime_type="application/json",
+    )
+    async def notes_index() -> str:
+        nc = await deps.nextcloud(None)  # static resources get no Context in the SDK
+        try:
+            notes = await nc.notes.list_all(exclude=("content",))
+        except NextcloudError as exc:
+            raise ResourceError(f"Cannot list notes: {exc}") from None
+        notes.sort(key=lambda n: (-n.modified, n.id))
+        return json.dumps([NoteSummary.of(n).model_dump() for n in notes], ensure_ascii=False)
+
+    @server.resource(
+        NOTE_URI,
+        name="note",
+        title="Note",
+        description="One note as JSON: id, title, category, etag, modified, favorite and the Markdown content.",
+        mime_type="application/json",
+    )
+    async def note_resource(note_id: str, ctx: Context) -> str:
+        if not note_id.isdigit() or int(note_id) < 1:
+            raise ResourceError(f"Invalid note id {note_id!r}: use a positive number from nc://notes")
+        nc = await deps.nextcloud(ctx)
+        try:
+            note = await nc.notes.get(int(note_id))
+        except NextcloudError as exc:
+            raise ResourceError(f"Cannot read note {note_id}: {exc}") from None
+        return NoteResult.of(note, content=note.content).model_dump_json()

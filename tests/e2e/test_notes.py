@@ -1,0 +1,153 @@
+"""Notes tools end to end through the real MCP client; every effect is checked on the stand-in
+with raw Notes API requests or on disk, independently of the server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+API = "/index.php/apps/notes/api/v1"
+
+
+def unique(prefix: str = "note") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def call(mcp: Any, name: str, **arguments: Any) -> dict[str, Any]:
+    result = await mcp.call_tool(name, arguments)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def error_of(mcp: Any, name: str, **arguments: Any) -> str:
+    result = await mcp.call_tool(name, arguments)
+    assert result.is_error
+    return result.content[0].text
+
+
+def raw_note(nc_user: Any, note_id: int) -> dict[str, Any]:
+    with nc_user.raw() as raw:
+        response = raw.get(f"{API}/notes/{note_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_create_note_writes_a_markdown_file_and_returns_id_and_etag(mcp, nc_user) -> None:
+    title, category = unique(), unique("cat")
+    created = await call(mcp, "nc_notes_create_note", title=title, content="# Hi\nthere", category=category)
+    path = nc_user.files_root / "Notes" / category / f"{title}.md"
+    assert path.read_text() == "# Hi\nthere"
+    assert created["id"] == nc_user.standin.app.file_id(path)
+    assert created["etag"] == raw_note(nc_user, created["id"])["etag"]
+    assert created["uri"] == f"nc://notes/{created['id']}"
+
+
+async def test_get_note_returns_the_content_and_current_etag(mcp, nc_user) -> None:
+    with nc_user.raw() as raw:
+        made = raw.post(f"{API}/notes", json={"title": unique(), "content": "ünïcode ✓"}).json()
+    got = await call(mcp, "nc_notes_get_note", note_id=made["id"])
+    assert (got["content"], got["etag"], got["title"]) == ("ünïcode ✓", made["etag"], made["title"])
+
+
+async def test_update_note_with_the_current_etag_changes_content_and_title(mcp, nc_user) -> None:
+    created = await call(mcp, "nc_notes_create_note", title=unique(), content="v1")
+    new_title = unique("renamed")
+    updated = await call(
+        mcp, "nc_notes_update_note", note_id=created["id"], etag=created["etag"], content="v2", title=new_title
+    )
+    stored = raw_note(nc_user, created["id"])
+    assert (stored["content"], stored["title"]) == ("v2", new_title)
+    assert updated["etag"] == stored["etag"] != created["etag"]
+    assert (nc_user.files_root / "Notes" / f"{new_title}.md").read_text() == "v2"
+
+
+async def test_update_with_a_stale_etag_after_a_concurrent_edit_reports_the_current_etag(mcp, nc_user) -> None:
+    created = await call(mcp, "nc_notes_create_note", title=unique(), content="original")
+    with nc_user.raw() as raw:
+        theirs = raw.put(f"{API}/notes/{created['id']}", json={"content": "changed elsewhere"}).json()
+    message = await error_of(mcp, "nc_notes_update_note", note_id=created["id"], etag=created["etag"], content="mine")
+    assert "412" in message
+    assert theirs["etag"] in message
+    assert raw_note(nc_user, created["id"])["content"] == "changed elsewhere"
+
+
+async def test_append_content_adds_text_after_a_separator_and_keeps_earlier_changes(mcp, nc_user) -> None:
+    created = await call(mcp, "nc_notes_create_note", title=unique(), content="first")
+    with nc_user.raw() as raw:
+        raw.put(f"{API}/notes/{created['id']}", json={"content": "first, edited elsewhere"})
+    appended = await call(mcp, "nc_notes_append_content", note_id=created["id"], content="second")
+    stored = raw_note(nc_user, created["id"])
+    assert stored["content"] == "first, edited elsewhere\n---\nsecond"
+    assert appended["etag"] == stored["etag"]
+
+
+async def test_search_notes_finds_notes_by_every_word_in_title_or_content(mcp, nc_user) -> None:
+    word = uuid.uuid4().hex[:10]
+    hit = await call(mcp, "nc_notes_create_note", title=unique(f"Plan {word}"), content="alpha beta")
+    await call(mcp, "nc_notes_create_note", title=unique(), content=f"{word} only")
+    found = await call(mcp, "nc_notes_search_notes", query=f"{word.upper()} beta")
+    assert [r["id"] for r in found["results"]] == [hit["id"]]
+    assert found["total_found"] == 1
+    assert found["results"][0]["etag"] == raw_note(nc_user, hit["id"])["etag"]
+
+
+async def test_list_notes_pages_through_a_category(mcp, nc_user) -> None:
+    category = unique("paged")
+    ids = {
+        (await call(mcp, "nc_notes_create_note", title=unique(), content=str(i), category=category))["id"]
+        for i in range(3)
+    }
+    first = await call(mcp, "nc_notes_list_notes", category=category, limit=2)
+    assert len(first["notes"]) == 2
+    assert first["page"] == {"total": 3, "offset": 0, "next_offset": 2}
+    second = await call(mcp, "nc_notes_list_notes", category=category, limit=2, offset=first["page"]["next_offset"])
+    assert second["page"]["next_offset"] is None
+    assert {n["id"] for n in first["notes"] + second["notes"]} == ids
+    with nc_user.raw() as raw:
+        listed = raw.get(f"{API}/notes", params={"category": category}).json()
+    assert {n["id"] for n in listed} == ids
+
+
+async def test_delete_note_removes_it_from_nextcloud(mcp, nc_user) -> None:
+    created = await call(mcp, "nc_notes_create_note", title=unique(), content="bye")
+    deleted = await call(mcp, "nc_notes_delete_note", note_id=created["id"])
+    assert deleted["deleted_id"] == created["id"]
+    with nc_user.raw() as raw:
+        assert raw.get(f"{API}/notes/{created['id']}").status_code == 404
+    assert not (nc_user.files_root / "Notes" / f"{created['title']}.md").exists()
+
+
+async def test_a_missing_note_is_a_tool_error_that_names_it(mcp) -> None:
+    message = await error_of(mcp, "nc_notes_get_note", note_id=987654321)
+    assert "404" in message
+    assert "note 987654321 does not exist" in message
+
+
+async def test_invalid_arguments_are_refused_and_nothing_is_written(mcp, nc_user) -> None:
+    with nc_user.raw() as raw:
+        before = raw.get(f"{API}/notes").json()
+    assert "title" in await error_of(mcp, "nc_notes_create_note", title="  ", content="")
+    assert "note_id" in await error_of(mcp, "nc_notes_get_note", note_id=-3)
+    assert "note_id" in await error_of(mcp, "nc_notes_delete_note", note_id=0)
+    assert "content" in await error_of(mcp, "nc_notes_append_content", note_id=1, content=" ")
+    assert "at least one" in await error_of(mcp, "nc_notes_update_note", note_id=1, etag="x")
+    assert "etag" in await error_of(mcp, "nc_notes_update_note", note_id=1, etag="", content="x")
+    assert "query" in await error_of(mcp, "nc_notes_search_notes", query=" ")
+    with nc_user.raw() as raw:
+        assert raw.get(f"{API}/notes").json() == before
+
+
+async def test_a_note_reads_as_a_resource_and_is_listed_in_the_notes_index(mcp, nc_user) -> None:
+    created = await call(mcp, "nc_notes_create_note", title=unique(), content="as resource")
+    read = await mcp.read_resource(f"nc://notes/{created['id']}")
+    note = json.loads(read.contents[0].text)
+    assert (note["content"], note["etag"]) == ("as resource", raw_note(nc_user, created["id"])["etag"])
+    index = json.loads((await mcp.read_resource("nc://notes")).contents[0].text)
+    assert created["id"] in {n["id"] for n in index}
+    templates = await mcp.list_resource_templates()
+    assert "nc://notes/{note_id}" in {t.uri_template for t in templates.resource_templates}
