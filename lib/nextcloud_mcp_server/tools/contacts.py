@@ -1,13 +1,430 @@
-"""MCP tools for contacts (being built)."""
+"""MCP tools for contacts (CardDAV): addressbooks, listing, search, create/update/delete.
+
+Names and arguments follow the `nextcloud-mcp-server` package (addressbook, uid,
+contact_data, etag). Updates merge into the stored vCard, so a photo, custom X- fields
+and everything the caller did not mention survive.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, ConfigDict, Field
 
-from nextcloud_mcp_server.tools._base import ToolDeps
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Context,
+    Limit,
+    Offset,
+    Page,
+    ToolDeps,
+    invalid,
+    nc_tool,
+    paginate,
+)
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from nextcloud_mcp_server.nextcloud.carddav import AddressBook, Card
+    from nextcloud_mcp_server.nextcloud.vcard import ContactInput, TypedValue
+
+_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+_TYPE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,30}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+AddressbookArg = Annotated[
+    str,
+    Field(
+        description="The addressbook's name (its URI slug, e.g. 'contacts'), as nc_contacts_list_addressbooks shows."
+    ),
+]
+UidArg = Annotated[str, Field(description="The contact's UID, as the list and search tools show it.")]
+EtagArg = Annotated[
+    str,
+    Field(description="Optional etag from a previous read; the change is refused if the contact changed since."),
+]
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+class TypedEntry(BaseModel):
+    """An email address, phone number or URL with an optional label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(description="The address or number, e.g. 'ann@example.com' or '+49 30 1234567'.")
+    type: str | None = Field(default=None, description="A label such as 'work', 'home', 'cell'.")
+    preferred: bool = Field(default=False, description="Mark this entry as the preferred one.")
+
+
+Multi = str | list[str | TypedEntry] | None
+
+
+class ContactData(BaseModel):
+    """Contact fields. On update, a field left out is kept; an empty string or list removes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fn: str | None = Field(default=None, description="Full display name, e.g. 'Ann Lee'.")
+    given_name: str | None = Field(default=None, description="Given (first) name.")
+    family_name: str | None = Field(default=None, description="Family (last) name.")
+    email: Multi = Field(default=None, description="Email address(es): a string, or a list of strings/entries.")
+    tel: Multi = Field(default=None, description="Phone number(s): a string, or a list of strings/entries.")
+    phone: Multi = Field(default=None, description="Alias of tel.")
+    org: str | list[str] | None = Field(default=None, description="Organization (a list adds departments).")
+    organization: str | list[str] | None = Field(default=None, description="Alias of org.")
+    title: str | None = Field(default=None, description="Job title.")
+    note: str | None = Field(default=None, description="Free-form note.")
+    nickname: str | list[str] | None = Field(default=None, description="Nickname(s).")
+    bday: str | None = Field(default=None, description="Birthday as YYYY-MM-DD (or --MM-DD without a year).")
+    categories: str | list[str] | None = Field(default=None, description="Groups, as a list or comma-separated.")
+    url: str | list[str] | None = Field(default=None, description="Web page URL(s).")
+
+
+def _entries(argument: str, value: Multi, *, email: bool = False) -> list[TypedValue] | None:
+    from nextcloud_mcp_server.nextcloud.vcard import TypedValue
+
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    out = []
+    for item in items:
+        entry = TypedEntry(value=item) if isinstance(item, str) else item
+        text = entry.value.strip()
+        if not text:
+            if isinstance(value, str):
+                return []  # "" clears the field
+            raise invalid(argument, "contains an empty entry")
+        if email and not _EMAIL.match(text):
+            raise invalid(argument, f"{text!r} is not an email address like 'ann@example.com'")
+        if entry.type is not None and not _TYPE_LABEL.match(entry.type):
+            raise invalid(argument, f"label {entry.type!r} must be a single word such as 'work' or 'home'")
+        out.append(TypedValue(text, [entry.type] if entry.type else [], entry.preferred))
+    return out
+
+
+def _strings(value: str | list[str] | None, *, split: bool = False) -> list[str] | None:
+    if value is None:
+        return None
+    items = value.split(",") if split and isinstance(value, str) else [value] if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def to_input(data: ContactData, *, creating: bool) -> ContactInput:
+    """Validate `contact_data` and turn it into the vCard layer's input (no request is sent)."""
+    from nextcloud_mcp_server.nextcloud.vcard import ContactInput
+
+    if data.tel is not None and data.phone is not None:
+        raise invalid("contact_data", "give 'tel' or 'phone', not both")
+    if data.org is not None and data.organization is not None:
+        raise invalid("contact_data", "give 'org' or 'organization', not both")
+    if data.fn is not None and not data.fn.strip():
+        raise invalid("contact_data.fn", "a contact's name cannot be empty")
+    if data.bday:
+        _check_birthday(data.bday)
+    result = ContactInput(
+        fn=data.fn.strip() if data.fn else None,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        emails=_entries("contact_data.email", data.email, email=True),
+        phones=_entries("contact_data.tel", data.tel if data.tel is not None else data.phone),
+        org=_strings(data.org if data.org is not None else data.organization),
+        title=data.title,
+        note=data.note,
+        nickname=_strings(data.nickname, split=True),
+        bday=data.bday,
+        categories=_strings(data.categories, split=True),
+        urls=_strings(data.url),
+    )
+    if result.is_empty():
+        raise invalid("contact_data", 'names no field; give at least \'fn\', e.g. {"fn": "Ann Lee"}')
+    if creating and not result.has_identity():
+        raise invalid("contact_data", "a new contact needs a name ('fn'), an organization, an email or a phone")
+    return result
+
+
+def _check_birthday(value: str) -> None:
+    try:
+        if value.startswith("--"):
+            dt.date.fromisoformat("2000-" + value[2:])
+        else:
+            dt.date.fromisoformat(value)
+    except ValueError:
+        raise invalid("contact_data.bday", f"{value!r} is not a date like 1990-04-23 (or --04-23)") from None
+
+
+def check_name(argument: str, value: str, *, strict: bool = False) -> str:
+    """A safe single path segment; `strict` for names this server creates."""
+    if not value or not value.strip():
+        raise invalid(argument, "must not be empty")
+    bad = "/" in value or "\\" in value or value in (".", "..") or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    if bad or len(value.encode()) > 255:
+        raise invalid(argument, f"{value[:40]!r} is not a plain name (no '/', '\\', '..' or control characters)")
+    if strict and not _NAME.match(value):
+        raise invalid(argument, f"{value[:40]!r}: use letters, digits, '.', '_' and '-' only, e.g. 'work-contacts'")
+    return value
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+class AddressBookInfo(BaseModel):
+    name: str = Field(description="URI slug: pass it as `addressbook` to the other contacts tools.")
+    display_name: str = Field(description="The name shown in Nextcloud's Contacts app.")
+    description: str | None = Field(default=None, description="The addressbook's description, if any.")
+    ctag: str | None = Field(default=None, description="Changes whenever any card in the addressbook changes.")
+
+    @classmethod
+    def of(cls, book: AddressBook) -> AddressBookInfo:
+        return cls(name=book.name, display_name=book.display_name, description=book.description, ctag=book.ctag)
+
+
+class Entry(BaseModel):
+    value: str = Field(description="The address, number or URL.")
+    types: list[str] = Field(default_factory=list, description="Labels such as 'work', 'home', 'cell'.")
+    preferred: bool = Field(default=False, description="Whether this entry is marked preferred.")
+
+
+class Address(BaseModel):
+    street: str = Field(default="", description="Street and number.")
+    locality: str = Field(default="", description="City.")
+    region: str = Field(default="", description="State or region.")
+    postal_code: str = Field(default="", description="Postal code.")
+    country: str = Field(default="", description="Country.")
+    types: list[str] = Field(default_factory=list, description="Labels such as 'work' or 'home'.")
+
+
+class ContactInfo(BaseModel):
+    uid: str = Field(description="The contact's UID: pass it to update or delete the contact.")
+    addressbook: str = Field(description="The addressbook holding the contact.")
+    etag: str | None = Field(description="Version of the card; pass it as `etag` for a conditional update or delete.")
+    href: str = Field(description="The card's CardDAV path in Nextcloud.")
+    fn: str = Field(description="Full display name.")
+    given_name: str | None = Field(default=None, description="Given name.")
+    family_name: str | None = Field(default=None, description="Family name.")
+    nickname: str | None = Field(default=None, description="Nickname(s).")
+    organization: str | None = Field(default=None, description="Organization (departments after '; ').")
+    title: str | None = Field(default=None, description="Job title.")
+    note: str | None = Field(default=None, description="Note.")
+    birthday: str | None = Field(default=None, description="Birthday as stored (e.g. 1990-04-23).")
+    emails: list[Entry] = Field(default_factory=list, description="Email addresses.")
+    phones: list[Entry] = Field(default_factory=list, description="Phone numbers.")
+    urls: list[Entry] = Field(default_factory=list, description="Web pages.")
+    addresses: list[Address] = Field(default_factory=list, description="Postal addresses.")
+    categories: list[str] = Field(default_factory=list, description="Groups the contact belongs to.")
+    has_photo: bool = Field(default=False, description="Whether the card carries a photo (kept on update).")
+    custom_fields: dict[str, list[str]] = Field(default_factory=dict, description="X- properties, by name.")
+
+    @classmethod
+    def of(cls, card: Card) -> ContactInfo:
+        c = card.contact
+
+        def entries(items: list[TypedValue]) -> list[Entry]:
+            return [Entry(value=i.value, types=i.types, preferred=i.preferred) for i in items]
+
+        return cls(
+            uid=c.uid,
+            addressbook=card.addressbook,
+            etag=card.etag,
+            href=card.href,
+            fn=c.fn,
+            given_name=c.given_name,
+            family_name=c.family_name,
+            nickname=c.nickname,
+            organization=c.org,
+            title=c.title,
+            note=c.note,
+            birthday=c.bday,
+            emails=entries(c.emails),
+            phones=entries(c.phones),
+            urls=entries(c.urls),
+            addresses=[
+                Address(
+                    street=a.street,
+                    locality=a.locality,
+                    region=a.region,
+                    postal_code=a.postal_code,
+                    country=a.country,
+                    types=a.types,
+                )
+                for a in c.addresses
+            ],
+            categories=c.categories,
+            has_photo=c.has_photo,
+            custom_fields=c.extra,
+        )
+
+
+class AddressBookList(BaseModel):
+    addressbooks: list[AddressBookInfo] = Field(description="Addressbooks on this page.")
+    page: Page = Field(description="Pagination facts.")
+
+
+class ContactList(BaseModel):
+    addressbook: str = Field(description="The addressbook listed or searched ('*' for all).")
+    contacts: list[ContactInfo] = Field(description="Contacts on this page, sorted by name.")
+    page: Page = Field(description="Pagination facts.")
+
+
+class AddressBookResult(BaseModel):
+    addressbook: AddressBookInfo = Field(description="The addressbook created.")
+
+
+class AddressBookDeleted(BaseModel):
+    name: str = Field(description="The addressbook deleted.")
+    deleted: bool = Field(description="True once Nextcloud removed it.")
+
+
+class ContactResult(BaseModel):
+    contact: ContactInfo = Field(description="The contact as now stored, with its new etag.")
+
+
+class ContactDeleted(BaseModel):
+    addressbook: str = Field(description="The addressbook the contact was in.")
+    uid: str = Field(description="The UID of the deleted contact.")
+    deleted: bool = Field(description="True once Nextcloud removed it.")
+
+
+def _sorted(cards: list[Card]) -> list[Card]:
+    return sorted(cards, key=lambda card: (card.contact.fn.casefold(), card.contact.uid))
+
+
+# -- tools -------------------------------------------------------------------------------
 
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the contacts tools."""
+
+    @nc_tool(
+        server, "nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read"
+    )
+    async def nc_contacts_list_addressbooks(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
+        """List the user's addressbooks. Each `name` is what the other contacts tools take as `addressbook`;
+        every user has 'contacts' (Nextcloud creates it)."""
+        nc = await deps.nextcloud(ctx)
+        books = sorted(await nc.carddav.list_addressbooks(), key=lambda b: b.name)
+        chunk, page = paginate(books, offset, limit)
+        return AddressBookList(addressbooks=[AddressBookInfo.of(b) for b in chunk], page=page)
+
+    @nc_tool(server, "nc_contacts_list_contacts", title="List contacts", annotations=READ, scope="contacts.read")
+    async def nc_contacts_list_contacts(
+        ctx: Context, addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
+    ) -> ContactList:
+        """List the contacts of one addressbook, sorted by name, with their UIDs and etags."""
+        check_name("addressbook", addressbook)
+        nc = await deps.nextcloud(ctx)
+        chunk, page = paginate(_sorted(await nc.carddav.list_cards(addressbook)), offset, limit)
+        return ContactList(addressbook=addressbook, contacts=[ContactInfo.of(c) for c in chunk], page=page)
+
+    @nc_tool(server, "nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
+    async def nc_contacts_search_contacts(
+        ctx: Context,
+        query: Annotated[str, Field(description="Text to find in name, nickname, email, phone or organization.")],
+        addressbook: Annotated[
+            str | None, Field(description="Addressbook to search; all addressbooks when omitted.")
+        ] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> ContactList:
+        """Find contacts whose name, nickname, email, phone or organization contains `query`
+        (case-insensitive), in one addressbook or in all of them."""
+        text = query.strip()
+        if not text:
+            raise invalid("query", "must not be empty; use nc_contacts_list_contacts to list everyone")
+        if addressbook is not None:
+            check_name("addressbook", addressbook)
+        nc = await deps.nextcloud(ctx)
+        books = [addressbook] if addressbook else [b.name for b in await nc.carddav.list_addressbooks()]
+        found: list[Card] = []
+        for book in books:
+            found.extend(await nc.carddav.search(book, text))
+        chunk, page = paginate(_sorted(found), offset, limit)
+        return ContactList(addressbook=addressbook or "*", contacts=[ContactInfo.of(c) for c in chunk], page=page)
+
+    @nc_tool(
+        server, "nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write"
+    )
+    async def nc_contacts_create_addressbook(
+        ctx: Context,
+        name: Annotated[str, Field(description="URI slug of the new addressbook, e.g. 'work-contacts'.")],
+        display_name: Annotated[str, Field(description="Name shown in Nextcloud, e.g. 'Work contacts'.")],
+        description: Annotated[str | None, Field(description="Optional description.")] = None,
+    ) -> AddressBookResult:
+        """Create an addressbook. Fails if one with this name exists (see nc_contacts_list_addressbooks)."""
+        check_name("name", name, strict=True)
+        if not display_name.strip():
+            raise invalid("display_name", "must not be empty")
+        nc = await deps.nextcloud(ctx)
+        book = await nc.carddav.create_addressbook(name, display_name.strip(), description)
+        return AddressBookResult(addressbook=AddressBookInfo.of(book))
+
+    @nc_tool(
+        server, "nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write"
+    )
+    async def nc_contacts_delete_addressbook(
+        ctx: Context, name: Annotated[str, Field(description="The addressbook's name (URI slug) to delete.")]
+    ) -> AddressBookDeleted:
+        """Delete an addressbook and every contact in it. This cannot be undone."""
+        check_name("name", name)
+        nc = await deps.nextcloud(ctx)
+        await nc.carddav.delete_addressbook(name)
+        return AddressBookDeleted(name=name, deleted=True)
+
+    @nc_tool(server, "nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
+    async def nc_contacts_create_contact(
+        ctx: Context,
+        addressbook: AddressbookArg,
+        contact_data: Annotated[
+            ContactData, Field(description='The contact, e.g. {"fn": "Ann Lee", "email": "ann@example.com"}.')
+        ],
+        uid: Annotated[
+            str | None, Field(description="UID for the new contact; a random UUID is used when omitted.")
+        ] = None,
+    ) -> ContactResult:
+        """Create a contact (a vCard 3.0, as Nextcloud's Contacts app writes). Returns its UID and etag."""
+        check_name("addressbook", addressbook)
+        if uid is not None:
+            check_name("uid", uid)
+        fields = to_input(contact_data, creating=True)
+        nc = await deps.nextcloud(ctx)
+        card = await nc.carddav.create_contact(addressbook, fields, uid)
+        return ContactResult(contact=ContactInfo.of(card))
+
+    @nc_tool(server, "nc_contacts_update_contact", title="Update contact", annotations=UPDATE, scope="contacts.write")
+    async def nc_contacts_update_contact(
+        ctx: Context,
+        addressbook: AddressbookArg,
+        uid: UidArg,
+        contact_data: Annotated[
+            ContactData, Field(description='Only the fields to change, e.g. {"title": "CTO"}; "" removes a field.')
+        ],
+        etag: EtagArg = "",
+    ) -> ContactResult:
+        """Change some fields of a contact. Everything not named (photo, addresses, custom fields) is kept.
+        With `etag`, the update is refused if someone changed the contact since; the error says its current etag."""
+        check_name("addressbook", addressbook)
+        if not uid.strip():
+            raise invalid("uid", "must not be empty")
+        fields = to_input(contact_data, creating=False)
+        nc = await deps.nextcloud(ctx)
+        card = await nc.carddav.update_contact(addressbook, uid, fields, etag or None)
+        return ContactResult(contact=ContactInfo.of(card))
+
+    @nc_tool(server, "nc_contacts_delete_contact", title="Delete contact", annotations=DELETE, scope="contacts.write")
+    async def nc_contacts_delete_contact(
+        ctx: Context, addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
+    ) -> ContactDeleted:
+        """Delete a contact. With `etag`, it is deleted only if unchanged since it was read."""
+        check_name("addressbook", addressbook)
+        if not uid.strip():
+            raise invalid("uid", "must not be empty")
+        nc = await deps.nextcloud(ctx)
+        await nc.carddav.delete_contact(addressbook, uid, etag or None)
+        return ContactDeleted(addressbook=addressbook, uid=uid, deleted=True)
