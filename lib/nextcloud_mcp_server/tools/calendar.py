@@ -1,13 +1,383 @@
-"""MCP tools for calendar (being built)."""
+"""MCP tools for Nextcloud Calendar (CalDAV): calendars, events, availability.
+
+Names and arguments follow the `nextcloud-mcp-server` package (PyPI). Events are named
+by calendar_name + event_uid; results carry the uid, href and etag, and updates take the
+etag so that a concurrent change is reported instead of overwritten. Updates change only
+what the caller names: attendees, alarms, time zones, recurrence and other clients'
+properties are kept.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import ToolDeps
+from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Page, ToolDeps, invalid
+from nextcloud_mcp_server.tools._base import nc_tool as tool
+from nextcloud_mcp_server.tools._base import paginate as page_of
+from nextcloud_mcp_server.tools._caldav_common import (
+    CalendarItem,
+    CalendarName,
+    DeleteResult,
+    EtagArg,
+    arguments,
+    emails_arg,
+    fmt,
+    range_arg,
+    zone_arg,
+)
+from nextcloud_mcp_server.tools._calendar_events import (
+    EventItem,
+    build_changes,
+    collect_events,
+    event_item,
+    free_slots,
+    parse_windows,
+    save_event,
+)
+
+if TYPE_CHECKING:
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+MANAGE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
+
+
+class CalendarList(BaseModel):
+    calendars: list[CalendarItem] = Field(description="Calendars and task lists of the user.")
+    page: Page
+
+
+class EventList(BaseModel):
+    events: list[EventItem] = Field(
+        description="Events sorted by start; recurring events appear once per occurrence inside the range."
+    )
+    calendar_name: str | None = Field(description="The calendar searched (null: all calendars).")
+    start: str | None = Field(description="Start of the range searched (inclusive).")
+    end: str | None = Field(description="End of the range searched (exclusive).")
+    page: Page
+
+
+class Slot(BaseModel):
+    start: str = Field(description="Start of a free period (ISO 8601 with offset).")
+    end: str = Field(description="End of the free period.")
+    duration_minutes: int = Field(description="Length of the free period in minutes (at least the requested duration).")
+
+
+class Availability(BaseModel):
+    slots: list[Slot] = Field(description="Free periods long enough for the meeting, earliest first.")
+    timezone: str = Field(description="Zone of the working hours and of the slot times.")
+    busy_periods: int = Field(description="Number of busy events considered.")
+    note: str = Field(description="What was and was not checked.")
+
+
+class ManageResult(BaseModel):
+    action: str = Field(description="The action performed.")
+    calendar: CalendarItem | None = Field(default=None, description="The created or updated calendar.")
+    calendars: list[CalendarItem] = Field(default_factory=list, description="For 'list': every calendar.")
+    deleted: bool = Field(default=False, description="For 'delete': true when the calendar was deleted.")
+
+
+async def _event_calendars(nc: NextcloudClient, calendar_name: str) -> list[str]:
+    if calendar_name:
+        return [calendar_name]
+    return [c.name for c in await nc.caldav.list_calendars() if c.supports("VEVENT")]
 
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the calendar tools."""
+
+    @tool(server, "nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
+    async def nc_calendar_list_calendars(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> CalendarList:
+        """List the user's calendars and task lists with their names, colors and what they hold
+        (VEVENT events, VTODO tasks). Pass `name` as calendar_name to the other calendar tools."""
+        nc = await deps.nextcloud(ctx)
+        calendars = sorted(await nc.caldav.list_calendars(), key=lambda c: c.name)
+        chunk, page = page_of(calendars, offset, limit)
+        return CalendarList(calendars=[CalendarItem.of(c) for c in chunk], page=page)
+
+    @tool(server, "nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write")
+    async def nc_calendar_create_event(
+        ctx: Context,
+        calendar_name: CalendarName,
+        title: Annotated[str, Field(description="The event's title (SUMMARY).")],
+        start_datetime: Annotated[
+            str,
+            Field(
+                description="Start, ISO 8601: '2026-03-16T10:00:00' (in `timezone`, floating without one), "
+                "'2026-03-16T09:00:00Z' or with an offset (exact instant), or '2026-03-16' for all-day."
+            ),
+        ],
+        end_datetime: Annotated[str, Field(description="End, same forms; empty: 1 hour, or 1 day if all-day.")] = "",
+        all_day: Annotated[
+            bool, Field(description="An all-day event (dates only; the end date is exclusive).")
+        ] = False,
+        description: Annotated[str, Field(description="Details.")] = "",
+        location: Annotated[str, Field(description="Where it takes place.")] = "",
+        categories: Annotated[str, Field(description="Comma-separated categories, e.g. 'work,meeting'.")] = "",
+        recurring: Annotated[bool, Field(description="Repeat the event (give recurrence_rule).")] = False,
+        recurrence_rule: Annotated[str, Field(description="RFC 5545 RRULE, e.g. 'FREQ=WEEKLY;BYDAY=MO,WE'.")] = "",
+        recurrence_end_date: Annotated[
+            str, Field(description="Last day of the recurrence ('2026-06-30'), in the event's time zone.")
+        ] = "",
+        reminder_minutes: Annotated[int, Field(ge=0, description="Reminder this many minutes before; 0: none.")] = 15,
+        reminder_email: Annotated[bool, Field(description="Remind by email instead of a notification.")] = False,
+        status: Annotated[str, Field(description="CONFIRMED, TENTATIVE or CANCELLED.")] = "CONFIRMED",
+        priority: Annotated[int, Field(ge=0, le=9, description="1 highest .. 9 lowest; 0 undefined.")] = 5,
+        privacy: Annotated[str, Field(description="PUBLIC, PRIVATE or CONFIDENTIAL.")] = "PUBLIC",
+        attendees: Annotated[str, Field(description="Comma-separated email addresses.")] = "",
+        url: Annotated[str, Field(description="A related URL.")] = "",
+        color: Annotated[str, Field(description="Event color, e.g. '#1976D2' or a CSS color name.")] = "",
+        timezone: Annotated[
+            str, Field(description="IANA zone for times without an offset, e.g. 'Europe/Berlin'.")
+        ] = "",
+    ) -> EventItem:
+        """Create an event in a calendar (calendar_name from nc_calendar_list_calendars). Times without
+        an offset are in `timezone`; recurring events take an RRULE. Returns the event with its uid and etag."""
+        if not title.strip():
+            raise invalid("title", "an event needs a non-empty title")
+        if recurring and not recurrence_rule:
+            raise invalid("recurrence_rule", "a recurring event needs a rule, e.g. 'FREQ=WEEKLY'")
+        changes = build_changes(
+            title=title, start_datetime=start_datetime, end_datetime=end_datetime or None, all_day=all_day,
+            description=description, location=location, categories=categories, recurring=None,
+            recurrence_rule=recurrence_rule or None, recurrence_end_date=recurrence_end_date,
+            reminder_minutes=reminder_minutes, reminder_email=reminder_email, status=status, priority=priority,
+            privacy=privacy, attendees=attendees, url=url, color=color, timezone=timezone,
+        )  # fmt: skip
+        from nextcloud_mcp_server.nextcloud.ical import build_event
+
+        with arguments():
+            uid, ics = build_event(changes)
+        nc = await deps.nextcloud(ctx)
+        return await save_event(nc, calendar_name, f"{uid}.ics", ics, create=True)
+
+    @tool(server, "nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
+    async def nc_calendar_list_events(
+        ctx: Context,
+        calendar_name: Annotated[str, Field(description="Calendar to search (ignored with search_all_calendars).")],
+        start_date: Annotated[str, Field(description="Range start, 'YYYY-MM-DD' or ISO date-time.")] = "",
+        end_date: Annotated[str, Field(description="Range end, 'YYYY-MM-DD' (that day included) or date-time.")] = "",
+        limit: Limit = 50,
+        offset: Offset = 0,
+        min_attendees: Annotated[int | None, Field(ge=0, description="Only events with this many attendees.")] = None,
+        min_duration_minutes: Annotated[int | None, Field(ge=0, description="Only events this long.")] = None,
+        categories: Annotated[str | None, Field(description="Only events in any of these (comma-separated).")] = None,
+        status: Annotated[str | None, Field(description="Only events with this status.")] = None,
+        title_contains: Annotated[str | None, Field(description="Only titles containing this text.")] = None,
+        location_contains: Annotated[str | None, Field(description="Only locations containing this text.")] = None,
+        search_all_calendars: Annotated[bool, Field(description="Search every calendar.")] = False,
+        timezone: Annotated[str, Field(description="IANA zone for the range dates (default UTC).")] = "",
+    ) -> EventList:
+        """List events, optionally within a date range. Inside a range, recurring events are expanded:
+        each occurrence is listed with its own start (and recurrence_id). Filters narrow the list."""
+        zone = zone_arg(timezone)
+        start, end = range_arg(start_date, end_date, zone, default_days=31)
+        if not search_all_calendars and not calendar_name:
+            raise invalid("calendar_name", "name a calendar, or set search_all_calendars")
+        nc = await deps.nextcloud(ctx)
+        names = await _event_calendars(nc, "" if search_all_calendars else calendar_name)
+        events = await collect_events(nc, names, start, end)
+        events = [e for e in events if _matches(e, min_attendees, min_duration_minutes, categories, status,
+                                                 title_contains, location_contains)]  # fmt: skip
+        chunk, page = page_of(events, offset, limit)
+        return EventList(
+            events=chunk, calendar_name=None if search_all_calendars else calendar_name,
+            start=fmt(start), end=fmt(end), page=page,
+        )  # fmt: skip
+
+    @tool(server, "nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
+    async def nc_calendar_get_event(
+        ctx: Context,
+        calendar_name: CalendarName,
+        event_uid: Annotated[str, Field(min_length=1, description="The event's uid (from list or create).")],
+    ) -> EventItem:
+        """Get one event with all its details: times and zone, recurrence rule, attendees, reminders, etag."""
+        nc = await deps.nextcloud(ctx)
+        found = await nc.caldav.find(calendar_name, event_uid)
+        return event_item(found)
+
+    @tool(server, "nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write")
+    async def nc_calendar_update_event(
+        ctx: Context,
+        calendar_name: CalendarName,
+        event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
+        title: Annotated[str | None, Field(description="New title.")] = None,
+        start_datetime: Annotated[str | None, Field(description="New start (forms as in create_event).")] = None,
+        end_datetime: Annotated[str | None, Field(description="New end.")] = None,
+        all_day: Annotated[bool | None, Field(description="Make it all-day (true) or timed (false).")] = None,
+        description: Annotated[str | None, Field(description="New description ('' clears).")] = None,
+        location: Annotated[str | None, Field(description="New location ('' clears).")] = None,
+        categories: Annotated[str | None, Field(description="New comma-separated categories.")] = None,
+        recurring: Annotated[bool | None, Field(description="false: stop repeating (removes the rule).")] = None,
+        recurrence_rule: Annotated[str | None, Field(description="New RRULE ('' removes it).")] = None,
+        recurrence_end_date: Annotated[str | None, Field(description="New last day of the recurrence.")] = None,
+        reminder_minutes: Annotated[int | None, Field(ge=0, description="Replace reminders; 0 removes them.")] = None,
+        reminder_email: Annotated[bool | None, Field(description="Remind by email.")] = None,
+        status: Annotated[str | None, Field(description="CONFIRMED, TENTATIVE or CANCELLED.")] = None,
+        priority: Annotated[int | None, Field(ge=0, le=9, description="1 highest .. 9 lowest.")] = None,
+        privacy: Annotated[str | None, Field(description="PUBLIC, PRIVATE or CONFIDENTIAL.")] = None,
+        attendees: Annotated[str | None, Field(description="Replace attendees (comma-separated emails).")] = None,
+        url: Annotated[str | None, Field(description="New URL.")] = None,
+        color: Annotated[str | None, Field(description="New color.")] = None,
+        timezone: Annotated[
+            str | None, Field(description="IANA zone for the new times (alone: same wall time in that zone).")
+        ] = None,
+        etag: EtagArg = "",
+    ) -> EventItem:
+        """Change only the named properties of an event; attendees, reminders, time zone, recurrence and
+        properties set by other apps stay as they are. Pass `etag` from your last read to avoid
+        overwriting someone else's change (you then get the current etag to retry with)."""
+        changes = build_changes(
+            title=title, start_datetime=start_datetime, end_datetime=end_datetime, all_day=all_day,
+            description=description, location=location, categories=categories, recurring=recurring,
+            recurrence_rule=recurrence_rule, recurrence_end_date=recurrence_end_date,
+            reminder_minutes=reminder_minutes, reminder_email=reminder_email, status=status, priority=priority,
+            privacy=privacy, attendees=attendees, url=url, color=color, timezone=timezone,
+        )  # fmt: skip
+        if title is not None and not title.strip():
+            raise invalid("title", "the title cannot be empty")
+        from nextcloud_mcp_server.nextcloud.ical import merge_event
+
+        nc = await deps.nextcloud(ctx)
+        found = await nc.caldav.find(calendar_name, event_uid)
+        with arguments():
+            ics = merge_event(found.data, changes)
+        return await save_event(nc, calendar_name, found.name, ics, etag=etag or found.etag)
+
+    @tool(server, "nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write")
+    async def nc_calendar_delete_event(
+        ctx: Context,
+        calendar_name: CalendarName,
+        event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
+        etag: EtagArg = "",
+    ) -> DeleteResult:
+        """Delete an event (all its occurrences). With `etag`, only if it was not changed since you read it."""
+        nc = await deps.nextcloud(ctx)
+        found = await nc.caldav.find(calendar_name, event_uid)
+        await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
+        return DeleteResult(deleted=True, calendar_name=calendar_name, uid=event_uid, href=found.href)
+
+    @tool(
+        server, "nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read"
+    )
+    async def nc_calendar_get_upcoming_events(
+        ctx: Context,
+        calendar_name: Annotated[str, Field(description="One calendar; empty: all calendars.")] = "",
+        days_ahead: Annotated[int, Field(ge=1, le=366, description="How many days ahead to look.")] = 7,
+        limit: Limit = 10,
+        offset: Offset = 0,
+    ) -> EventList:
+        """The events (and occurrences of recurring events) from now to `days_ahead` days ahead, soonest first."""
+        start = dt.datetime.now(dt.UTC)
+        end = start + dt.timedelta(days=days_ahead)
+        nc = await deps.nextcloud(ctx)
+        events = await collect_events(nc, await _event_calendars(nc, calendar_name), start, end)
+        chunk, page = page_of(events, offset, limit)
+        return EventList(events=chunk, calendar_name=calendar_name or None, start=fmt(start), end=fmt(end), page=page)
+
+    @tool(server, "nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
+    async def nc_calendar_find_availability(
+        ctx: Context,
+        duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Length of the meeting in minutes.")],
+        attendees: Annotated[str, Field(description="Comma-separated emails of attendees (see note).")] = "",
+        date_range_start: Annotated[str, Field(description="First day to search, 'YYYY-MM-DD' (default today).")] = "",
+        date_range_end: Annotated[str, Field(description="Last day to search (default 7 days on).")] = "",
+        business_hours_only: Annotated[bool, Field(description="Only 09:00-17:00.")] = True,
+        exclude_weekends: Annotated[bool, Field(description="Skip Saturdays and Sundays.")] = True,
+        preferred_times: Annotated[str, Field(description="Time windows 'HH:MM-HH:MM', comma-separated.")] = "",
+        timezone: Annotated[str, Field(description="IANA zone of the working hours (default UTC).")] = "",
+        limit: Limit = 20,
+    ) -> Availability:
+        """Find free periods of at least `duration_minutes` in the user's calendars, within working hours
+        or preferred windows. Busy: every event that is not cancelled, recurring occurrences included."""
+        zone = zone_arg(timezone)
+        windows = parse_windows(preferred_times, business_hours_only)
+        emails_arg(attendees)
+        today = dt.datetime.now(zone or dt.UTC).date().isoformat()
+        start, end = range_arg(date_range_start or today, date_range_end, zone, default_days=7)
+        assert start is not None
+        assert end is not None
+        nc = await deps.nextcloud(ctx)
+        events = await collect_events(nc, await _event_calendars(nc, ""), start, end)
+        busy = [e for e in events if (e.status or "").upper() != "CANCELLED"]
+        slots = free_slots(busy, start, end, zone, windows, duration_minutes, exclude_weekends)[:limit]
+        note = "Checked the user's own calendars; other attendees' calendars are not visible to this user."
+        return Availability(
+            slots=[Slot(start=fmt(s) or "", end=fmt(e) or "", duration_minutes=int((e - s).total_seconds() // 60))
+                   for s, e in slots],
+            timezone=str(zone or "UTC"), busy_periods=len(busy), note=note,
+        )  # fmt: skip
+
+    @tool(server, "nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write")
+    async def nc_calendar_manage_calendar(
+        ctx: Context,
+        action: Annotated[str, Field(description="'create', 'update', 'delete' or 'list'.")],
+        calendar_name: Annotated[str, Field(description="The calendar's name (URL segment), e.g. 'work'.")] = "",
+        display_name: Annotated[str, Field(description="Name shown in Nextcloud (create/update).")] = "",
+        description: Annotated[str, Field(description="Description (create/update).")] = "",
+        color: Annotated[str, Field(description="Color '#RRGGBB' (create/update).")] = "#1976D2",
+        components: Annotated[
+            str, Field(description="For create: 'VEVENT', 'VTODO' (a task list) or 'VEVENT,VTODO'.")
+        ] = "VEVENT,VTODO",
+    ) -> ManageResult:
+        """Create, rename/recolor, delete or list calendars. Deleting removes every event in it."""
+        act = action.strip().lower()
+        if act not in ("create", "update", "delete", "list"):
+            raise invalid("action", "use 'create', 'update', 'delete' or 'list'")
+        if act != "list" and not calendar_name.strip():
+            raise invalid("calendar_name", f"'{act}' needs the calendar's name")
+        if color and not _is_color(color):
+            raise invalid("color", f"{color!r} is not a color like '#1976D2'")
+        comps = tuple(c.strip().upper() for c in components.split(",") if c.strip())
+        if act == "create" and (not comps or any(c not in ("VEVENT", "VTODO", "VJOURNAL") for c in comps)):
+            raise invalid("components", "use VEVENT, VTODO or both, comma-separated")
+        nc = await deps.nextcloud(ctx)
+        if act == "list":
+            return ManageResult(action=act, calendars=[CalendarItem.of(c) for c in await nc.caldav.list_calendars()])
+        if act == "delete":
+            await nc.caldav.delete_calendar(calendar_name)
+            return ManageResult(action=act, deleted=True)
+        if act == "create":
+            info = await nc.caldav.create_calendar(
+                calendar_name, display_name or calendar_name, description=description, color=color, components=comps
+            )
+        else:
+            info = await nc.caldav.update_calendar(
+                calendar_name, display_name=display_name or None, description=description or None, color=color or None
+            )
+        return ManageResult(action=act, calendar=CalendarItem.of(info))
+
+
+def _is_color(color: str) -> bool:
+    text = color.strip()
+    if text.startswith("#"):
+        return len(text) in (4, 7, 9) and all(ch in "0123456789abcdefABCDEF" for ch in text[1:])
+    return text.isalpha() and len(text) < 30
+
+
+def _matches(
+    event: EventItem,
+    min_attendees: int | None,
+    min_duration: int | None,
+    categories: str | None,
+    status: str | None,
+    title_contains: str | None,
+    location_contains: str | None,
+) -> bool:
+    if min_attendees is not None and len(event.attendees) < min_attendees:
+        return False
+    if min_duration is not None and event.duration_minutes < min_duration:
+        return False
+    if categories:
+        wanted = {c.strip().lower() for c in categories.split(",") if c.strip()}
+        if not wanted & {c.lower() for c in event.categories}:
+            return False
+    if status and (event.status or "").upper() != status.strip().upper():
+        return False
+    if title_contains and title_contains.lower() not in event.title.lower():
+        return False
+    return not (location_contains and location_contains.lower() not in (event.location or "").lower())

@@ -1,0 +1,160 @@
+"""What the calendar and task tools share: result models, argument parsing, date formatting.
+
+Why a module of its own: tools/calendar.py and tools/tasks.py both name calendars and
+turn caller dates into iCalendar values; keeping that here keeps each tool module about
+its tools. Nothing heavy is imported at module level (start-up stays lean): the
+iCalendar helpers are imported when a tool runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, Field
+
+from nextcloud_mcp_server.tools._base import invalid
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from nextcloud_mcp_server.nextcloud.caldav import CalendarInfo
+    from nextcloud_mcp_server.nextcloud.ical import Moment
+
+CalendarName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="The calendar's name (its URL segment, e.g. 'personal'), as `name` in nc_calendar_list_calendars.",
+    ),
+]
+EtagArg = Annotated[
+    str,
+    Field(
+        description="Optional: the etag from your last read; the change is refused (with the current etag) "
+        "if someone changed the object since. Empty: use the stored version."
+    ),
+]
+
+
+class CalendarItem(BaseModel):
+    """A calendar or task list."""
+
+    name: str = Field(description="The calendar_name to pass to other tools (URL segment, e.g. 'personal').")
+    display_name: str = Field(description="The name shown in Nextcloud.")
+    color: str | None = Field(default=None, description="Color as '#RRGGBB'.")
+    description: str | None = Field(default=None, description="The calendar's description.")
+    components: list[str] = Field(description="What it holds: VEVENT (events), VTODO (tasks), or both.")
+    ctag: str | None = Field(default=None, description="Changes whenever anything in the calendar changes.")
+    href: str = Field(description="The calendar's DAV path on Nextcloud.")
+
+    @classmethod
+    def of(cls, info: CalendarInfo) -> CalendarItem:
+        return cls(
+            name=info.name,
+            display_name=info.display_name,
+            color=info.color,
+            description=info.description,
+            components=info.components,
+            ctag=info.ctag,
+            href=info.href,
+        )
+
+
+class DeleteResult(BaseModel):
+    """What was deleted."""
+
+    deleted: bool = Field(description="True when the object was deleted.")
+    calendar_name: str = Field(description="The calendar it was in.")
+    uid: str = Field(description="The UID of the deleted event or task.")
+    href: str = Field(description="The DAV path it had.")
+
+
+def fmt(moment: Moment | None) -> str | None:
+    """ISO 8601: 'YYYY-MM-DD' for dates, with the UTC offset for zoned times, without for floating ones."""
+    return None if moment is None else moment.isoformat()
+
+
+def sort_key(moment: Moment | None) -> dt.datetime:
+    """Order dates and times together (floating times and dates read as UTC)."""
+    if moment is None:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+    if isinstance(moment, dt.datetime):
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return dt.datetime(moment.year, moment.month, moment.day, tzinfo=dt.UTC)
+
+
+@contextmanager
+def arguments() -> Iterator[None]:
+    """Turn an iCalendar input error into an 'Invalid argument' tool error."""
+    from nextcloud_mcp_server.nextcloud.ical import IcalError
+
+    try:
+        yield
+    except IcalError as exc:
+        raise invalid(exc.field, exc.problem) from None
+
+
+def zone_arg(timezone: str | None, field: str = "timezone") -> ZoneInfo | None:
+    from nextcloud_mcp_server.nextcloud.ical import parse_zone
+
+    if not timezone:
+        return None
+    with arguments():
+        return parse_zone(timezone, field)
+
+
+def moment_arg(value: str | None, field: str, zone: ZoneInfo | None = None) -> Moment | None:
+    from nextcloud_mcp_server.nextcloud.ical import parse_moment
+
+    if not value:
+        return None
+    with arguments():
+        return parse_moment(value, field, zone)
+
+
+def range_arg(
+    start_date: str, end_date: str, zone: ZoneInfo | None, default_days: int | None = None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A [start, end) range from dates or times; an end date includes that whole day."""
+    tz: dt.tzinfo = zone or dt.UTC
+    start = moment_arg(start_date, "start_date", zone)
+    end = moment_arg(end_date, "end_date", zone)
+    start_dt = _at(start, tz) if start is not None else None
+    end_dt = None
+    if end is not None:
+        end_dt = _at(end, tz) if isinstance(end, dt.datetime) else _at(end + dt.timedelta(days=1), tz)
+    if start_dt is not None and end_dt is None and default_days is not None:
+        end_dt = start_dt + dt.timedelta(days=default_days)
+    if end_dt is not None and start_dt is None and default_days is not None:
+        start_dt = end_dt - dt.timedelta(days=default_days)
+    if start_dt is not None and end_dt is not None and end_dt <= start_dt:
+        raise invalid("end_date", "the range must end after it starts")
+    return start_dt, end_dt
+
+
+def _at(moment: Moment, tz: dt.tzinfo) -> dt.datetime:
+    if isinstance(moment, dt.datetime):
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    return dt.datetime(moment.year, moment.month, moment.day, tzinfo=tz)
+
+
+def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    """An upper-cased enumeration value, refused when unknown."""
+    upper = value.strip().upper()
+    if upper not in allowed:
+        raise invalid(field, f"{value!r} is not one of {', '.join(allowed)}")
+    return upper
+
+
+def emails_arg(text: str, field: str = "attendees") -> list[str]:
+    from nextcloud_mcp_server.nextcloud.ical import split_list
+
+    emails = [e.removeprefix("mailto:") for e in split_list(text)]
+    for email in emails:
+        local, _, domain = email.partition("@")
+        if not local or "." not in domain or " " in email:
+            raise invalid(field, f"{email!r} is not an email address; give comma-separated addresses")
+    return emails
