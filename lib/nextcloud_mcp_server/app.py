@@ -51,7 +51,7 @@ async def check_nextcloud(access: AppPasswordAccess) -> tuple[bool, str]:
         return False, f"Nextcloud at {client.base_url} is not installed yet"
     if status.maintenance:
         return False, f"Nextcloud at {client.base_url} is in maintenance mode"
-    return True, f"{status.productname} {status.version} at {client.base_url}"
+    return True, f"{status.productname} {status.display_version} at {client.base_url}"
 
 
 def transport_security(settings: Settings, host: str) -> TransportSecuritySettings:
@@ -69,7 +69,12 @@ def transport_security(settings: Settings, host: str) -> TransportSecuritySettin
         parts = urlsplit(settings.public_url)
         hosts.append(parts.netloc)
         origins.append(f"{parts.scheme}://{parts.netloc}")
+        if parts.hostname and parts.port is None:  # a proxy may pass the default port explicitly
+            hosts.append(f"{parts.netloc}:*")
+            origins.append(f"{parts.scheme}://{parts.netloc}:*")
     hosts.extend(settings.allowed_hosts)
+    # A host trusted for requests is trusted as a browser origin too (same name, either scheme).
+    origins.extend(f"{scheme}://{allowed}" for allowed in settings.allowed_hosts for scheme in ("http", "https"))
     origins.extend(settings.allowed_origins)
     enforce = is_loopback(host) or bool(settings.public_url or settings.allowed_hosts)
     if not enforce:

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from nextcloud_mcp_server.config import ConfigError, load_settings
 
     try:
-        settings = load_settings().check_for_serving()
+        settings = load_settings(serving=True)
     except ConfigError as exc:
         print(f"{PRODUCT}: {exc}", file=sys.stderr)
         return 2

@@ -35,7 +35,9 @@ def _split_list(value: Any) -> Any:
 class Settings(BaseSettings):
     """The server's whole configuration (environment variable names in the aliases)."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", populate_by_name=True, case_sensitive=False, env_ignore_empty=True
+    )
 
     nextcloud_url: str | None = Field(
         default=None,
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
     )
     nextcloud_retries: int = Field(
         default=3, ge=0, le=10, validation_alias=AliasChoices("NEXTCLOUD_RETRIES", "nextcloud_retries")
+    )
+    nextcloud_retry_backoff: float = Field(
+        default=0.25,
+        ge=0,
+        le=10,
+        validation_alias=AliasChoices("NEXTCLOUD_RETRY_BACKOFF", "nextcloud_retry_backoff"),
+        description="Seconds before the first retry; doubled (with jitter) for each further one",
     )
     public_url: str | None = Field(
         default=None,
@@ -115,6 +124,11 @@ class Settings(BaseSettings):
         if self.nextcloud_ca_bundle is not None:
             if not self.nextcloud_ca_bundle.is_file():
                 found.append(f"NEXTCLOUD_CA_BUNDLE: no file at {self.nextcloud_ca_bundle}; point it at a PEM file.")
+            elif (reason := _unreadable_ca_bundle(self.nextcloud_ca_bundle)) is not None:
+                found.append(
+                    f"NEXTCLOUD_CA_BUNDLE: {self.nextcloud_ca_bundle} holds no usable CA certificate ({reason}); "
+                    "point it at the PEM file of the CA that signed Nextcloud's certificate."
+                )
             if not self.nextcloud_verify_ssl:
                 found.append(
                     "NEXTCLOUD_CA_BUNDLE is set but NEXTCLOUD_VERIFY_SSL=false ignores it: remove one of the two."
@@ -131,6 +145,17 @@ class Settings(BaseSettings):
         return self
 
 
+def _unreadable_ca_bundle(path: Path) -> str | None:
+    """Why `path` cannot serve as a CA bundle, or None when it loads."""
+    import ssl
+
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", None) or type(exc).__name__)
+    return None
+
+
 def _url_problems(name: str, url: str) -> list[str]:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -140,16 +165,64 @@ def _url_problems(name: str, url: str) -> list[str]:
     return []
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read Settings from the environment, turning pydantic's errors into ConfigError."""
+def load_settings(*, serving: bool = False, **overrides: Any) -> Settings:
+    """Read Settings from the environment, turning pydantic's errors into ConfigError.
+
+    With `serving=True` the checks of `check_for_serving` run too, and every problem
+    (malformed values and missing or contradictory ones) is reported in one ConfigError.
+    """
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
+        failed: set[str] = set()
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            problems.append(f"{_env_name(field)}: {err['msg']}")
+            field = _field_of(str(err["loc"][0])) if err["loc"] else "?"
+            failed.add(field)
+            problems.append(f"{_env_name(field)}: {_message(field, err)}")
+        if serving:
+            problems.extend(_remaining_problems(failed, overrides))
         raise ConfigError(problems) from None
+    return settings.check_for_serving() if serving else settings
+
+
+def _remaining_problems(failed: set[str], overrides: dict[str, Any]) -> list[str]:
+    """The serving problems of the variables that did parse (the failed ones set to their defaults)."""
+    fields = Settings.model_fields
+    defaults = {name: fields[name].get_default(call_default_factory=True) for name in failed if name in fields}
+    try:
+        rest = Settings(**{**overrides, **defaults})
+    except ValidationError:
+        return []
+    failed_vars = {_env_name(name) for name in failed}
+    return [p for p in rest.problems() if p.split(":", 1)[0].split(" ", 1)[0] not in failed_vars]
+
+
+_HINTS = {
+    "nextcloud_verify_ssl": "set true or false",
+    "nextcloud_timeout": "set a number of seconds greater than 0, e.g. 30",
+    "nextcloud_retries": "set a whole number from 0 to 10",
+    "nextcloud_retry_backoff": "set a number of seconds from 0 to 10, e.g. 0.25",
+    "max_read_bytes": "set a whole number of bytes greater than 0, e.g. 10485760",
+    "max_request_bytes": "set a whole number of bytes greater than 0, e.g. 67108864",
+}
+
+
+def _message(field: str, err: Any) -> str:
+    """Pydantic's complaint (never the value: it may be a secret) and what to set instead."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    hint = _HINTS.get(field)
+    return f"{msg}; {hint}." if hint else msg
+
+
+def _field_of(loc: str) -> str:
+    """The field name for an error location, which pydantic-settings reports as the alias used."""
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else []
+        if loc == name or any(isinstance(c, str) and c.lower() == loc.lower() for c in choices):
+            return name
+    return loc
 
 
 def _env_name(field: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import ssl
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
@@ -33,13 +33,22 @@ MAX_RETRY_AFTER = 10.0
 class RetryTransport(httpx.AsyncBaseTransport):
     """Retry idempotent requests on transient statuses and connection failures, with jittered backoff.
 
-    A request whose body is a stream is never retried: it cannot be replayed.
+    A request whose body is a stream is never retried: it cannot be replayed. `sleep` is
+    how the transport waits between attempts (tests pass one that records the delays).
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, retries: int, backoff: float = 0.25) -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        retries: int,
+        backoff: float = 0.25,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self._inner = inner
         self._retries = retries
         self._backoff = backoff
+        self._sleep = sleep or anyio.sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         replayable = request.method in IDEMPOTENT_METHODS and _body_is_replayable(request)
@@ -47,11 +56,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
         while True:
             try:
                 response = await self._inner.handle_async_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
-                if not replayable or attempt >= self._retries:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                if not replayable or attempt >= self._retries or is_certificate_failure(exc):
                     raise
                 attempt += 1
-                await anyio.sleep(self._delay(attempt, None))
+                await self._sleep(self._delay(attempt, None))
                 continue
             if response.status_code not in RETRY_STATUSES or not replayable or attempt >= self._retries:
                 return response
@@ -61,7 +70,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
             log.info(
                 "Nextcloud answered %s to %s; retry %d in %.2fs", response.status_code, request.method, attempt, delay
             )
-            await anyio.sleep(delay)
+            await self._sleep(delay)
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         hinted = _parse_retry_after(retry_after)
@@ -71,6 +80,18 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def is_certificate_failure(exc: BaseException) -> bool:
+    """True when the cause chain holds a TLS certificate verification error (retrying cannot help)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _body_is_replayable(request: httpx.Request) -> bool:
@@ -90,6 +111,8 @@ def _parse_retry_after(value: str | None) -> float | None:
         return None
     import datetime as dt
 
+    if when.tzinfo is None:  # obsolete date formats carry no zone; HTTP dates are in GMT
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
@@ -119,7 +142,7 @@ def make_client(
     return httpx.AsyncClient(
         base_url=base_url,
         auth=auth,
-        transport=RetryTransport(inner, retries=settings.nextcloud_retries),
+        transport=RetryTransport(inner, retries=settings.nextcloud_retries, backoff=settings.nextcloud_retry_backoff),
         timeout=timeout,
         headers=[("User-Agent", USER_AGENT), *headers],
         follow_redirects=False,

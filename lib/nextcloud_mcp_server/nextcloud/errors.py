@@ -6,6 +6,7 @@
     ├─ PreconditionFailed 412 (.current_etag, .current: the current object when Nextcloud sends it)
     ├─ Locked 423              ├─ RateLimited 429       ├─ InsufficientStorage 507
     ├─ ServerError 5xx         ├─ Unreachable (connection failure or timeout; status 0)
+    │                             └─ UntrustedCertificate (TLS verification of Nextcloud's certificate failed)
     └─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
 
 `raise_for_status` is the only code that turns a status into a type.
@@ -20,6 +21,7 @@ import httpx
 
 _SABRE_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.S)
 _MAX_DETAIL = 300
+_VERIFY_REASON = re.compile(r"certificate verify failed: ([^(]+)")
 
 
 class NextcloudError(Exception):
@@ -31,7 +33,10 @@ class NextcloudError(Exception):
         if status is not None:
             self.status = status
         self.detail = detail[:_MAX_DETAIL]
-        super().__init__(f"HTTP {self.status}: {self.detail}" if self.detail else f"HTTP {self.status}")
+        if not self.status:  # no HTTP answer (or not a usable one): the detail says it all
+            super().__init__(self.detail or type(self).__name__)
+        else:
+            super().__init__(f"HTTP {self.status}: {self.detail}" if self.detail else f"HTTP {self.status}")
 
 
 class BadRequest(NextcloudError):
@@ -89,6 +94,10 @@ class Unreachable(NextcloudError):
     """No answer: connection refused, DNS failure, TLS failure or timeout."""
 
     status = 0
+
+
+class UntrustedCertificate(Unreachable):
+    """Nextcloud's TLS certificate could not be verified (self-signed or private CA, wrong name, expired)."""
 
 
 class BadResponse(NextcloudError):
@@ -158,5 +167,16 @@ def raise_for_status(response: httpx.Response) -> None:
 def unreachable(exc: httpx.RequestError, base_url: str) -> Unreachable:
     """Describe a transport failure without leaking request details (URLs may carry credentials)."""
     kind = type(exc).__name__
-    reason = str(exc).split("\n")[0][:160] or kind
+    reason = str(exc).split("\n")[0][:160]
+    if not reason:
+        reason = "no answer in time" if isinstance(exc, httpx.TimeoutException) else kind
+    from nextcloud_mcp_server.http import is_certificate_failure
+
+    if is_certificate_failure(exc):
+        why = _VERIFY_REASON.search(reason)
+        return UntrustedCertificate(
+            f"cannot reach Nextcloud at {base_url}: certificate verification failed "
+            f"({why.group(1).strip() if why else 'untrusted certificate'}). Set NEXTCLOUD_CA_BUNDLE to the PEM "
+            "file of the CA that signed it (or NEXTCLOUD_VERIFY_SSL=false, for testing only)"
+        )
     return Unreachable(f"cannot reach Nextcloud at {base_url}: {kind}: {reason}")

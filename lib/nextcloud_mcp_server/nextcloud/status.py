@@ -22,7 +22,13 @@ class ServerStatus(BaseModel):
     installed: bool
     maintenance: bool
     version: str = ""
+    versionstring: str = ""
     productname: str = "Nextcloud"
+
+    @property
+    def display_version(self) -> str:
+        """The version as Nextcloud shows it to people (e.g. 31.0.9 rather than 31.0.9.1)."""
+        return self.versionstring or self.version
 
 
 async def server_status(client: NextcloudClient) -> ServerStatus:

@@ -121,6 +121,8 @@ def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
             f"{title} failed: the object was changed by someone else since you read it (HTTP 412).{current} "
             "Read it again, merge your change, and retry with the current etag."
         )
+    if isinstance(exc, nc.UntrustedCertificate):  # its detail already says what to set
+        return ToolError(f"{title} failed: {exc.detail}.")
     if isinstance(exc, nc.Unreachable):
         return ToolError(f"{title} failed: {exc.detail}. {_HINTS[nc.Unreachable]}.")
     hint = next((text for cls, text in _HINTS.items() if isinstance(exc, cls)), "retry or check the arguments")

@@ -1,0 +1,178 @@
+"""Every registered tool, checked in memory: its name, title, description, annotations,
+schemas and scope; and the tool list that issue 2 promises is all there.
+
+Each test collects the offending tools and shows them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+REQUIRED = {
+    "files": [
+        "nc_webdav_list_directory",
+        "nc_webdav_read_file",
+        "nc_webdav_write_file",
+        "nc_webdav_create_directory",
+        "nc_webdav_delete_resource",
+        "nc_webdav_move_resource",
+        "nc_webdav_copy_resource",
+        "nc_webdav_search_files",
+        "nc_webdav_find_by_name",
+        "nc_webdav_find_by_type",
+        "nc_webdav_list_favorites",
+    ],
+    "notes": [
+        "nc_notes_create_note",
+        "nc_notes_get_note",
+        "nc_notes_update_note",
+        "nc_notes_append_content",
+        "nc_notes_search_notes",
+        "nc_notes_list_notes",
+        "nc_notes_delete_note",
+    ],
+    "calendar and tasks": [
+        "nc_calendar_list_calendars",
+        "nc_calendar_create_event",
+        "nc_calendar_list_events",
+        "nc_calendar_get_event",
+        "nc_calendar_update_event",
+        "nc_calendar_delete_event",
+        "nc_calendar_get_upcoming_events",
+        "nc_calendar_find_availability",
+        "nc_calendar_manage_calendar",
+        "nc_calendar_list_todos",
+        "nc_calendar_create_todo",
+        "nc_calendar_update_todo",
+        "nc_calendar_complete_todo",
+        "nc_calendar_delete_todo",
+        "nc_calendar_search_todos",
+    ],
+    "contacts": [
+        "nc_contacts_list_addressbooks",
+        "nc_contacts_list_contacts",
+        "nc_contacts_search_contacts",
+        "nc_contacts_create_addressbook",
+        "nc_contacts_delete_addressbook",
+        "nc_contacts_create_contact",
+        "nc_contacts_update_contact",
+        "nc_contacts_delete_contact",
+    ],
+}
+
+NAME = re.compile(r"^nc_[a-z0-9]+_[a-z0-9]+(?:_[a-z0-9]+)*$")
+SCOPE = re.compile(r"^[a-z0-9_]+\.(read|write)$")
+
+
+@pytest.fixture(scope="module")
+async def tools() -> AsyncIterator[list[Any]]:
+    """tools/list of the real MCP server, connected in memory (no Nextcloud needed)."""
+    from mcp import Client
+
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p")
+    server = build_mcp_server(settings, AppPasswordAccess(settings))
+    async with Client(server) as client:
+        listed: list[Any] = []
+        cursor = None
+        while True:
+            page = await client.list_tools(cursor=cursor) if cursor else await client.list_tools()
+            listed.extend(page.tools)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        yield listed
+
+
+def offenders(tools: list[Any], problem: Any) -> list[str]:
+    return [f"{tool.name}: {why}" for tool in tools if (why := problem(tool))]
+
+
+async def test_tools_are_registered(tools: list[Any]) -> None:
+    assert len(tools) > 0
+
+
+async def test_every_tool_is_named_nc_app_action_and_names_are_unique(tools: list[Any]) -> None:
+    names = [tool.name for tool in tools]
+    assert [name for name in names if not NAME.match(name)] == []
+    assert len(names) == len(set(names))
+
+
+async def test_every_tool_has_a_title_and_a_description(tools: list[Any]) -> None:
+    def problem(tool: Any) -> str:
+        if not (tool.title or "").strip():
+            return "no title"
+        if len((tool.description or "").strip()) < 20:
+            return "no description written for the model"
+        return ""
+
+    assert offenders(tools, problem) == []
+
+
+async def test_every_tool_sets_all_four_annotation_hints(tools: list[Any]) -> None:
+    hints = ("read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint")
+
+    def problem(tool: Any) -> str:
+        if tool.annotations is None:
+            return "no annotations"
+        missing = [hint for hint in hints if getattr(tool.annotations, hint) is None]
+        return f"unset {missing}" if missing else ""
+
+    assert offenders(tools, problem) == []
+
+
+async def test_a_read_only_tool_is_never_marked_destructive(tools: list[Any]) -> None:
+    def problem(tool: Any) -> str:
+        ann = tool.annotations
+        return "read-only yet destructive" if ann and ann.read_only_hint and ann.destructive_hint else ""
+
+    assert offenders(tools, problem) == []
+
+
+async def test_every_tool_has_an_output_schema(tools: list[Any]) -> None:
+    def problem(tool: Any) -> str:
+        schema = tool.output_schema
+        return "" if schema and schema.get("type") == "object" else "no object output schema"
+
+    assert offenders(tools, problem) == []
+
+
+async def test_every_input_property_has_a_description(tools: list[Any]) -> None:
+    def problem(tool: Any) -> str:
+        properties = tool.input_schema.get("properties", {})
+        bare = [name for name, spec in properties.items() if not (spec.get("description") or "").strip()]
+        return f"undescribed arguments {bare}" if bare else ""
+
+    assert offenders(tools, problem) == []
+
+
+async def test_every_tool_has_a_scope_that_matches_its_annotations(tools: list[Any]) -> None:
+    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+
+    def problem(tool: Any) -> str:
+        scope = TOOL_SCOPES.get(tool.name)
+        if scope is None:
+            return "no scope in TOOL_SCOPES"
+        if not SCOPE.match(scope):
+            return f"scope {scope!r} is not '<app>.read' or '<app>.write'"
+        read_only = bool(tool.annotations and tool.annotations.read_only_hint)
+        if read_only != scope.endswith(".read"):
+            return f"scope {scope!r} disagrees with read_only_hint={read_only}"
+        return ""
+
+    assert offenders(tools, problem) == []
+
+
+@pytest.mark.parametrize("app", list(REQUIRED))
+async def test_every_tool_that_issue_2_requires_is_registered(tools: list[Any], app: str) -> None:
+    names = {tool.name for tool in tools}
+    assert [name for name in REQUIRED[app] if name not in names] == []
