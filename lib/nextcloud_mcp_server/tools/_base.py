@@ -9,6 +9,7 @@ do; anything else is a crash the SDK logs and hides from the model.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
@@ -157,7 +158,7 @@ def nc_tool(
             wrapper,
             name=name,
             title=title,
-            description=fn.__doc__,
+            description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
             annotations=annotations,
             structured_output=structured_output,
         )
