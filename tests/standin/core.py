@@ -192,6 +192,8 @@ class StandIn:
             await send_response(send, 301, headers=[("Location", "/remote.php/dav/")])
             return
         service = next((svc for prefix, svc in self.routes if path.startswith(prefix) or path + "/" == prefix), None)
+        if scope["method"] == "SEARCH" and path.rstrip("/") == "/remote.php/dav" and "files" in self.services:
+            service = self.services["files"]  # Nextcloud's files SEARCH is sent to the DAV root
         if service is None:
             await send_response(send, 404, b"Not found in the stand-in", [("Content-Type", "text/plain")])
             return

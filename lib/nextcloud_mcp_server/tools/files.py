@@ -1,13 +1,461 @@
-"""MCP tools for files (being built)."""
+"""MCP tools for the user's files (WebDAV), with the names and arguments of the PyPI
+`nextcloud-mcp-server` package, plus the `nc://files/{+path}` resource template.
+
+Paths are relative to the user's files root ('Documents/a.md'); they are validated here,
+before any request, and encoded by nextcloud/paths.py when the URL is built.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import binascii
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, TextContent
+from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import ToolDeps
+from nextcloud_mcp_server.nextcloud.paths import UnsafePath, normalize
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Context,
+    Limit,
+    Offset,
+    Page,
+    ToolDeps,
+    ToolError,
+    invalid,
+    nc_tool,
+    paginate,
+)
+
+if TYPE_CHECKING:
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.nextcloud.webdav import FileInfo
+
+FILES_URI = "nc://files/{+path}"
+TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
+
+FilePath = Annotated[str, Field(description="Path relative to the user's files root, e.g. 'Documents/report.md'.")]
+FolderPath = Annotated[
+    str, Field(description="Folder path relative to the user's files root; '' (the default) is the root.")
+]
+Scope = Annotated[str, Field(description="Folder to search in, relative to the files root; '' searches everything.")]
+Etag = Annotated[
+    str | None,
+    Field(
+        description="Only act if the file still has this etag (from a listing or read); a newer version is reported."
+    ),
+]
+
+Overwrite = Annotated[bool, Field(description="Replace the destination if it exists (default: refuse).")]
+Source = Annotated[str, Field(description="The file or folder to act on, relative to the files root.")]
+Destination = Annotated[str, Field(description="The new path, relative to the files root (parent must exist).")]
+
+
+class FileEntry(BaseModel):
+    """A file or folder."""
+
+    path: str = Field(description="Path relative to the user's files root; pass it to the other file tools.")
+    name: str = Field(description="The file or folder name.")
+    is_directory: bool = Field(description="True for folders.")
+    size: int | None = Field(description="Size in bytes (for folders, of everything inside).")
+    etag: str | None = Field(description="Version tag; pass it as `etag` to make a write or delete conditional.")
+    content_type: str | None = Field(description="MIME type (files only).")
+    last_modified: str | None = Field(description="Last modification time, ISO 8601.")
+    file_id: int | None = Field(description="Nextcloud's stable file id (survives renames).")
+    permissions: str | None = Field(description="Nextcloud permission letters, e.g. RGDNVW (W: writable).")
+    favorite: bool = Field(description="True if the user marked it as favorite.")
+
+    @classmethod
+    def of(cls, info: FileInfo) -> FileEntry:
+        return cls(
+            path=info.path,
+            name=info.name,
+            is_directory=info.is_dir,
+            size=info.size,
+            etag=info.etag,
+            content_type=info.content_type,
+            last_modified=info.last_modified.isoformat() if info.last_modified else None,
+            file_id=info.file_id,
+            permissions=info.permissions,
+            favorite=info.favorite,
+        )
+
+
+class DirectoryListing(BaseModel):
+    """One page of a folder's direct children, folders first."""
+
+    path: str = Field(description="The folder listed.")
+    etag: str | None = Field(description="The folder's etag (changes when anything inside changes).")
+    files: list[FileEntry] = Field(description="The children in this page.")
+    directories_count: int = Field(description="Folders among all children.")
+    files_count: int = Field(description="Files among all children.")
+    total_size: int = Field(description="Bytes in all child files (not counting folders).")
+    page: Page
+
+
+class FileReadResult(BaseModel):
+    """A file's content: text inline, binary as an embedded base64 resource."""
+
+    path: str = Field(description="The file read.")
+    content: str | None = Field(description="The text, or null for binary files (see the embedded resource).")
+    encoding: Literal["text", "base64"] = Field(description="'text', or 'base64' when the content is binary.")
+    content_type: str | None = Field(description="MIME type.")
+    size: int = Field(description="Size in bytes.")
+    etag: str | None = Field(
+        description="Version tag; pass it to nc_webdav_write_file to write only over this version."
+    )
+    file_id: int | None = Field(description="Nextcloud's file id.")
+    resource_uri: str = Field(description="The MCP resource URI of this file.")
+
+
+class WriteResult(BaseModel):
+    """The version a write produced."""
+
+    path: str = Field(description="The file written.")
+    size: int = Field(description="Bytes written.")
+    created: bool = Field(description="True if the file did not exist before.")
+    etag: str | None = Field(description="The new version's etag.")
+    file_id: int | None = Field(description="Nextcloud's file id.")
+
+
+class PathResult(BaseModel):
+    """A file or folder after a create, move or copy."""
+
+    path: str = Field(description="Where it is now.")
+    source_path: str | None = Field(default=None, description="Where it came from (move and copy).")
+    is_directory: bool = Field(description="True for folders.")
+    etag: str | None = Field(description="Its etag now.")
+    file_id: int | None = Field(description="Nextcloud's file id.")
+
+
+class DeleteResult(BaseModel):
+    """What was deleted."""
+
+    path: str = Field(description="The path deleted.")
+    deleted: bool = Field(description="True when Nextcloud confirmed the delete.")
+
+
+class SearchFilesResponse(BaseModel):
+    """One page of search results."""
+
+    results: list[FileEntry] = Field(description="Matching files and folders, by name.")
+    scope: str = Field(description="The folder searched.")
+    filters_applied: dict[str, str | bool] = Field(description="The filters used.")
+    page: Page
+
+
+def _path(argument: str, value: str, *, allow_root: bool = False) -> str:
+    try:
+        return normalize(value, allow_root=allow_root)
+    except UnsafePath as exc:
+        raise invalid(argument, str(exc)) from None
+
+
+def _is_text(content_type: str | None, data: bytes) -> bool:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    textual = ctype.startswith("text/") or ctype in TEXT_TYPES or ctype.endswith(("+json", "+xml"))
+    if not textual:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _progress(ctx: Context | None) -> Any:
+    if ctx is None:
+        return None
+
+    async def report(done: int, total: int | None) -> None:
+        await ctx.report_progress(done, total)
+
+    return report
+
+
+def _too_large(path: str, size: int, limit: int) -> ToolError:
+    return ToolError(
+        f"Read file failed: '{path}' is {size} bytes, over the server's read limit of {limit} bytes. "
+        "An administrator can raise the limit with the MAX_FILE_READ_BYTES environment variable "
+        "(in bytes) and restart the server; or download the file in Nextcloud instead."
+    )
+
+
+def _page_of(infos: list[FileInfo], offset: int, limit: int) -> tuple[list[FileEntry], Page]:
+    chunk, page = paginate(infos, offset, limit)
+    return [FileEntry.of(i) for i in chunk], page
+
+
+async def _search(nc: NextcloudClient, scope: str, limit: int, offset: int, **filters: Any) -> SearchFilesResponse:
+    found = await nc.webdav.search(scope, **filters)
+    results, page = _page_of(found, offset, limit)
+    applied = {k: v for k, v in filters.items() if v}
+    return SearchFilesResponse(results=results, scope=scope, filters_applied=applied, page=page)
+
+
+async def _ensure_free(nc: NextcloudClient, destination: str, overwrite: bool) -> None:
+    from nextcloud_mcp_server.nextcloud.errors import NotFound
+
+    if overwrite:
+        return
+    try:
+        await nc.webdav.stat(destination)
+    except NotFound:
+        return
+    raise ToolError(
+        f"'{destination}' already exists. Choose another destination, or pass overwrite=true to replace it."
+    )
 
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the files tools."""
+    """Register the files tools and the nc://files resource template."""
+    limits = deps.settings
+
+    @nc_tool(server, "nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
+    async def list_directory(
+        ctx: Context, path: FolderPath = "", limit: Limit = 50, offset: Offset = 0
+    ) -> DirectoryListing:
+        """List the files and folders directly inside a folder of the user's Nextcloud, folders first.
+
+        Paths are relative to the files root ('' is the root). Each entry has the `path` to
+        pass to the other file tools and an `etag` for conditional writes. Follow
+        `page.next_offset` for more.
+        """
+        folder = _path("path", path, allow_root=True)
+        nc = await deps.nextcloud(ctx)
+        me, children = await nc.webdav.listing(folder)
+        if not me.is_dir:
+            raise ToolError(f"'{folder}' is a file, not a folder; read it with nc_webdav_read_file.")
+        files, page = _page_of(children, offset, limit)
+        return DirectoryListing(
+            path=folder,
+            etag=me.etag,
+            files=files,
+            directories_count=sum(1 for c in children if c.is_dir),
+            files_count=sum(1 for c in children if not c.is_dir),
+            total_size=sum(c.size or 0 for c in children if not c.is_dir),
+            page=page,
+        )
+
+    @nc_tool(server, "nc_webdav_read_file", title="Read file", annotations=READ, scope="files.read")
+    async def read_file(ctx: Context, path: FilePath) -> Annotated[CallToolResult, FileReadResult]:
+        """Read a file from the user's Nextcloud.
+
+        Text files come back as text; binary files (images, PDFs, ...) as an embedded base64
+        resource with their MIME type. Files over the server's size limit are refused. The
+        result's `etag` can be passed to nc_webdav_write_file to update only this version.
+        """
+        target = _path("path", path)
+        nc = await deps.nextcloud(ctx)
+        info = await nc.webdav.stat(target)
+        if info.is_dir:
+            raise ToolError(f"'{target}' is a folder; list it with nc_webdav_list_directory.")
+        if info.size is not None and info.size > limits.max_read_bytes:
+            raise _too_large(target, info.size, limits.max_read_bytes)
+        from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
+
+        try:
+            data, _ = await nc.webdav.read(target, limits.max_read_bytes, info=info, progress=_progress(ctx))
+        except FileTooLarge as exc:  # grew since the stat
+            raise _too_large(target, exc.size, exc.limit) from None
+        return file_result(target, data, info)
+
+    @nc_tool(server, "nc_webdav_write_file", title="Write file", annotations=UPDATE, scope="files.write")
+    async def write_file(
+        ctx: Context,
+        path: FilePath,
+        content: Annotated[str, Field(description="The file content: text, or base64 for binary data.")],
+        content_type: Annotated[
+            str | None,
+            Field(
+                description="MIME type, e.g. 'text/markdown'. Append ';base64' (e.g. 'image/png;base64') "
+                "when `content` is base64."
+            ),
+        ] = None,
+        encoding: Annotated[
+            Literal["text", "base64"] | None,
+            Field(description="'base64' if `content` is base64-encoded binary data; default text."),
+        ] = None,
+        etag: Etag = None,
+    ) -> WriteResult:
+        """Create or replace a file in the user's Nextcloud; the parent folder must exist.
+
+        With `etag` (from a listing or read) the write only happens if nobody changed the
+        file since; otherwise the error names the current etag.
+        """
+        target = _path("path", path)
+        is_b64 = encoding == "base64" or (content_type is not None and ";base64" in content_type.lower())
+        mime = content_type.replace(";base64", "").replace(";BASE64", "").strip() if content_type else None
+        if is_b64:
+            try:
+                data = base64.b64decode(content, validate=True)
+            except (binascii.Error, ValueError):
+                raise invalid("content", "is not valid base64; encode binary data with standard base64") from None
+        else:
+            data = content.encode("utf-8")
+        nc = await deps.nextcloud(ctx)
+        await ctx.report_progress(0, len(data))
+        written = await nc.webdav.upload(target, data, etag=etag, content_type=mime or None)
+        await ctx.report_progress(len(data), len(data))
+        return WriteResult(
+            path=target, size=len(data), created=written.created, etag=written.etag, file_id=written.file_id
+        )
+
+    @nc_tool(server, "nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
+    async def create_directory(ctx: Context, path: FilePath) -> PathResult:
+        """Create a folder in the user's Nextcloud; its parent folder must already exist."""
+        target = _path("path", path)
+        nc = await deps.nextcloud(ctx)
+        await nc.webdav.mkcol(target)
+        info = await nc.webdav.stat(target)
+        return PathResult(path=target, is_directory=True, etag=info.etag, file_id=info.file_id)
+
+    @nc_tool(
+        server, "nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write"
+    )
+    async def delete_resource(ctx: Context, path: FilePath, etag: Etag = None) -> DeleteResult:
+        """Delete a file, or a folder WITH EVERYTHING IN IT, from the user's Nextcloud (it goes to the trash bin).
+
+        With `etag`, only if it was not changed since.
+        """
+        target = _path("path", path)
+        nc = await deps.nextcloud(ctx)
+        await nc.webdav.delete(target, etag=etag)
+        return DeleteResult(path=target, deleted=True)
+
+    async def _transfer(
+        ctx: Context, method: str, source_path: str, destination_path: str, overwrite: bool
+    ) -> PathResult:
+        src = _path("source_path", source_path)
+        dst = _path("destination_path", destination_path)
+        if src == dst:
+            raise invalid("destination_path", "is the same as source_path")
+        if dst.startswith(src + "/"):
+            raise invalid("destination_path", "is inside source_path; a folder cannot contain itself")
+        nc = await deps.nextcloud(ctx)
+        await _ensure_free(nc, dst, overwrite)
+        await getattr(nc.webdav, method)(src, dst, overwrite=overwrite)
+        info = await nc.webdav.stat(dst)
+        return PathResult(path=dst, source_path=src, is_directory=info.is_dir, etag=info.etag, file_id=info.file_id)
+
+    @nc_tool(server, "nc_webdav_move_resource", title="Move or rename", annotations=UPDATE, scope="files.write")
+    async def move_resource(
+        ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+    ) -> PathResult:
+        """Move or rename a file or folder in the user's Nextcloud; the file id stays the same."""
+        return await _transfer(ctx, "move", source_path, destination_path, overwrite)
+
+    @nc_tool(server, "nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
+    async def copy_resource(
+        ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+    ) -> PathResult:
+        """Copy a file or folder (with its content) in the user's Nextcloud."""
+        return await _transfer(ctx, "copy", source_path, destination_path, overwrite)
+
+    @nc_tool(server, "nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
+    async def search_files(
+        ctx: Context,
+        scope: Scope = "",
+        name_pattern: Annotated[
+            str | None, Field(description="Name pattern; % matches any text, _ one character, e.g. '%.pdf'.")
+        ] = None,
+        mime_type: Annotated[str | None, Field(description="MIME type pattern, e.g. 'image/%'.")] = None,
+        only_favorites: Annotated[bool, Field(description="Only files marked as favorite.")] = False,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> SearchFilesResponse:
+        """Search the user's files by name pattern, MIME type and favorite state.
+
+        All given filters must match; with none, everything below `scope` is listed.
+        """
+        where = _path("scope", scope, allow_root=True)
+        nc = await deps.nextcloud(ctx)
+        return await _search(
+            nc, where, limit, offset, name_like=name_pattern, type_like=mime_type, favorites_only=only_favorites
+        )
+
+    @nc_tool(server, "nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
+    async def find_by_name(
+        ctx: Context,
+        pattern: Annotated[str, Field(description="Name pattern; % matches any text, e.g. 'report%' or '%.md'.")],
+        scope: Scope = "",
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> SearchFilesResponse:
+        """Find files and folders whose name matches a pattern (case-insensitive; % and _ are wildcards)."""
+        if not pattern.strip():
+            raise invalid("pattern", "is empty; use e.g. '%.md'")
+        where = _path("scope", scope, allow_root=True)
+        nc = await deps.nextcloud(ctx)
+        return await _search(nc, where, limit, offset, name_like=pattern)
+
+    @nc_tool(server, "nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
+    async def find_by_type(
+        ctx: Context,
+        mime_type: Annotated[str, Field(description="MIME type or pattern, e.g. 'application/pdf' or 'image/%'.")],
+        scope: Scope = "",
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> SearchFilesResponse:
+        """Find files of a MIME type ('%' is a wildcard: 'image/%' finds all images)."""
+        if not mime_type.strip():
+            raise invalid("mime_type", "is empty; use e.g. 'image/%'")
+        where = _path("scope", scope, allow_root=True)
+        nc = await deps.nextcloud(ctx)
+        return await _search(nc, where, limit, offset, type_like=mime_type)
+
+    @nc_tool(server, "nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
+    async def list_favorites(
+        ctx: Context, scope: Scope = "", limit: Limit = 50, offset: Offset = 0
+    ) -> SearchFilesResponse:
+        """List the files and folders the user marked as favorite in Nextcloud."""
+        where = _path("scope", scope, allow_root=True)
+        nc = await deps.nextcloud(ctx)
+        found = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
+        results, page = _page_of(found, offset, limit)
+        return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
+
+    from nextcloud_mcp_server.tools.files_resource import register_resource
+
+    register_resource(server, deps)
+
+
+def file_result(path: str, data: bytes, info: FileInfo) -> CallToolResult:
+    """Content blocks plus structured output for a file read."""
+    uri = "nc://files/" + path
+    ctype = info.content_type or "application/octet-stream"
+    if _is_text(ctype, data):
+        text = data.decode("utf-8")
+        result = FileReadResult(
+            path=path,
+            content=text,
+            encoding="text",
+            content_type=ctype,
+            size=len(data),
+            etag=info.etag,
+            file_id=info.file_id,
+            resource_uri=uri,
+        )
+        blocks: list[Any] = [TextContent(type="text", text=text)]
+    else:
+        result = FileReadResult(
+            path=path,
+            content=None,
+            encoding="base64",
+            content_type=ctype,
+            size=len(data),
+            etag=info.etag,
+            file_id=info.file_id,
+            resource_uri=uri,
+        )
+        blob = BlobResourceContents(uri=uri, mime_type=ctype, blob=base64.b64encode(data).decode("ascii"))
+        blocks = [
+            TextContent(type="text", text=f"{path}: {len(data)} bytes of {ctype} (base64 in the embedded resource)"),
+            EmbeddedResource(type="resource", resource=blob),
+        ]
+    return CallToolResult(content=blocks, structured_content=result.model_dump(mode="json"))
