@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
 
 _SABRE_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.S)
 _MAX_DETAIL = 300
@@ -124,7 +126,7 @@ def detail_of(response: httpx.Response) -> str:
     """Nextcloud's own explanation: Sabre's <s:message>, an OCS meta message, or a JSON message."""
     try:
         body = response.content
-    except httpx.ResponseNotRead:
+    except _response_not_read():
         return ""
     if not body:
         return ""
@@ -169,7 +171,7 @@ def unreachable(exc: httpx.RequestError, base_url: str) -> Unreachable:
     kind = type(exc).__name__
     reason = str(exc).split("\n")[0][:160]
     if not reason:
-        reason = "no answer in time" if isinstance(exc, httpx.TimeoutException) else kind
+        reason = "no answer in time" if _is_timeout(exc) else kind
     from nextcloud_mcp_server.http import is_certificate_failure
 
     if is_certificate_failure(exc):
@@ -180,3 +182,15 @@ def unreachable(exc: httpx.RequestError, base_url: str) -> Unreachable:
             "file of the CA that signed it (or NEXTCLOUD_VERIFY_SSL=false, for testing only)"
         )
     return Unreachable(f"cannot reach Nextcloud at {base_url}: {kind}: {reason}")
+
+
+def _response_not_read() -> type[Exception]:
+    import httpx  # imported on first error, not at start-up: tools import this module
+
+    return httpx.ResponseNotRead
+
+
+def _is_timeout(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException)
