@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench standin clean
+.PHONY: install run test lint bench standin clean postgresql
 
 install: $(STAMP)
 
@@ -27,7 +27,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+# The store's tests start a throwaway PostgreSQL (Debian's); install it when missing (as root).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
+
+test: lint postgresql
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from nextcloud_mcp_server import PRODUCT, __version__
+from nextcloud_mcp_server.store import commands as db_commands
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -22,6 +23,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument("--transport", choices=["streamable-http", "stdio"], default="streamable-http")
     run.add_argument("--host", default="127.0.0.1", help="address to listen on (HTTP only; default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8000, help="port to listen on (HTTP only; default 8000)")
+    db_commands.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -33,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "db":
+        return db_commands.run(args)
     return 2
 
 
