@@ -1,0 +1,1 @@
+"""Benchmarks with their recorded results (`make bench` -> bench/RESULTS.md); never timed tests."""
