@@ -7,6 +7,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY lib/ lib/
 COPY ex_app/ ex_app/
+# alembic/ ships inside the wheel (as nextcloud_mcp_server.store.migrations).
+COPY alembic/ alembic/
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # Runtime stage: the package and its runtime dependencies only (no test extras), as a non-root user.
@@ -25,8 +27,6 @@ RUN pip install --no-cache-dir /wheels/*.whl \
     && chown mcp:mcp /app /data
 
 WORKDIR /app
-# Migrations for the token and webhook store (run by `nextcloud-mcp-server db upgrade` and at start-up).
-COPY --chown=mcp:mcp alembic/ alembic/
 
 USER 10001:10001
 VOLUME ["/data"]
