@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming")
+SECTIONS = ("startup", "latency", "streaming", "store")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         if "streaming" in wanted:
             _say("streaming memory")
             rows += streaming.measure_streaming(nc.url, USER, PASSWORD, args.stream_mb)
+    if "store" in wanted:
+        _say("store (SQLite and PostgreSQL)")
+        from bench import store_bench
+
+        rows += store_bench.measure_store()
     command = " ".join([_relative(sys.executable), "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])])
     text = report.section(command, rows, notes, extra, time.perf_counter() - began, load_at_start)
     print(text)
