@@ -4,32 +4,17 @@ stand-in with raw CalDAV requests (GET of the .ics, calendar-query REPORT), inde
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
+from tests.e2e.helpers import call, error_of, unique
+
 pytestmark = pytest.mark.anyio
 
 CALS = "/remote.php/dav/calendars"
-
-
-def unique(prefix: str = "ev") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-async def call(mcp: Any, name: str, **arguments: Any) -> dict[str, Any]:
-    result = await mcp.call_tool(name, arguments)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-async def error_of(mcp: Any, name: str, **arguments: Any) -> str:
-    result = await mcp.call_tool(name, arguments)
-    assert result.is_error, result.structured_content
-    return result.content[0].text
 
 
 def raw_event(nc_user: Any, href: str) -> tuple[icalendar.cal.Component, str]:
@@ -64,7 +49,7 @@ def raw_put(nc_user: Any, href: str, ics: bytes) -> str:
 
 
 async def test_create_event_stores_a_tzid_event_with_vtimezone_alarm_and_attendee(mcp, nc_user) -> None:
-    title = unique()
+    title = unique("ev")
     created = await call(
         mcp, "nc_calendar_create_event", calendar_name="personal", title=title,
         start_datetime="2026-06-10T09:30:00", end_datetime="2026-06-10T10:15:00", timezone="Europe/Berlin",
@@ -89,7 +74,7 @@ async def test_create_event_stores_a_tzid_event_with_vtimezone_alarm_and_attende
 
 async def test_get_event_returns_what_is_stored_with_its_etag(mcp, nc_user) -> None:
     created = await call(
-        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique(),
+        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique("ev"),
         start_datetime="2026-07-01T08:00:00Z", end_datetime="2026-07-01T09:00:00Z",
     )  # fmt: skip
     got = await call(mcp, "nc_calendar_get_event", calendar_name="personal", event_uid=created["uid"])
@@ -193,7 +178,7 @@ async def test_update_changes_only_named_fields_and_keeps_attendees_alarms_and_x
 
 async def test_update_with_a_stale_etag_is_refused_with_the_current_etag(mcp, nc_user) -> None:
     created = await call(
-        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique(),
+        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique("ev"),
         start_datetime="2026-08-03T12:00:00Z",
     )  # fmt: skip
     event, _ = raw_event(nc_user, created["href"])
@@ -215,7 +200,7 @@ async def test_update_with_a_stale_etag_is_refused_with_the_current_etag(mcp, nc
 
 async def test_delete_event_removes_the_object(mcp, nc_user) -> None:
     created = await call(
-        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique(), start_datetime="2026-08-04"
+        mcp, "nc_calendar_create_event", calendar_name="personal", title=unique("ev"), start_datetime="2026-08-04"
     )
     deleted = await call(mcp, "nc_calendar_delete_event", calendar_name="personal", event_uid=created["uid"])
     assert deleted["deleted"] is True

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.helpers import call, error_of, unique
+
 pytestmark = pytest.mark.anyio
 
 PHOTO = (
@@ -21,24 +23,8 @@ MKCOL = (
 )
 
 
-def unique(prefix: str = "c") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def book_path(nc_user: Any, book: str = "contacts") -> str:
     return f"/remote.php/dav/addressbooks/users/{nc_user.id}/{book}/"
-
-
-async def call(mcp: Any, tool: str, /, **arguments: Any) -> dict[str, Any]:
-    result = await mcp.call_tool(tool, arguments)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-async def error_of(mcp: Any, tool: str, /, **arguments: Any) -> str:
-    result = await mcp.call_tool(tool, arguments)
-    assert result.is_error
-    return result.content[0].text
 
 
 def raw_card(nc_user: Any, uid: str, book: str = "contacts") -> tuple[int, str, str | None]:
@@ -56,7 +42,7 @@ def put_raw(nc_user: Any, uid: str, *lines: str, book: str = "contacts") -> str:
 
 
 async def test_create_contact_stores_a_vcard_3_with_the_fields_and_returns_uid_and_etag(mcp, nc_user) -> None:
-    tag = unique()
+    tag = unique("c")
     made = await call(
         mcp,
         "nc_contacts_create_contact",
@@ -100,7 +86,7 @@ async def test_list_contacts_pages_through_an_addressbook_sorted_by_name(mcp, nc
     with nc_user.raw() as raw:
         assert raw.request("MKCOL", book_path(nc_user, name), content=MKCOL.format(name)).status_code == 201
     for fn in ("Carol", "alice", "Bob"):
-        put_raw(nc_user, unique(), f"FN:{fn}", f"N:{fn};;;;", book=name)
+        put_raw(nc_user, unique("c"), f"FN:{fn}", f"N:{fn};;;;", book=name)
     first = await call(mcp, "nc_contacts_list_contacts", addressbook=name, limit=2)
     rest = await call(mcp, "nc_contacts_list_contacts", addressbook=name, limit=2, offset=first["page"]["next_offset"])
     assert [c["fn"] for c in first["contacts"] + rest["contacts"]] == ["alice", "Bob", "Carol"]
@@ -111,9 +97,9 @@ async def test_list_contacts_pages_through_an_addressbook_sorted_by_name(mcp, nc
 
 async def test_search_finds_contacts_by_email_and_organization_substring(mcp, nc_user) -> None:
     tag = uuid.uuid4().hex[:8]
-    put_raw(nc_user, unique(), f"FN:Searchable {tag}", f"EMAIL;TYPE=INTERNET:s.{tag}@example.org")
-    put_raw(nc_user, unique(), "FN:Other Person", f"ORG:Firma{tag} GmbH")
-    put_raw(nc_user, unique(), "FN:Unrelated", "EMAIL:nobody@example.org")
+    put_raw(nc_user, unique("c"), f"FN:Searchable {tag}", f"EMAIL;TYPE=INTERNET:s.{tag}@example.org")
+    put_raw(nc_user, unique("c"), "FN:Other Person", f"ORG:Firma{tag} GmbH")
+    put_raw(nc_user, unique("c"), "FN:Unrelated", "EMAIL:nobody@example.org")
     by_email = await call(mcp, "nc_contacts_search_contacts", query=f"S.{tag}@EXAMPLE", addressbook="contacts")
     by_org = await call(mcp, "nc_contacts_search_contacts", query=f"firma{tag}")
     assert [c["fn"] for c in by_email["contacts"]] == [f"Searchable {tag}"]
@@ -122,7 +108,7 @@ async def test_search_finds_contacts_by_email_and_organization_substring(mcp, nc
 
 
 async def test_update_keeps_the_photo_and_custom_fields_it_never_mentioned(mcp, nc_user) -> None:
-    uid = unique()
+    uid = unique("c")
     etag = put_raw(
         nc_user, uid, "FN:Ann Lee", "N:Lee;Ann;;;", PHOTO, "X-SOCIALPROFILE;TYPE=mastodon:https://m.example/@ann"
     )
@@ -147,7 +133,7 @@ async def test_update_keeps_the_photo_and_custom_fields_it_never_mentioned(mcp, 
 
 
 async def test_update_with_a_stale_etag_is_refused_and_names_the_current_etag(mcp, nc_user) -> None:
-    uid = unique()
+    uid = unique("c")
     stale = put_raw(nc_user, uid, "FN:Version One")
     with nc_user.raw() as raw:
         card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:Version Two\r\nEND:VCARD\r\n"
@@ -161,7 +147,7 @@ async def test_update_with_a_stale_etag_is_refused_and_names_the_current_etag(mc
 
 
 async def test_delete_contact_removes_the_card_and_refuses_a_stale_etag(mcp, nc_user) -> None:
-    uid = unique()
+    uid = unique("c")
     etag = put_raw(nc_user, uid, "FN:Short Lived")
     refused = await error_of(mcp, "nc_contacts_delete_contact", addressbook="contacts", uid=uid, etag='"stale"')
     assert etag in refused

@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import base64
 import os
-import uuid
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from defusedxml.ElementTree import fromstring
 
+from tests.e2e.helpers import call, error_of, unique
+
 pytestmark = pytest.mark.anyio
 
 D = "{DAV:}"
-
-
-def unique(prefix: str = "f") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-async def call(mcp: Any, name: str, **arguments: Any) -> dict[str, Any]:
-    result = await mcp.call_tool(name, arguments)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-async def error_of(mcp: Any, name: str, **arguments: Any) -> str:
-    result = await mcp.call_tool(name, arguments)
-    assert result.is_error
-    return result.content[0].text
 
 
 def raw_props(nc_user: Any, path: str, depth: str = "0") -> dict[str, dict[str, str]]:
@@ -118,7 +103,7 @@ async def test_a_3mb_binary_round_trips_byte_identical_with_progress(mcp, nc_use
 
 
 async def test_reading_a_missing_file_is_a_clear_error(mcp, nc_user) -> None:
-    message = await error_of(mcp, "nc_webdav_read_file", path=f"{unique()}/missing.txt")
+    message = await error_of(mcp, "nc_webdav_read_file", path=f"{unique('f')}/missing.txt")
     assert "404" in message
     assert "does not exist" in message
 
@@ -138,7 +123,7 @@ async def test_writing_with_a_stale_etag_reports_the_current_etag(mcp, nc_user) 
 
 
 async def test_write_into_a_missing_folder_says_to_create_the_parent(mcp, nc_user) -> None:
-    message = await error_of(mcp, "nc_webdav_write_file", path=f"{unique()}/x/y.txt", content="x")
+    message = await error_of(mcp, "nc_webdav_write_file", path=f"{unique('f')}/x/y.txt", content="x")
     assert "409" in message
     assert "parent" in message
 

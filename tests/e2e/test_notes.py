@@ -9,25 +9,11 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.helpers import call, error_of, unique
+
 pytestmark = pytest.mark.anyio
 
 API = "/index.php/apps/notes/api/v1"
-
-
-def unique(prefix: str = "note") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-async def call(mcp: Any, name: str, **arguments: Any) -> dict[str, Any]:
-    result = await mcp.call_tool(name, arguments)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-async def error_of(mcp: Any, name: str, **arguments: Any) -> str:
-    result = await mcp.call_tool(name, arguments)
-    assert result.is_error
-    return result.content[0].text
 
 
 def raw_note(nc_user: Any, note_id: int) -> dict[str, Any]:
@@ -38,7 +24,7 @@ def raw_note(nc_user: Any, note_id: int) -> dict[str, Any]:
 
 
 async def test_create_note_writes_a_markdown_file_and_returns_id_and_etag(mcp, nc_user) -> None:
-    title, category = unique(), unique("cat")
+    title, category = unique("note"), unique("cat")
     created = await call(mcp, "nc_notes_create_note", title=title, content="# Hi\nthere", category=category)
     path = nc_user.files_root / "Notes" / category / f"{title}.md"
     assert path.read_text() == "# Hi\nthere"
@@ -49,13 +35,13 @@ async def test_create_note_writes_a_markdown_file_and_returns_id_and_etag(mcp, n
 
 async def test_get_note_returns_the_content_and_current_etag(mcp, nc_user) -> None:
     with nc_user.raw() as raw:
-        made = raw.post(f"{API}/notes", json={"title": unique(), "content": "ünïcode ✓"}).json()
+        made = raw.post(f"{API}/notes", json={"title": unique("note"), "content": "ünïcode ✓"}).json()
     got = await call(mcp, "nc_notes_get_note", note_id=made["id"])
     assert (got["content"], got["etag"], got["title"]) == ("ünïcode ✓", made["etag"], made["title"])
 
 
 async def test_update_note_with_the_current_etag_changes_content_and_title(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_notes_create_note", title=unique(), content="v1")
+    created = await call(mcp, "nc_notes_create_note", title=unique("note"), content="v1")
     new_title = unique("renamed")
     updated = await call(
         mcp, "nc_notes_update_note", note_id=created["id"], etag=created["etag"], content="v2", title=new_title
@@ -67,7 +53,7 @@ async def test_update_note_with_the_current_etag_changes_content_and_title(mcp, 
 
 
 async def test_update_with_a_stale_etag_after_a_concurrent_edit_reports_the_current_etag(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_notes_create_note", title=unique(), content="original")
+    created = await call(mcp, "nc_notes_create_note", title=unique("note"), content="original")
     with nc_user.raw() as raw:
         theirs = raw.put(f"{API}/notes/{created['id']}", json={"content": "changed elsewhere"}).json()
     message = await error_of(mcp, "nc_notes_update_note", note_id=created["id"], etag=created["etag"], content="mine")
@@ -77,7 +63,7 @@ async def test_update_with_a_stale_etag_after_a_concurrent_edit_reports_the_curr
 
 
 async def test_append_content_adds_text_after_a_separator_and_keeps_earlier_changes(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_notes_create_note", title=unique(), content="first")
+    created = await call(mcp, "nc_notes_create_note", title=unique("note"), content="first")
     with nc_user.raw() as raw:
         raw.put(f"{API}/notes/{created['id']}", json={"content": "first, edited elsewhere"})
     appended = await call(mcp, "nc_notes_append_content", note_id=created["id"], content="second")
@@ -89,7 +75,7 @@ async def test_append_content_adds_text_after_a_separator_and_keeps_earlier_chan
 async def test_search_notes_finds_notes_by_every_word_in_title_or_content(mcp, nc_user) -> None:
     word = uuid.uuid4().hex[:10]
     hit = await call(mcp, "nc_notes_create_note", title=unique(f"Plan {word}"), content="alpha beta")
-    await call(mcp, "nc_notes_create_note", title=unique(), content=f"{word} only")
+    await call(mcp, "nc_notes_create_note", title=unique("note"), content=f"{word} only")
     found = await call(mcp, "nc_notes_search_notes", query=f"{word.upper()} beta")
     assert [r["id"] for r in found["results"]] == [hit["id"]]
     assert found["total_found"] == 1
@@ -99,7 +85,7 @@ async def test_search_notes_finds_notes_by_every_word_in_title_or_content(mcp, n
 async def test_list_notes_pages_through_a_category(mcp, nc_user) -> None:
     category = unique("paged")
     ids = {
-        (await call(mcp, "nc_notes_create_note", title=unique(), content=str(i), category=category))["id"]
+        (await call(mcp, "nc_notes_create_note", title=unique("note"), content=str(i), category=category))["id"]
         for i in range(3)
     }
     first = await call(mcp, "nc_notes_list_notes", category=category, limit=2)
@@ -114,7 +100,7 @@ async def test_list_notes_pages_through_a_category(mcp, nc_user) -> None:
 
 
 async def test_delete_note_removes_it_from_nextcloud(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_notes_create_note", title=unique(), content="bye")
+    created = await call(mcp, "nc_notes_create_note", title=unique("note"), content="bye")
     deleted = await call(mcp, "nc_notes_delete_note", note_id=created["id"])
     assert deleted["deleted_id"] == created["id"]
     with nc_user.raw() as raw:
@@ -143,7 +129,7 @@ async def test_invalid_arguments_are_refused_and_nothing_is_written(mcp, nc_user
 
 
 async def test_a_note_reads_as_a_resource_and_is_listed_in_the_notes_index(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_notes_create_note", title=unique(), content="as resource")
+    created = await call(mcp, "nc_notes_create_note", title=unique("note"), content="as resource")
     read = await mcp.read_resource(f"nc://notes/{created['id']}")
     note = json.loads(read.contents[0].text)
     assert (note["content"], note["etag"]) == ("as resource", raw_note(nc_user, created["id"])["etag"])

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import icalendar
 import pytest
 
+from tests.e2e.helpers import call, error_of, unique
+
 pytestmark = pytest.mark.anyio
 
 CALS = "/remote.php/dav/calendars"
-
-
-def unique(prefix: str = "task") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-async def call(mcp: Any, name: str, **arguments: Any) -> dict[str, Any]:
-    result = await mcp.call_tool(name, arguments)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-async def error_of(mcp: Any, name: str, **arguments: Any) -> str:
-    result = await mcp.call_tool(name, arguments)
-    assert result.is_error, result.structured_content
-    return result.content[0].text
 
 
 def raw_todo(nc_user: Any, href: str) -> tuple[icalendar.cal.Component, str]:
@@ -38,7 +23,7 @@ def raw_todo(nc_user: Any, href: str) -> tuple[icalendar.cal.Component, str]:
 
 
 async def test_create_todo_stores_due_priority_and_categories(mcp, nc_user) -> None:
-    summary = unique()
+    summary = unique("task")
     created = await call(
         mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=summary, due="2026-12-01T17:00:00",
         timezone="Europe/Berlin", priority=2, categories="home,urgent", percent_complete=20,
@@ -56,13 +41,15 @@ async def test_create_todo_stores_due_priority_and_categories(mcp, nc_user) -> N
 
 
 async def test_a_task_in_the_events_only_personal_calendar_is_refused_by_nextcloud(mcp, nc_user) -> None:
-    message = await error_of(mcp, "nc_calendar_create_todo", calendar_name="personal", summary=unique())
+    message = await error_of(mcp, "nc_calendar_create_todo", calendar_name="personal", summary=unique("task"))
     assert "403" in message
     assert "VEVENT" in message
 
 
 async def test_update_and_complete_todo_set_status_percent_and_completed(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique(), due="2026-11-30")
+    created = await call(
+        mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique("task"), due="2026-11-30"
+    )
     updated = await call(
         mcp, "nc_calendar_update_todo", calendar_name="tasks", todo_uid=created["uid"], percent_complete=60,
         status="IN-PROCESS", etag=created["etag"],
@@ -84,7 +71,7 @@ async def test_update_and_complete_todo_set_status_percent_and_completed(mcp, nc
 
 
 async def test_complete_todo_with_a_stale_etag_reports_the_current_one(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique())
+    created = await call(mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique("task"))
     changed = await call(mcp, "nc_calendar_update_todo", calendar_name="tasks", todo_uid=created["uid"], priority=1)
     message = await error_of(
         mcp, "nc_calendar_complete_todo", calendar_name="tasks", todo_uid=created["uid"], etag=created["etag"]
@@ -109,7 +96,7 @@ async def test_list_and_search_todos_filter_by_status_priority_and_text(mcp, nc_
 
 
 async def test_delete_todo_removes_the_object(mcp, nc_user) -> None:
-    created = await call(mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique())
+    created = await call(mcp, "nc_calendar_create_todo", calendar_name="tasks", summary=unique("task"))
     await call(mcp, "nc_calendar_delete_todo", calendar_name="tasks", todo_uid=created["uid"])
     with nc_user.raw() as raw:
         assert raw.get(created["href"]).status_code == 404

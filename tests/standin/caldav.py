@@ -21,14 +21,20 @@ PUT/GET/DELETE with ETags). The front below covers where Nextcloud (Sabre) diffe
 from __future__ import annotations
 
 import json
-import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from tests.standin.core import Receive, Scope, Send, User, header, read_body, send_response
+from tests.standin.radicale_bridge import (
+    IF_NONE_MATCH_FAILED,
+    SABRE_EXCEPTIONS,
+    radicale_configuration,
+    run_asgi,
+    send_sabre_error,
+)
 
 if TYPE_CHECKING:
     from tests.standin.core import StandIn
@@ -37,31 +43,14 @@ MOUNT = "/remote.php/dav/calendars"
 PERSONAL_COLOR = "#0082c9"
 TASKS_COLOR = "#795AAB"
 _COMPONENT = re.compile(rb"^BEGIN:(VEVENT|VTODO|VJOURNAL)\r?$", re.M)
-_XML_HEADERS = [("Content-Type", "application/xml; charset=utf-8")]
+_CAL_XMLNS = ' xmlns:cal="urn:ietf:params:xml:ns:caldav"'
 
 _SABRE_EXCEPTIONS = {
-    400: ("Sabre\\DAV\\Exception\\BadRequest", "Bad request"),
-    403: ("Sabre\\DAV\\Exception\\Forbidden", "Access denied"),
+    **SABRE_EXCEPTIONS,
     404: ("Sabre\\DAV\\Exception\\NotFound", "Calendar object not found"),
-    405: ("Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"),
     409: ("Sabre\\DAV\\Exception\\Conflict", "Conflict"),
-    412: (
-        "Sabre\\DAV\\Exception\\PreconditionFailed",
-        "An If-Match header was specified, but none of the specified ETags matched.",
-    ),
     415: ("Sabre\\DAV\\Exception\\UnsupportedMediaType", "Unsupported media type"),
-    507: ("Sabre\\DAV\\Exception\\InsufficientStorage", "Insufficient storage"),
 }
-
-
-def sabre_error(exception: str, message: str, extra: str = "") -> bytes:
-    """The XML body Sabre sends with an error status."""
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:cal="urn:ietf:params:xml:ns:caldav">'
-        f"<s:exception>{escape(exception)}</s:exception><s:message>{escape(message)}</s:message>{extra}"
-        "</d:error>"
-    ).encode()
 
 
 class CalendarService:
@@ -69,23 +58,11 @@ class CalendarService:
 
     def __init__(self, standin: StandIn) -> None:
         import radicale
-        import radicale.config
         from a2wsgi import WSGIMiddleware
 
         self.folder = standin.data_dir / "caldav"
-        (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
-        logging.getLogger("radicale").setLevel(logging.ERROR)  # its 412/404 warnings are expected here
-        configuration = radicale.config.load()
-        configuration.update(
-            {
-                "server": {"delay_on_error": "0"},
-                "auth": {"type": "http_x_remote_user", "delay": "0"},
-                "rights": {"type": "owner_only"},
-                "storage": {"filesystem_folder": str(self.folder), "_filesystem_fsync": "False"},
-                "web": {"type": "none"},
-            },
-            "nextcloud stand-in",
-            privileged=True,
+        configuration = radicale_configuration(
+            self.folder, auth={"type": "http_x_remote_user"}, rights={"type": "owner_only"}
         )
         self.asgi = WSGIMiddleware(radicale.Application(configuration), workers=4)  # type: ignore[arg-type]
 
@@ -150,7 +127,7 @@ class CalendarService:
         if status >= 400:
             exception, message = _SABRE_EXCEPTIONS.get(status, ("Sabre\\DAV\\Exception", "Error"))
             if status == 412 and header(scope, "if-none-match"):
-                message = "An If-None-Match header was specified, but the ETag matched (or * was specified)."
+                message = IF_NONE_MATCH_FAILED
             await self._error(send, status, exception, message)
             return
         if method == "PROPFIND" and status == 207 and len(names) == 1:
@@ -166,29 +143,10 @@ class CalendarService:
         if scope["method"] == "PROPFIND" and header(scope, "depth") is None:
             headers.append((b"depth", b"1"))
         inner = {**scope, "root_path": MOUNT, "headers": headers}
-        sent = False
-
-        async def inner_receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        result: dict[str, Any] = {"status": 500, "headers": [], "body": []}
-
-        async def inner_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                result["status"] = message["status"]
-                result["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
-            elif message["type"] == "http.response.body":
-                result["body"].append(message.get("body", b""))
-
-        await self.asgi(inner, inner_receive, inner_send)
-        return result["status"], result["headers"], b"".join(result["body"])
+        return await run_asgi(self.asgi, inner, body)
 
     async def _error(self, send: Send, status: int, exception: str, message: str, extra: str = "") -> None:
-        await send_response(send, status, sabre_error(exception, message, extra), _XML_HEADERS)
+        await send_sabre_error(send, status, exception, message, extra, _CAL_XMLNS)
 
 
 _HOME_EXTRAS = (

@@ -20,13 +20,18 @@ front below covers where Nextcloud (Sabre, Nextcloud 31) differs:
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-from xml.sax.saxutils import escape
 
 from tests.standin.core import Receive, Scope, Send, User, header, read_body, send_response
+from tests.standin.radicale_bridge import (
+    IF_NONE_MATCH_FAILED,
+    SABRE_EXCEPTIONS,
+    radicale_configuration,
+    run_asgi,
+    send_sabre_error,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -34,33 +39,17 @@ if TYPE_CHECKING:
     from tests.standin.core import StandIn
 
 MOUNT = "/remote.php/dav/addressbooks/users"
-_XML_HEADERS = [("Content-Type", "application/xml; charset=utf-8")]
 _UID_EXISTS = "VCard object with uid already exists in this addressbook collection."
 
 _SABRE = {
-    400: ("Sabre\\DAV\\Exception\\BadRequest", "Bad request"),
-    403: ("Sabre\\DAV\\Exception\\Forbidden", "Access denied"),
+    **SABRE_EXCEPTIONS,
     404: ("Sabre\\DAV\\Exception\\NotFound", "Card not found"),
-    405: ("Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"),
     409: ("Sabre\\DAV\\Exception\\Conflict", "Files cannot be created in non-existent collections"),
-    412: (
-        "Sabre\\DAV\\Exception\\PreconditionFailed",
-        "An If-Match header was specified, but none of the specified ETags matched.",
-    ),
     415: (
         "Sabre\\DAV\\Exception\\UnsupportedMediaType",
         "This resource only supports valid vCard data. Parse error.",
     ),
-    507: ("Sabre\\DAV\\Exception\\InsufficientStorage", "Insufficient storage"),
 }
-
-
-def sabre_error(exception: str, message: str) -> bytes:
-    """The XML body Sabre sends with an error status."""
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns">'
-        f"<s:exception>{escape(exception)}</s:exception><s:message>{escape(message)}</s:message></d:error>"
-    ).encode()
 
 
 class ContactsService:
@@ -68,23 +57,13 @@ class ContactsService:
 
     def __init__(self, standin: StandIn) -> None:
         import radicale
-        import radicale.config
         from a2wsgi import WSGIMiddleware
 
         self.folder = standin.data_dir / "carddav"
-        (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
-        logging.getLogger("radicale").setLevel(logging.ERROR)  # its 404/412 warnings are expected here
-        configuration = radicale.config.load()
-        configuration.update(
-            {
-                "server": {"delay_on_error": "0"},
-                "auth": {"type": "remote_user", "delay": "0"},
-                "rights": {"type": "owner_only", "permit_delete_collection": "True"},
-                "storage": {"filesystem_folder": str(self.folder), "_filesystem_fsync": "False"},
-                "web": {"type": "none"},
-            },
-            "nextcloud stand-in",
-            privileged=True,
+        configuration = radicale_configuration(
+            self.folder,
+            auth={"type": "remote_user"},
+            rights={"type": "owner_only", "permit_delete_collection": "True"},
         )
         radicale_app = radicale.Application(configuration)
 
@@ -139,7 +118,7 @@ class ContactsService:
             elif method == "PUT" and status == 400:
                 status, (exception, message) = 415, _SABRE[415]
             elif status == 412 and header(scope, "if-none-match"):
-                message = "An If-None-Match header was specified, but the ETag matched (or * was specified)."
+                message = IF_NONE_MATCH_FAILED
             await self._error(send, status, exception, message)
             return
         if method == "DELETE" and status == 200:
@@ -156,26 +135,7 @@ class ContactsService:
         if scope["method"] == "PROPFIND" and header(scope, "depth") is None:
             headers.append((b"depth", b"1"))
         inner = {**scope, "root_path": MOUNT, "headers": headers, "nextcloud.user": user.id}
-        sent = False
-
-        async def inner_receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        result: dict[str, Any] = {"status": 500, "headers": [], "body": []}
-
-        async def inner_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                result["status"] = message["status"]
-                result["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
-            elif message["type"] == "http.response.body":
-                result["body"].append(message.get("body", b""))
-
-        await self.asgi(inner, inner_receive, inner_send)
-        return result["status"], result["headers"], b"".join(result["body"])
+        return await run_asgi(self.asgi, inner, body)
 
     async def _error(self, send: Send, status: int, exception: str, message: str) -> None:
-        await send_response(send, status, sabre_error(exception, message), _XML_HEADERS)
+        await send_sabre_error(send, status, exception, message)

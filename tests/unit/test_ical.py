@@ -1,4 +1,4 @@
-"""iCalendar building, merging and expansion (nextcloud/ical.py, ical_todo.py): no servers."""
+"""iCalendar building, merging and expansion (nextcloud/ical.py, ical_read.py, ical_todo.py): no servers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from nextcloud_mcp_server.nextcloud import ical
+from nextcloud_mcp_server.nextcloud import ical, ical_read
 from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges, build_todo, merge_todo, todo_info
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -16,7 +16,7 @@ UTC = dt.UTC
 
 
 def vevent(ics: bytes) -> icalendar.cal.Component:
-    return ical.master(ical.load(ics))
+    return ical_read.master(ical_read.load(ics))
 
 
 def test_tzid_round_trips_with_a_vtimezone() -> None:
@@ -25,7 +25,7 @@ def test_tzid_round_trips_with_a_vtimezone() -> None:
     )
     assert b"DTSTART;TZID=Europe/Berlin:20260316T100000" in ics
     assert b"BEGIN:VTIMEZONE" in ics
-    info = ical.event_info(vevent(ics))
+    info = ical_read.event_info(vevent(ics))
     assert info.timezone == "Europe/Berlin"
     assert info.start == dt.datetime(2026, 3, 16, 10, tzinfo=BERLIN)
     assert info.end == dt.datetime(2026, 3, 16, 11, tzinfo=BERLIN)
@@ -41,7 +41,7 @@ def test_all_day_event_uses_dates_with_an_exclusive_end() -> None:
     _uid, ics = ical.build_event(ical.EventChanges(title="T", start=dt.date(2026, 12, 24), all_day=True))
     assert b"DTSTART;VALUE=DATE:20261224" in ics
     assert b"DTEND;VALUE=DATE:20261225" in ics
-    assert ical.event_info(vevent(ics)).all_day
+    assert ical_read.event_info(vevent(ics)).all_day
 
 
 def test_all_day_with_the_same_end_day_lasts_that_one_day() -> None:
@@ -151,28 +151,34 @@ def test_expansion_lists_each_occurrence_at_local_ten_across_dst() -> None:
         title="W", start=dt.datetime(2026, 3, 16, 10, tzinfo=BERLIN), rrule=ical.parse_rrule("FREQ=WEEKLY;COUNT=4")
     )
     _uid, ics = ical.build_event(changes)
-    found = ical.expand(ical.load(ics), dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 5, 1, tzinfo=UTC))
+    found = ical_read.expand(
+        ical_read.load(ics), dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 5, 1, tzinfo=UTC)
+    )
     assert [o.start.hour for o in found] == [10, 10, 10, 10]
     assert [o.start.utcoffset() for o in found] == [dt.timedelta(hours=h) for h in (1, 1, 2, 2)]
 
 
 def test_expansion_keeps_only_occurrences_inside_the_range() -> None:
-    found = ical.expand(ical.load(FOREIGN), dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2027, 1, 1, tzinfo=UTC))
+    found = ical_read.expand(
+        ical_read.load(FOREIGN), dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2027, 1, 1, tzinfo=UTC)
+    )
     assert [o.start.date() for o in found] == [dt.date(2026, 11, 5), dt.date(2026, 12, 5)]
 
 
 def test_todo_build_and_complete_set_status_percent_and_completed() -> None:
     uid, ics = build_todo(TodoChanges(summary="Pay", due=dt.date(2026, 5, 1), priority=1))
-    info = todo_info(ical.master(ical.load(ics), "VTODO"))
+    info = todo_info(ical_read.master(ical_read.load(ics), "VTODO"))
     assert (info.uid, info.status, info.priority, info.due) == (uid, "NEEDS-ACTION", 1, dt.date(2026, 5, 1))
-    done = todo_info(ical.master(ical.load(merge_todo(ics, TodoChanges(status="COMPLETED"))), "VTODO"))
+    done = todo_info(ical_read.master(ical_read.load(merge_todo(ics, TodoChanges(status="COMPLETED"))), "VTODO"))
     assert done.status == "COMPLETED"
     assert done.percent_complete == 100
     assert isinstance(done.completed, dt.datetime)
     assert done.completed.utcoffset() == dt.timedelta(0)
     reopened = todo_info(
-        ical.master(
-            ical.load(merge_todo(merge_todo(ics, TodoChanges(status="COMPLETED")), TodoChanges(status="NEEDS-ACTION"))),
+        ical_read.master(
+            ical_read.load(
+                merge_todo(merge_todo(ics, TodoChanges(status="COMPLETED")), TodoChanges(status="NEEDS-ACTION"))
+            ),
             "VTODO",
         )
     )

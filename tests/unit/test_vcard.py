@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nextcloud_mcp_server.nextcloud import vcard
+from nextcloud_mcp_server.nextcloud import vcard, vcard_syntax
 from nextcloud_mcp_server.nextcloud.vcard import ContactInput, TypedValue
 
 PHOTO_V3 = (
@@ -26,7 +26,7 @@ EXISTING_V3 = "\r\n".join(
         "EMAIL;TYPE=INTERNET,HOME:ann@home.example",
         "item1.EMAIL;TYPE=INTERNET:ann@work.example",
         "item1.X-ABLabel:_$!<Work>!$_",
-        vcard.fold(PHOTO_V3),
+        vcard_syntax.fold(PHOTO_V3),
         "X-SOCIALPROFILE;TYPE=mastodon:https://m.example/@ann",
         "X-MANAGER:Bob",
         "ADR;TYPE=HOME:;;Main St 1;Berlin;;10115;Germany",
@@ -62,8 +62,8 @@ def test_a_merge_keeps_the_photo_and_x_properties_byte_for_byte() -> None:
 
 def test_a_merge_keeps_every_property_the_caller_did_not_mention() -> None:
     merged = vcard.merge(EXISTING_V3, ContactInput(note="met in Berlin"))
-    before = {line for line in vcard.unfold(EXISTING_V3) if not line.startswith("REV")}
-    after = set(vcard.unfold(merged))
+    before = {line for line in vcard_syntax.unfold(EXISTING_V3) if not line.startswith("REV")}
+    after = set(vcard_syntax.unfold(merged))
     assert before - after == set()
     assert "NOTE:met in Berlin" in after
 
@@ -111,7 +111,7 @@ def test_a_built_card_is_vcard_3_with_a_uuid4_uid_and_the_fields() -> None:
             bday="1990-04-23",
         )
     )
-    card = vcard.parse(text)
+    card = vcard_syntax.parse(text)
     assert card.version == "3.0"
     assert uuid.UUID(card.text("UID") or "").version == 4
     assert card.text("FN") == "Ann Lee"
@@ -168,9 +168,9 @@ def test_long_lines_are_folded_at_75_octets_without_splitting_characters() -> No
 
 def test_text_that_is_not_a_vcard_is_refused() -> None:
     with pytest.raises(vcard.VCardError):
-        vcard.parse("hello")
+        vcard_syntax.parse("hello")
     with pytest.raises(vcard.VCardError):
-        vcard.parse("BEGIN:VCARD\r\nFN:x\r\n")
+        vcard_syntax.parse("BEGIN:VCARD\r\nFN:x\r\n")
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200))

@@ -25,10 +25,10 @@ from nextcloud_mcp_server.nextcloud.dav import (
     DavResponse,
     element,
     parse_multistatus,
-    propfind_body,
     qname,
     serialize,
 )
+from nextcloud_mcp_server.nextcloud.discovery import discover_home, propfind
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, split_user_path
 
 if TYPE_CHECKING:
@@ -98,15 +98,12 @@ class CalDAV:
     async def home(self) -> str:
         """The calendar home path, e.g. '/remote.php/dav/calendars/alice/'."""
         if self._home is None:
-            root = await self._propfind("/remote.php/dav/", [(DAV, "current-user-principal")], depth="0")
-            principal = _href_in(root, DAV, "current-user-principal")
-            if principal is None:
-                raise errors.BadResponse("the DAV root did not name the current user's principal")
-            found = await self._propfind(principal, [(CALDAV, "calendar-home-set")], depth="0")
-            home = _href_in(found, CALDAV, "calendar-home-set")
-            if home is None:
-                raise errors.BadResponse("the principal has no calendar-home-set; is the Calendar app enabled?")
-            self._home = home if home.endswith("/") else home + "/"
+            self._home = await discover_home(
+                self.client,
+                (CALDAV, "calendar-home-set"),
+                no_principal="the DAV root did not name the current user's principal",
+                no_home="the principal has no calendar-home-set; is the Calendar app enabled?",
+            )
         return self._home
 
     async def calendar_path(self, name: str) -> str:
@@ -277,27 +274,13 @@ class CalDAV:
         return errors.PreconditionFailed(exc.detail, current_etag=current.etag, current=current)
 
     async def _propfind(self, path: str, props: list[tuple[str, str]], *, depth: str) -> list[DavResponse]:
-        response = await self.client.request(
-            "PROPFIND", path, headers={**XML, "Depth": depth}, content=propfind_body(props), ok=(207,)
-        )
-        return parse_multistatus(response.content)
+        return await propfind(self.client, path, props, depth)
 
 
 def _prop_filter(parent: Element, name: str) -> Element:
     prop_filter = element(CALDAV, "prop-filter", parent)
     prop_filter.set("name", name)
     return prop_filter
-
-
-def _href_in(found: list[DavResponse], namespace: str, local: str) -> str | None:
-    for item in found:
-        prop = item.props.get(qname(namespace, local))
-        if prop is None:
-            continue
-        href = prop.find(qname(DAV, "href"))
-        if href is not None and href.text:
-            return urlsplit(href.text.strip()).path
-    return None
 
 
 def _segment(href: str) -> str:

@@ -23,11 +23,11 @@ from nextcloud_mcp_server.nextcloud.dav import (
     DavResponse,
     element,
     parse_multistatus,
-    propfind_body,
     qname,
     serialize,
 )
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, Conflict, NotFound, PreconditionFailed
+from nextcloud_mcp_server.nextcloud.discovery import discover_home, propfind, server_path
+from nextcloud_mcp_server.nextcloud.errors import Conflict, NotFound, PreconditionFailed
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, split_user_path
 
 if TYPE_CHECKING:
@@ -102,24 +102,20 @@ class CardDAV:
     # -- discovery ---------------------------------------------------------------------
     def _path(self, href: str) -> str:
         """A server-relative path for `client.request` from an href (absolute URL or path)."""
-        path = urlsplit(href).path
-        base = urlsplit(self.client.base_url).path.rstrip("/")
-        return path[len(base) :] if base and path.startswith(base + "/") else path
+        return server_path(self.client, href)
 
     async def _propfind(self, path: str, props: list[tuple[str, str]], depth: str) -> list[DavResponse]:
-        response = await self.client.request(
-            "PROPFIND", path, headers={"Depth": depth, "Content-Type": XML_TYPE}, content=propfind_body(props)
-        )
-        return parse_multistatus(response.content)
+        return await propfind(self.client, path, props, depth)
 
     async def home(self) -> str:
         """The addressbook home path (discovered once, then cached)."""
         if self._home is None:
-            root = await self._propfind("/remote.php/dav/", [(DAV, "current-user-principal")], "0")
-            principal = _href_in(root, DAV, "current-user-principal")
-            found = await self._propfind(self._path(principal), [(CARDDAV, "addressbook-home-set")], "0")
-            home = self._path(_href_in(found, CARDDAV, "addressbook-home-set"))
-            self._home = home if home.endswith("/") else home + "/"
+            self._home = await discover_home(
+                self.client,
+                (CARDDAV, "addressbook-home-set"),
+                no_principal="Nextcloud did not report current-user-principal during CardDAV discovery",
+                no_home="Nextcloud did not report addressbook-home-set during CardDAV discovery",
+            )
         return self._home
 
     async def addressbook_path(self, name: str) -> str:
@@ -312,15 +308,6 @@ _ADDRESSBOOK_PROPS = [
     (DAV, "sync-token"),
     (CARDDAV, "addressbook-description"),
 ]
-
-
-def _href_in(found: list[DavResponse], namespace: str, local: str) -> str:
-    for item in found:
-        prop = item.props.get(qname(namespace, local))
-        href = None if prop is None else prop.find(qname(DAV, "href"))
-        if href is not None and href.text:
-            return href.text.strip()
-    raise BadResponse(f"Nextcloud did not report {local} during CardDAV discovery")
 
 
 def _is_addressbook(item: DavResponse) -> bool:

@@ -13,18 +13,15 @@ from dataclasses import dataclass, field
 
 import icalendar
 
-from nextcloud_mcp_server.nextcloud.ical import (
+from nextcloud_mcp_server.nextcloud.ical import _set, _set_time, finish, new_calendar
+from nextcloud_mcp_server.nextcloud.ical_read import (
     UTC,
     IcalError,
     Moment,
-    _set,
-    _set_time,
     categories_of,
-    finish,
     load,
     master,
     moment_of,
-    new_calendar,
     text_of,
     tzid_of,
 )

@@ -101,7 +101,8 @@ _HINTS: dict[type[nc.NextcloudError], str] = {
     nc.BadRequest: "Nextcloud rejected the request as malformed; check the arguments",
     nc.Unauthorized: "Nextcloud refused the credentials; check the app password or sign in again",
     nc.Forbidden: "you lack permission for this in Nextcloud; ask the owner to share it with write access",
-    nc.NotFound: "it does not exist; list the parent folder or collection to find valid names and ids",
+    nc.NotFound: "it does not exist (it may have been deleted, moved or renamed); "
+    "use the matching list or search tool to find valid names and ids",
     nc.MethodNotAllowed: "Nextcloud does not allow this here (for example, the target already exists)",
     nc.Conflict: "it conflicts with the current state (for example, the parent folder does not exist); "
     "create the parent first",

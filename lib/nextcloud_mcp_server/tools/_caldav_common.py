@@ -1,4 +1,5 @@
-"""What the calendar and task tools share: result models, argument parsing, date formatting.
+"""What the calendar and task tools share: result models, argument parsing, date formatting,
+and saving an object.
 
 Why a module of its own: tools/calendar.py and tools/tasks.py both name calendars and
 turn caller dates into iCalendar values; keeping that here keeps each tool module about
@@ -20,8 +21,9 @@ from nextcloud_mcp_server.tools._base import invalid
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from nextcloud_mcp_server.nextcloud.caldav import CalendarInfo
-    from nextcloud_mcp_server.nextcloud.ical import Moment
+    from nextcloud_mcp_server.nextcloud.caldav import CalendarInfo, CalendarObject
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.nextcloud.ical_read import Moment
 
 CalendarName = Annotated[
     str,
@@ -86,10 +88,23 @@ def sort_key(moment: Moment | None) -> dt.datetime:
     return dt.datetime(moment.year, moment.month, moment.day, tzinfo=dt.UTC)
 
 
+async def put_object(
+    nc: NextcloudClient, calendar: str, name: str, ics: bytes, *, create: bool = False, etag: str | None = None
+) -> CalendarObject:
+    """PUT an event or task (create-only, or over `etag`) and return what is now stored."""
+    from nextcloud_mcp_server.nextcloud.caldav import CalendarObject
+
+    new_etag = await nc.caldav.put(calendar, name, ics, etag=etag, create=create)
+    if new_etag is None:
+        return await nc.caldav.get(calendar, name)
+    path = await nc.caldav.object_path(calendar, name)
+    return CalendarObject(calendar, name, path, new_etag, ics.decode("utf-8"))
+
+
 @contextmanager
 def arguments() -> Iterator[None]:
     """Turn an iCalendar input error into an 'Invalid argument' tool error."""
-    from nextcloud_mcp_server.nextcloud.ical import IcalError
+    from nextcloud_mcp_server.nextcloud.ical_read import IcalError
 
     try:
         yield

@@ -19,6 +19,7 @@ from nextcloud_mcp_server.tools._caldav_common import (
     emails_arg,
     fmt,
     moment_arg,
+    put_object,
     sort_key,
     zone_arg,
 )
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
     from nextcloud_mcp_server.nextcloud.caldav import CalendarObject
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
-    from nextcloud_mcp_server.nextcloud.ical import EventChanges, EventInfo
+    from nextcloud_mcp_server.nextcloud.ical import EventChanges
+    from nextcloud_mcp_server.nextcloud.ical_read import EventInfo
 
 
 class AttendeeItem(BaseModel):
@@ -98,7 +100,7 @@ def to_item(info: EventInfo, obj: CalendarObject, etag: str | None = None) -> Ev
 
 def event_item(obj: CalendarObject, etag: str | None = None) -> EventItem:
     """The stored event (its series, for a recurring one)."""
-    from nextcloud_mcp_server.nextcloud.ical import event_info, load, master
+    from nextcloud_mcp_server.nextcloud.ical_read import event_info, load, master
 
     with arguments():
         return to_item(event_info(master(load(obj.data))), obj, etag)
@@ -169,20 +171,14 @@ async def save_event(
     nc: NextcloudClient, calendar: str, name: str, ics: bytes, *, create: bool = False, etag: str | None = None
 ) -> EventItem:
     """PUT the event (create-only, or over `etag`) and describe what is now stored."""
-    from nextcloud_mcp_server.nextcloud.caldav import CalendarObject
-
-    new_etag = await nc.caldav.put(calendar, name, ics, etag=etag, create=create)
-    if new_etag is None:
-        return event_item(await nc.caldav.get(calendar, name))
-    path = await nc.caldav.object_path(calendar, name)
-    return event_item(CalendarObject(calendar, name, path, new_etag, ics.decode("utf-8")))
+    return event_item(await put_object(nc, calendar, name, ics, create=create, etag=etag))
 
 
 async def collect_events(
     nc: NextcloudClient, calendars: list[str], start: dt.datetime | None, end: dt.datetime | None
 ) -> list[EventItem]:
     """Events of `calendars`: occurrences inside [start, end) when a range is given, else each stored event."""
-    from nextcloud_mcp_server.nextcloud.ical import event_info, expand, load
+    from nextcloud_mcp_server.nextcloud.ical_read import event_info, expand, load
 
     items: list[EventItem] = []
     for calendar in calendars:

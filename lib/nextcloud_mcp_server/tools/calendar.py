@@ -16,9 +16,19 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Page, ToolDeps, invalid
-from nextcloud_mcp_server.tools._base import nc_tool as tool
-from nextcloud_mcp_server.tools._base import paginate as page_of
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Limit,
+    Offset,
+    Page,
+    ToolDeps,
+    invalid,
+    nc_tool,
+    paginate,
+)
 from nextcloud_mcp_server.tools._caldav_common import (
     CalendarItem,
     CalendarName,
@@ -90,16 +100,18 @@ async def _event_calendars(nc: NextcloudClient, calendar_name: str) -> list[str]
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the calendar tools."""
 
-    @tool(server, "nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
+    @nc_tool(server, "nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_calendars(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> CalendarList:
         """List the user's calendars and task lists with their names, colors and what they hold
         (VEVENT events, VTODO tasks). Pass `name` as calendar_name to the other calendar tools."""
         nc = await deps.nextcloud(ctx)
         calendars = sorted(await nc.caldav.list_calendars(), key=lambda c: c.name)
-        chunk, page = page_of(calendars, offset, limit)
+        chunk, page = paginate(calendars, offset, limit)
         return CalendarList(calendars=[CalendarItem.of(c) for c in chunk], page=page)
 
-    @tool(server, "nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write")
+    @nc_tool(
+        server, "nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write"
+    )
     async def nc_calendar_create_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -155,7 +167,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         return await save_event(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
-    @tool(server, "nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
+    @nc_tool(server, "nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_events(
         ctx: Context,
         calendar_name: Annotated[str, Field(description="Calendar to search (ignored with search_all_calendars).")],
@@ -183,13 +195,13 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         events = await collect_events(nc, names, start, end)
         events = [e for e in events if _matches(e, min_attendees, min_duration_minutes, categories, status,
                                                  title_contains, location_contains)]  # fmt: skip
-        chunk, page = page_of(events, offset, limit)
+        chunk, page = paginate(events, offset, limit)
         return EventList(
             events=chunk, calendar_name=None if search_all_calendars else calendar_name,
             start=fmt(start), end=fmt(end), page=page,
         )  # fmt: skip
 
-    @tool(server, "nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
+    @nc_tool(server, "nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -200,7 +212,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         found = await nc.caldav.find(calendar_name, event_uid)
         return event_item(found)
 
-    @tool(server, "nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write")
+    @nc_tool(
+        server, "nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write"
+    )
     async def nc_calendar_update_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -248,7 +262,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             ics = merge_event(found.data, changes)
         return await save_event(nc, calendar_name, found.name, ics, etag=etag or found.etag)
 
-    @tool(server, "nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write")
+    @nc_tool(
+        server, "nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write"
+    )
     async def nc_calendar_delete_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -261,7 +277,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
         return DeleteResult(deleted=True, calendar_name=calendar_name, uid=event_uid, href=found.href)
 
-    @tool(
+    @nc_tool(
         server, "nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read"
     )
     async def nc_calendar_get_upcoming_events(
@@ -276,10 +292,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         end = start + dt.timedelta(days=days_ahead)
         nc = await deps.nextcloud(ctx)
         events = await collect_events(nc, await _event_calendars(nc, calendar_name), start, end)
-        chunk, page = page_of(events, offset, limit)
+        chunk, page = paginate(events, offset, limit)
         return EventList(events=chunk, calendar_name=calendar_name or None, start=fmt(start), end=fmt(end), page=page)
 
-    @tool(server, "nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
+    @nc_tool(server, "nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
     async def nc_calendar_find_availability(
         ctx: Context,
         duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Length of the meeting in minutes.")],
@@ -312,7 +328,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             timezone=str(zone or "UTC"), busy_periods=len(busy), note=note,
         )  # fmt: skip
 
-    @tool(server, "nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write")
+    @nc_tool(
+        server, "nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write"
+    )
     async def nc_calendar_manage_calendar(
         ctx: Context,
         action: Annotated[str, Field(description="'create', 'update', 'delete' or 'list'.")],

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, TextContent
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, normalize
 from nextcloud_mcp_server.tools._base import (
@@ -31,12 +31,20 @@ from nextcloud_mcp_server.tools._base import (
     nc_tool,
     paginate,
 )
+from nextcloud_mcp_server.tools.files_models import (
+    DeleteResult,
+    DirectoryListing,
+    FileEntry,
+    FileReadResult,
+    PathResult,
+    SearchFilesResponse,
+    WriteResult,
+)
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.nextcloud.webdav import FileInfo
 
-FILES_URI = "nc://files/{+path}"
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
 
 FilePath = Annotated[str, Field(description="Path relative to the user's files root, e.g. 'Documents/report.md'.")]
@@ -54,99 +62,6 @@ Etag = Annotated[
 Overwrite = Annotated[bool, Field(description="Replace the destination if it exists (default: refuse).")]
 Source = Annotated[str, Field(description="The file or folder to act on, relative to the files root.")]
 Destination = Annotated[str, Field(description="The new path, relative to the files root (parent must exist).")]
-
-
-class FileEntry(BaseModel):
-    """A file or folder."""
-
-    path: str = Field(description="Path relative to the user's files root; pass it to the other file tools.")
-    name: str = Field(description="The file or folder name.")
-    is_directory: bool = Field(description="True for folders.")
-    size: int | None = Field(description="Size in bytes (for folders, of everything inside).")
-    etag: str | None = Field(description="Version tag; pass it as `etag` to make a write or delete conditional.")
-    content_type: str | None = Field(description="MIME type (files only).")
-    last_modified: str | None = Field(description="Last modification time, ISO 8601.")
-    file_id: int | None = Field(description="Nextcloud's stable file id (survives renames).")
-    permissions: str | None = Field(description="Nextcloud permission letters, e.g. RGDNVW (W: writable).")
-    favorite: bool = Field(description="True if the user marked it as favorite.")
-
-    @classmethod
-    def of(cls, info: FileInfo) -> FileEntry:
-        return cls(
-            path=info.path,
-            name=info.name,
-            is_directory=info.is_dir,
-            size=info.size,
-            etag=info.etag,
-            content_type=info.content_type,
-            last_modified=info.last_modified.isoformat() if info.last_modified else None,
-            file_id=info.file_id,
-            permissions=info.permissions,
-            favorite=info.favorite,
-        )
-
-
-class DirectoryListing(BaseModel):
-    """One page of a folder's direct children, folders first."""
-
-    path: str = Field(description="The folder listed.")
-    etag: str | None = Field(description="The folder's etag (changes when anything inside changes).")
-    files: list[FileEntry] = Field(description="The children in this page.")
-    directories_count: int = Field(description="Folders among all children.")
-    files_count: int = Field(description="Files among all children.")
-    total_size: int = Field(description="Bytes in all child files (not counting folders).")
-    page: Page
-
-
-class FileReadResult(BaseModel):
-    """A file's content: text inline, binary as an embedded base64 resource."""
-
-    path: str = Field(description="The file read.")
-    content: str | None = Field(description="The text, or null for binary files (see the embedded resource).")
-    encoding: Literal["text", "base64"] = Field(description="'text', or 'base64' when the content is binary.")
-    content_type: str | None = Field(description="MIME type.")
-    size: int = Field(description="Size in bytes.")
-    etag: str | None = Field(
-        description="Version tag; pass it to nc_webdav_write_file to write only over this version."
-    )
-    file_id: int | None = Field(description="Nextcloud's file id.")
-    resource_uri: str = Field(description="The MCP resource URI of this file.")
-
-
-class WriteResult(BaseModel):
-    """The version a write produced."""
-
-    path: str = Field(description="The file written.")
-    size: int = Field(description="Bytes written.")
-    created: bool = Field(description="True if the file did not exist before.")
-    etag: str | None = Field(description="The new version's etag.")
-    file_id: int | None = Field(description="Nextcloud's file id.")
-
-
-class PathResult(BaseModel):
-    """A file or folder after a create, move or copy."""
-
-    path: str = Field(description="Where it is now.")
-    source_path: str | None = Field(default=None, description="Where it came from (move and copy).")
-    is_directory: bool = Field(description="True for folders.")
-    etag: str | None = Field(description="Its etag now.")
-    file_id: int | None = Field(description="Nextcloud's file id.")
-
-
-class DeleteResult(BaseModel):
-    """What was deleted."""
-
-    path: str = Field(description="The path deleted.")
-    deleted: bool = Field(description="True when Nextcloud confirmed the delete.")
-
-
-class SearchFilesResponse(BaseModel):
-    """One page of search results."""
-
-    results: list[FileEntry] = Field(description="Matching files and folders, by name.")
-    scope: str = Field(description="The folder searched.")
-    filters_applied: dict[str, str | bool] = Field(description="The filters used.")
-    page: Page
 
 
 def _path(argument: str, value: str, *, allow_root: bool = False) -> str:
@@ -186,14 +101,14 @@ def _too_large(path: str, size: int, limit: int) -> ToolError:
     )
 
 
-def _page_of(infos: list[FileInfo], offset: int, limit: int) -> tuple[list[FileEntry], Page]:
+def _paginate_entries(infos: list[FileInfo], offset: int, limit: int) -> tuple[list[FileEntry], Page]:
     chunk, page = paginate(infos, offset, limit)
     return [FileEntry.of(i) for i in chunk], page
 
 
 async def _search(nc: NextcloudClient, scope: str, limit: int, offset: int, **filters: Any) -> SearchFilesResponse:
     found = await nc.webdav.search(scope, **filters)
-    results, page = _page_of(found, offset, limit)
+    results, page = _paginate_entries(found, offset, limit)
     applied = {k: v for k, v in filters.items() if v}
     return SearchFilesResponse(results=results, scope=scope, filters_applied=applied, page=page)
 
@@ -231,7 +146,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         me, children = await nc.webdav.listing(folder)
         if not me.is_dir:
             raise ToolError(f"'{folder}' is a file, not a folder; read it with nc_webdav_read_file.")
-        files, page = _page_of(children, offset, limit)
+        files, page = _paginate_entries(children, offset, limit)
         return DirectoryListing(
             path=folder,
             etag=me.etag,
@@ -417,7 +332,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         where = _path("scope", scope, allow_root=True)
         nc = await deps.nextcloud(ctx)
         found = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
-        results, page = _page_of(found, offset, limit)
+        results, page = _paginate_entries(found, offset, limit)
         return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
 
     from nextcloud_mcp_server.tools.files_resource import register_resource

@@ -14,9 +14,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Page, ToolDeps, invalid
-from nextcloud_mcp_server.tools._base import nc_tool as tool
-from nextcloud_mcp_server.tools._base import paginate as page_of
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Limit,
+    Offset,
+    Page,
+    ToolDeps,
+    invalid,
+    nc_tool,
+    paginate,
+)
 from nextcloud_mcp_server.tools._caldav_common import (
     CalendarName,
     DeleteResult,
@@ -25,6 +35,7 @@ from nextcloud_mcp_server.tools._caldav_common import (
     choice,
     fmt,
     moment_arg,
+    put_object,
     sort_key,
     zone_arg,
 )
@@ -64,7 +75,7 @@ class TodoList(BaseModel):
 
 
 def _todo_item(obj: CalendarObject, etag: str | None = None) -> TodoItem:
-    from nextcloud_mcp_server.nextcloud.ical import load, master
+    from nextcloud_mcp_server.nextcloud.ical_read import load, master
     from nextcloud_mcp_server.nextcloud.ical_todo import todo_info
 
     with arguments():
@@ -80,13 +91,8 @@ def _todo_item(obj: CalendarObject, etag: str | None = None) -> TodoItem:
 async def _save(
     nc: NextcloudClient, calendar: str, name: str, ics: bytes, *, create: bool = False, etag: str | None = None
 ) -> TodoItem:
-    from nextcloud_mcp_server.nextcloud.caldav import CalendarObject
-
-    new_etag = await nc.caldav.put(calendar, name, ics, etag=etag, create=create)
-    if new_etag is None:
-        return _todo_item(await nc.caldav.get(calendar, name))
-    path = await nc.caldav.object_path(calendar, name)
-    return _todo_item(CalendarObject(calendar, name, path, new_etag, ics.decode("utf-8")))
+    """PUT the task (create-only, or over `etag`) and describe what is now stored."""
+    return _todo_item(await put_object(nc, calendar, name, ics, create=create, etag=etag))
 
 
 async def _update(nc: NextcloudClient, calendar: str, uid: str, changes: TodoChanges, etag: str) -> TodoItem:
@@ -142,7 +148,7 @@ Contains = Annotated[str | None, Field(description="Only tasks whose summary con
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the task tools."""
 
-    @tool(server, "nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
+    @nc_tool(server, "nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_list_todos(
         ctx: Context,
         calendar_name: CalendarName,
@@ -157,10 +163,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         wanted = choice(status, STATUSES, "status") if status else None
         nc = await deps.nextcloud(ctx)
         items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
-        chunk, page = page_of(items, offset, limit)
+        chunk, page = paginate(items, offset, limit)
         return TodoList(todos=chunk, calendar_name=calendar_name, page=page)
 
-    @tool(server, "nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
+    @nc_tool(server, "nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_search_todos(
         ctx: Context,
         status: FilterStatus = None,
@@ -175,10 +181,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
         items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
-        chunk, page = page_of(items, offset, limit)
+        chunk, page = paginate(items, offset, limit)
         return TodoList(todos=chunk, calendar_name=None, page=page)
 
-    @tool(server, "nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
+    @nc_tool(server, "nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
     async def nc_calendar_create_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -211,7 +217,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         return await _save(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
-    @tool(server, "nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
+    @nc_tool(server, "nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_update_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -246,7 +252,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @tool(server, "nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
+    @nc_tool(server, "nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_complete_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -262,7 +268,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @tool(server, "nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
+    @nc_tool(server, "nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
     async def nc_calendar_delete_todo(
         ctx: Context, calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
     ) -> DeleteResult:

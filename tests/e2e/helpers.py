@@ -1,0 +1,26 @@
+"""Helpers the e2e tool modules share: call a tool through the real MCP client and
+insist on success or failure, and make names unique within a module's shared user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+
+def unique(prefix: str) -> str:
+    """`prefix` plus a random suffix (tests in a module share one stand-in user)."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def call(mcp: Any, tool: str, /, **arguments: Any) -> dict[str, Any]:
+    """Call `tool`, assert it succeeded, and return its structured content."""
+    result = await mcp.call_tool(tool, arguments)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def error_of(mcp: Any, tool: str, /, **arguments: Any) -> str:
+    """Call `tool`, assert it failed, and return the error text."""
+    result = await mcp.call_tool(tool, arguments)
+    assert result.is_error, result.structured_content
+    return result.content[0].text
