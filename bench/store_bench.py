@@ -10,6 +10,7 @@ before it answers Nextcloud. Writers start together on a "go" line; nothing slee
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -69,14 +70,16 @@ async def _inserts_per_second(url: str, count: int) -> float:
         return count / (time.perf_counter() - began)
 
 
-def _concurrent_inserts_per_second(url: str, writers: int, count: int) -> float:
+def _concurrent_inserts_per_second(url: str, writers: int, count: int, *, strict: bool = False) -> float:
+    env = {**os.environ, "STORE_STRICT_DURABILITY": "true" if strict else "false"}
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, url, str(count), f"w{n}"],
+            [sys.executable, "-c", WRITER, url, str(count), f"w{n}{'s' if strict else ''}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=REPO,
+            env=env,
         )
         for n in range(writers)
     ]
@@ -107,6 +110,7 @@ def _engine_rows(engine: str, url: str, key: str, tokens: int, inserts: int, wri
     lookups = anyio.run(_tokens_per_second, url, key, tokens)
     single = anyio.run(_inserts_per_second, url, inserts)
     many = _concurrent_inserts_per_second(url, writers, inserts // writers)
+    strict = _concurrent_inserts_per_second(url, writers, inserts // writers, strict=True)
     target = TARGET_INBOX[engine]
     return [
         Row(f"store {engine}: token lookup + decrypt", f"{lookups:,.0f}/s", "(recorded)", "met"),
@@ -116,6 +120,12 @@ def _engine_rows(engine: str, url: str, key: str, tokens: int, inserts: int, wri
             f"{many:,.0f}/s",
             f">= {target:,.0f}/s",
             verdict(many >= target),
+        ),
+        Row(
+            f"store {engine}: inbox inserts, {writers} processes, STORE_STRICT_DURABILITY=true",
+            f"{strict:,.0f}/s",
+            "(recorded)",
+            "-",
         ),
     ]
 

@@ -21,6 +21,7 @@ from sqlalchemy import select, text, update
 from nextcloud_mcp_server.store.audit import AuditRepository
 from nextcloud_mcp_server.store.crypto import TokenCipher
 from nextcloud_mcp_server.store.errors import StoreError
+from nextcloud_mcp_server.store.inbox_writer import inbox_writer
 from nextcloud_mcp_server.store.migrate import UpgradeOutcome, fail_fast, upgrade
 from nextcloud_mcp_server.store.models import OAuthClient, RefreshToken, utcnow
 from nextcloud_mcp_server.store.oauth import ClientRepository, SessionRepository, TokenRepository
@@ -67,6 +68,7 @@ class Store:
         self.cipher = TokenCipher(key)
         self._migrate = migrate
         self._engine_options = engine_options
+        self.strict_durability = settings.strict_durability
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self.migration: UpgradeOutcome | None = None
@@ -91,7 +93,9 @@ class Store:
             if self.migration.before != self.migration.after:
                 log.info("Migrated %s to %s", self.database, ", ".join(self.migration.after))
         with fail_fast(self.database_url):
-            engine = make_async_engine(self.database_url, **self._engine_options)
+            engine = make_async_engine(
+                self.database_url, strict_durability=self.strict_durability, **self._engine_options
+            )
             try:
                 async with engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
@@ -106,11 +110,14 @@ class Store:
         self.tokens = TokenRepository(engine, self._sessions, dialect, self.cipher)
         self.webhooks = WebhookRepository(engine, self._sessions, dialect, self.cipher)
         self.inbox = InboxRepository(engine, self._sessions, dialect, self.cipher)
+        self.inbox.writer = inbox_writer(self.database_url, strict_durability=self.strict_durability)
         self.audit = AuditRepository(engine, self._sessions, dialect, self.cipher)
         return self
 
     async def aclose(self) -> None:
         if self._engine is not None:
+            if self.inbox.writer is not None:
+                await self.inbox.writer.aclose()
             await self._engine.dispose()
             self._engine = None
             self._sessions = None

@@ -21,21 +21,28 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 BUSY_TIMEOUT_MS = 30_000
-SQLITE_PRAGMAS = (
-    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA foreign_keys=ON",
-)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+def sqlite_pragmas(*, strict_durability: bool = False) -> tuple[str, ...]:
+    """WAL, busy timeout, foreign keys; synchronous=FULL only when every commit must reach the disk."""
+    return (
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA synchronous={'FULL' if strict_durability else 'NORMAL'}",
+        "PRAGMA foreign_keys=ON",
+    )
+
+
+def _pragma_listener(pragmas: tuple[str, ...]) -> Any:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return apply
 
 
 def _prepare_sqlite(url: URL) -> None:
@@ -44,7 +51,7 @@ def _prepare_sqlite(url: URL) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_async_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def make_async_engine(database_url: str, *, strict_durability: bool = False, **kwargs: Any) -> AsyncEngine:
     """The server's engine (aiosqlite or psycopg 3), with pooled connections."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -52,7 +59,9 @@ def make_async_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         _prepare_sqlite(url)
         engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine, "connect", _pragma_listener(sqlite_pragmas(strict_durability=strict_durability))
+        )
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
@@ -68,6 +77,6 @@ def make_sync_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         _prepare_sqlite(url)
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _pragma_listener(sqlite_pragmas()))
         return engine
     return create_engine(url, poolclass=NullPool)

@@ -45,6 +45,12 @@ class StoreSettings(BaseSettings):
         description="AppAPI's persistent volume; the default SQLite file goes there",
     )
 
+    strict_durability: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("STORE_STRICT_DURABILITY", "strict_durability"),
+        description="Flush every commit to disk (SQLite synchronous=FULL; PostgreSQL synchronous webhook inserts)",
+    )
+
     @field_validator("database_url", "app_persistent_storage", "token_encryption_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 
 from nextcloud_mcp_server.store._base import Repository, page
 from nextcloud_mcp_server.store.models import WebhookEvent, WebhookRegistration, utcnow
+
+if TYPE_CHECKING:
+    from nextcloud_mcp_server.store.inbox_writer import InboxWriter
 
 DEFAULT_MAX_ATTEMPTS = 5
 MAX_ERROR_CHARS = 1000
@@ -119,26 +122,15 @@ class WebhookRepository(Repository):
 class InboxRepository(Repository):
     """Received webhook events: insert-or-ignore by dedupe key, then processed or dead-lettered."""
 
-    _add_stmt: Any = None
+    writer: InboxWriter | None = None
+    """The one-statement insert path (see inbox_writer.py); set by the Store when it opens."""
 
     async def add(
         self, dedupe_key: str, event_class: str, payload: dict[str, Any], *, received_at: datetime | None = None
     ) -> int | None:
-        """Store an event; its id, or None when an event with this dedupe key is already stored."""
-        if self._add_stmt is None:
-            table = WebhookEvent.__table__
-            self._add_stmt = (
-                self._insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-            )
-        values = {
-            "dedupe_key": dedupe_key,
-            "event_class": event_class,
-            "payload": payload,
-            "received_at": received_at or utcnow(),
-            "attempts": 0,
-        }
-        async with self._engine.begin() as conn:
-            return (await conn.execute(self._add_stmt, values)).scalar_one_or_none()
+        """Store an event, committed; its id, or None when an event with this dedupe key is already stored."""
+        assert self.writer is not None, "the Store sets the inbox writer when it opens"
+        return await self.writer.add(dedupe_key, event_class, payload, received_at or utcnow())
 
     async def get(self, event_id: int) -> InboxEvent | None:
         async with self._sessions() as session:
