@@ -40,7 +40,7 @@ def parse_zone(name: str, field: str = "timezone") -> ZoneInfo:
     """An IANA zone such as 'Europe/Berlin'."""
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, e.g. 'America'
         raise IcalError(
             field, f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
         ) from None
