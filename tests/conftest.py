@@ -68,8 +68,18 @@ class NcUser:
         """A plain httpx client authenticated as this user, for independent checks."""
         return httpx.Client(base_url=self.url, auth=(self.id, self.password), timeout=30)
 
+    @property
+    def database_url(self) -> str:
+        """The user's own store (the server's token and webhook database), beside the stand-in's data."""
+        return f"sqlite:///{self.standin.app.data_dir / f'store-{self.id}.db'}"
+
     def env(self) -> dict[str, str]:
-        return {"NEXTCLOUD_URL": self.url, "NEXTCLOUD_USERNAME": self.id, "NEXTCLOUD_PASSWORD": self.password}
+        return {
+            "NEXTCLOUD_URL": self.url,
+            "NEXTCLOUD_USERNAME": self.id,
+            "NEXTCLOUD_PASSWORD": self.password,
+            "DATABASE_URL": self.database_url,
+        }
 
     def settings(self, **overrides: Any) -> Any:
         from nextcloud_mcp_server.config import Settings
@@ -78,6 +88,7 @@ class NcUser:
             "nextcloud_url": self.url,
             "nextcloud_username": self.id,
             "nextcloud_password": self.password,
+            "database_url": self.database_url,
         }
         values.update(overrides)
         return Settings(**values)

@@ -6,6 +6,7 @@ global: the session manager, the Nextcloud access and the settings live on one `
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class Deps:
     settings: Settings
     access: AppPasswordAccess
     server: MCPServer[Any]
+    store: Store | None = None
 
 
 async def check_nextcloud(access: AppPasswordAccess) -> tuple[bool, str]:
@@ -114,15 +118,26 @@ def build_app(settings: Settings, *, host: str = "127.0.0.1", access: AppPasswor
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from nextcloud_mcp_server.store import Store
+
         ok, detail = await check_nextcloud(deps.access)
         if ok:
             log.info("Connected to %s", detail)
         else:
             log.error("Nextcloud is not usable: %s. /health/ready reports 503 until it is.", detail)
-        async with server.session_manager.run():
+        # The store migrates to head on open (under a lock, so replicas may start together).
+        async with Store(settings) as store, anyio.create_task_group() as background:
+            deps.store = store
+            purged = await store.purge()  # at start-up, then hourly in the background
+            if purged.sessions or purged.events:
+                log.info("Purged %d expired sessions and %d processed events", purged.sessions, purged.events)
+            background.start_soon(functools.partial(store.purge_periodically, delay_first=True))
             try:
-                yield
+                async with server.session_manager.run():
+                    yield
             finally:
+                background.cancel_scope.cancel()
+                deps.store = None
                 await deps.access.aclose()
 
     return Starlette(

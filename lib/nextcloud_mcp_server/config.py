@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIB = 1024 * 1024
+DB_FILENAME = "nextcloud-mcp-server.db"
 
 
 class ConfigError(Exception):
@@ -87,6 +88,27 @@ class Settings(BaseSettings):
         default=64 * MIB, gt=0, validation_alias=AliasChoices("MAX_REQUEST_BODY_BYTES", "max_request_bytes")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        repr=False,  # may hold a password
+        description="SQLAlchemy URL of the store; default a SQLite file under APP_PERSISTENT_STORAGE or ./data",
+    )
+    token_encryption_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TOKEN_ENCRYPTION_KEY", "token_encryption_key"),
+        description="One or more comma-separated Fernet keys, newest first",
+    )
+    app_persistent_storage: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("APP_PERSISTENT_STORAGE", "app_persistent_storage"),
+        description="AppAPI's persistent volume; the default SQLite file of the store goes there",
+    )
+    strict_durability: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("STORE_STRICT_DURABILITY", "strict_durability"),
+        description="Flush every store commit to disk before acknowledging it",
+    )
 
     _split_hosts = field_validator("allowed_hosts", "allowed_origins", mode="before")(_split_list)
 
@@ -97,6 +119,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL, or the store's default SQLite file (under APP_PERSISTENT_STORAGE, else ./data)."""
+        if self.database_url:
+            return self.database_url
+        folder = self.app_persistent_storage or Path("data")
+        return f"sqlite:///{(folder / DB_FILENAME).absolute()}"
 
     @property
     def nextcloud_base(self) -> str:

@@ -152,3 +152,21 @@ async def _drain(lines: TextReceiveStream) -> None:
     """Keep reading the server's log so a full pipe never blocks it."""
     async for _ in lines:
         pass
+
+
+def test_run_with_a_database_it_cannot_open_exits_1_naming_it_without_its_password() -> None:
+    result = run(
+        "run",
+        "--port",
+        str(free_port()),
+        NEXTCLOUD_URL="http://127.0.0.1:9",
+        NEXTCLOUD_USERNAME="u",
+        NEXTCLOUD_PASSWORD="p",
+        DATABASE_URL="postgresql://mcp:s3cret-db-pw@127.0.0.1:1/mcp",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Cannot open or migrate the database postgresql" in result.stderr
+    assert "127.0.0.1:1/mcp" in result.stderr
+    assert "s3cret-db-pw" not in result.stderr
+    assert "Uvicorn running" not in result.stderr

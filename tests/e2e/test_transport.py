@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -295,14 +296,18 @@ def closed_port_url() -> str:
 
 
 async def test_an_unreachable_nextcloud_is_logged_at_start_reported_by_readiness_and_by_tool_calls(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     from mcp import Client
     from mcp.shared.exceptions import MCPError
 
     nextcloud = closed_port_url()
     settings = Settings(
-        nextcloud_url=nextcloud, nextcloud_username="u", nextcloud_password="p", nextcloud_retry_backoff=0
+        nextcloud_url=nextcloud,
+        nextcloud_username="u",
+        nextcloud_password="p",
+        nextcloud_retry_backoff=0,
+        database_url=f"sqlite:///{tmp_path / 'store.db'}",
     )
     with (
         caplog.at_level(logging.ERROR, logger="nextcloud_mcp_server.app"),

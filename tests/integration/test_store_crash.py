@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from nextcloud_mcp_server.store import Store
 from nextcloud_mcp_server.store.models import WebhookEvent
-from nextcloud_mcp_server.store.settings import sqlite_path
+from nextcloud_mcp_server.store.urls import sqlite_path
 
 REPO = Path(__file__).resolve().parents[2]
 

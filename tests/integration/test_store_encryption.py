@@ -15,7 +15,7 @@ from nextcloud_mcp_server.store import EncryptionKeyInvalid, Store
 from nextcloud_mcp_server.store.commands import parse, run
 from nextcloud_mcp_server.store.engine import make_sync_engine
 from nextcloud_mcp_server.store.models import INITIAL_TABLES
-from nextcloud_mcp_server.store.settings import sqlite_path
+from nextcloud_mcp_server.store.urls import sqlite_path
 
 pytestmark = pytest.mark.anyio
 

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     standin.add_user(DEMO_USER, DEMO_PASSWORD, display_name="Demo User", email="demo@example.com")
     with serve_in_thread(standin, port=int(os.environ.get("STANDIN_PORT", "0"))) as url:
         os.environ.update(NEXTCLOUD_URL=url, NEXTCLOUD_USERNAME=DEMO_USER, NEXTCLOUD_PASSWORD=DEMO_PASSWORD)
+        os.environ.setdefault("DATABASE_URL", f"sqlite:///{data / 'store.db'}")  # the demo's store stays with its data
         print(
             f"No NEXTCLOUD_URL set: serving the bundled Nextcloud stand-in at {url} "
             f"(user {DEMO_USER!r}, data in {data}).\n"

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from nextcloud_mcp_server.store import StoreConfigError, StoreSettings
+from nextcloud_mcp_server.config import Settings
+from nextcloud_mcp_server.store import StoreConfigError
 from nextcloud_mcp_server.store.migrate import migrations_dir
 from nextcloud_mcp_server.store.models import UTCDateTime
-from nextcloud_mcp_server.store.settings import async_url, masked, sqlite_path, sync_url
+from nextcloud_mcp_server.store.urls import async_url, masked, sqlite_path, sync_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def test_the_default_database_is_a_sqlite_file_under_app_persistent_storage(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("APP_PERSISTENT_STORAGE", str(tmp_path))
-    url = StoreSettings().resolved_database_url()
+    url = Settings().resolved_database_url()
     assert sqlite_path(url) == tmp_path / "nextcloud-mcp-server.db"
 
 
@@ -32,15 +33,15 @@ def test_without_app_persistent_storage_the_database_is_under_data_in_the_workin
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", "")
-    assert sqlite_path(StoreSettings().resolved_database_url()) == tmp_path / "data" / "nextcloud-mcp-server.db"
+    assert sqlite_path(Settings().resolved_database_url()) == tmp_path / "data" / "nextcloud-mcp-server.db"
 
 
 def test_database_url_wins_over_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("APP_PERSISTENT_STORAGE", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgresql://mcp:pw@db:5432/mcp")
-    settings = StoreSettings()
+    settings = Settings()
     assert settings.resolved_database_url() == "postgresql://mcp:pw@db:5432/mcp"
-    assert "pw" not in repr(StoreSettings(token_encryption_key="k" * 44))
+    assert "pw" not in repr(Settings(token_encryption_key="k" * 44))
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The token and webhook store: SQLAlchemy 2 (async) over SQLite or PostgreSQL, Alembic
 migrations, secrets encrypted at rest with TOKEN_ENCRYPTION_KEY.
 
-    async with Store(StoreSettings()) as store:       # migrates to head, fails fast naming the DB
+    async with Store(settings) as store:              # migrates to head, fails fast naming the DB
         await store.tokens.save(user, audience, refresh_token, scopes=[...])
         await store.inbox.add(dedupe_key, event_class, payload)
 
@@ -29,7 +29,6 @@ from nextcloud_mcp_server.store.errors import (
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.store.core import PurgeResult, RotationResult, Store
-    from nextcloud_mcp_server.store.settings import StoreSettings
 
 __all__ = [
     "DatabaseUnavailable",
@@ -42,14 +41,12 @@ __all__ = [
     "Store",
     "StoreConfigError",
     "StoreError",
-    "StoreSettings",
 ]
 
 _LAZY = {
     "Store": "core",
     "PurgeResult": "core",
     "RotationResult": "core",
-    "StoreSettings": "settings",
 }
 
 

@@ -59,13 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _database_url(args: argparse.Namespace) -> str:
-    from nextcloud_mcp_server.store.settings import StoreSettings
+    if args.database_url:
+        return str(args.database_url)
+    from nextcloud_mcp_server.config import load_settings
 
-    return args.database_url or StoreSettings().resolved_database_url()
+    return load_settings().resolved_database_url()
 
 
 def run(args: argparse.Namespace) -> int:
     """Run one `db` action; 0 on success, 1 when the store refused, 2 when the user did."""
+    from nextcloud_mcp_server.config import ConfigError
     from nextcloud_mcp_server.store.errors import StoreError
 
     handler = {
@@ -81,11 +84,14 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"{PROG} db {args.db_command}: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:
+        print(f"{PROG} db {args.db_command}: {exc}", file=sys.stderr)
+        return 2
 
 
 def _upgrade(args: argparse.Namespace) -> int:
     from nextcloud_mcp_server.store import migrate
-    from nextcloud_mcp_server.store.settings import masked
+    from nextcloud_mcp_server.store.urls import masked
 
     url = _database_url(args)
     outcome = migrate.upgrade(url, args.revision)
@@ -130,7 +136,7 @@ def _confirmed(question: str) -> bool | None:
 
 def _downgrade(args: argparse.Namespace) -> int:
     from nextcloud_mcp_server.store import migrate
-    from nextcloud_mcp_server.store.settings import masked
+    from nextcloud_mcp_server.store.urls import masked
 
     url = _database_url(args)
     if not args.yes:

@@ -25,11 +25,13 @@ from nextcloud_mcp_server.store.inbox_writer import inbox_writer
 from nextcloud_mcp_server.store.migrate import UpgradeOutcome, fail_fast, upgrade
 from nextcloud_mcp_server.store.models import OAuthClient, RefreshToken, utcnow
 from nextcloud_mcp_server.store.oauth import ClientRepository, SessionRepository, TokenRepository
-from nextcloud_mcp_server.store.settings import StoreSettings, masked
+from nextcloud_mcp_server.store.urls import masked
 from nextcloud_mcp_server.store.webhooks import InboxRepository, WebhookRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from nextcloud_mcp_server.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class Store:
 
     def __init__(
         self,
-        settings: StoreSettings | None = None,
+        settings: Settings | None = None,
         *,
         database_url: str | None = None,
         token_encryption_key: SecretStr | str | None = None,
@@ -62,7 +64,9 @@ class Store:
         **engine_options: Any,
     ) -> None:
         if settings is None:
-            settings = StoreSettings() if database_url is None else StoreSettings(database_url=database_url)
+            from nextcloud_mcp_server.config import load_settings
+
+            settings = load_settings()
         self.database_url = database_url or settings.resolved_database_url()
         key = token_encryption_key if token_encryption_key is not None else settings.token_encryption_key
         self.cipher = TokenCipher(key)
@@ -157,9 +161,15 @@ class Store:
         return PurgeResult(sessions=sessions, events=events)
 
     async def purge_periodically(
-        self, *, interval_s: float = DEFAULT_PURGE_INTERVAL_S, processed_retention: timedelta = DEFAULT_RETENTION
+        self,
+        *,
+        interval_s: float = DEFAULT_PURGE_INTERVAL_S,
+        processed_retention: timedelta = DEFAULT_RETENTION,
+        delay_first: bool = False,
     ) -> None:
-        """Purge now and then every `interval_s` seconds until cancelled (start it in the app's task group)."""
+        """Purge now (or after one interval) and then every `interval_s` seconds until cancelled."""
+        if delay_first:
+            await anyio.sleep(interval_s)
         while True:
             try:
                 result = await self.purge(processed_retention=processed_retention)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 
-from nextcloud_mcp_server.store.settings import async_url, sqlite_path, sync_url
+from nextcloud_mcp_server.store.urls import async_url, sqlite_path, sync_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine

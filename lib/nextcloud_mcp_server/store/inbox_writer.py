@@ -30,7 +30,7 @@ import anyio
 from nextcloud_mcp_server.store.engine import BUSY_TIMEOUT_MS, sqlite_pragmas
 from nextcloud_mcp_server.store.errors import DatabaseUnavailable
 from nextcloud_mcp_server.store.models import UTCDateTime, WebhookEvent
-from nextcloud_mcp_server.store.settings import masked, sqlite_path, sync_url
+from nextcloud_mcp_server.store.urls import masked, sqlite_path, sync_url
 
 if TYPE_CHECKING:
     import sqlite3

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nextcloud_mcp_server.store.engine import make_sync_engine
 from nextcloud_mcp_server.store.errors import DatabaseUnavailable, StoreError
 from nextcloud_mcp_server.store.models import INITIAL_TABLES
-from nextcloud_mcp_server.store.settings import masked, sqlite_path, sync_url
+from nextcloud_mcp_server.store.urls import masked, sqlite_path, sync_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
