@@ -1,0 +1,121 @@
+"""Which credential reaches Nextcloud for an OAuth caller (Flow 1, and Flow 2 when provisioning is on).
+
+Why no token passthrough: the client's token was minted for this server (its audience is
+our resource) and is never sent to Nextcloud. The configured NEXTCLOUD_USERNAME is served
+with the app password; any other user must first grant this server its own delegated
+access (Flow 2), which `NeedsProvisioning` asks for; once they have, the token broker turns
+their stored refresh token into short-lived Bearer tokens for Nextcloud.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nextcloud_mcp_server.auth.errors import NeedsProvisioning
+from nextcloud_mcp_server.auth.scopes import caller_of
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context
+
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.auth.provisioning import Provisioning
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.store.oauth import TokenRecord
+
+
+class OAuthAccess:
+    """Resolves the bearer-token caller of a request to a NextcloudClient."""
+
+    def __init__(
+        self, settings: Settings, app_password: AppPasswordAccess, provisioning: Provisioning | None = None
+    ) -> None:
+        self._settings = settings
+        self._app_password = app_password
+        self._provisioning = provisioning
+        self._clients: dict[str, NextcloudClient] = {}
+        self._anonymous: NextcloudClient | None = None
+
+    async def shared_client(self) -> NextcloudClient:
+        """The app-password client (health checks use it); without one (multi-user mode) an anonymous client."""
+        if self._settings.nextcloud_username:
+            return await self._app_password.shared_client()
+        if self._anonymous is None:
+            from nextcloud_mcp_server.http import make_client
+            from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+            http = make_client(self._settings, base_url=self._settings.nextcloud_base)
+            self._anonymous = NextcloudClient(http, "", self._settings.nextcloud_base)
+        return self._anonymous
+
+    async def client_for(self, ctx: Context | None) -> NextcloudClient:
+        caller = caller_of(ctx.request_context.request) if ctx is not None else None
+        if caller is None:  # stdio, or in-process use: the configured user
+            return await self._app_password.shared_client()
+        if caller.user == self._settings.nextcloud_username:
+            return await self._app_password.shared_client()
+        if self._provisioning is None:
+            raise NeedsProvisioning(caller.user)
+        return await self._delegated_client(ctx, caller.user)
+
+    async def _delegated_client(self, ctx: Context, user: str) -> NextcloudClient:
+        """A Bearer client for `user` from the token broker (Flow 2), or a consent request."""
+        assert self._provisioning is not None
+        broker = self._provisioning.broker
+        try:
+            await broker.access_token(user)  # fails now, before the tool does any work, if not provisioned
+        except NeedsProvisioning:
+            await self._ask(ctx, user)
+        client = self._clients.get(user)
+        if client is None:
+            from nextcloud_mcp_server.auth.broker import BrokerAuth
+            from nextcloud_mcp_server.http import make_client
+            from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+            base = self._settings.nextcloud_base
+            http = make_client(self._settings, base_url=base, auth=BrokerAuth(broker, user))
+            client = self._clients.setdefault(user, NextcloudClient(http, user, base))
+        return client
+
+    async def _ask(self, ctx: Context, user: str) -> None:
+        """Ask `user` to provision; return only when they did so while asked (back-channel elicitation)."""
+        assert self._provisioning is not None
+        link = await self._provisioning.link_for(user)
+        elicit = self._settings.enable_progressive_consent
+        if elicit:
+            from nextcloud_mcp_server.auth.consent import ask_for_consent
+
+            if await ask_for_consent(ctx, user, link):  # asked over the back-channel (protocol <= 2025-11-25)
+                try:
+                    await self._provisioning.broker.access_token(user)
+                    return  # the user consented while the client waited
+                except NeedsProvisioning:
+                    elicit = False
+        raise NeedsProvisioning(user, link, elicit=elicit)
+
+    async def grant(self, ctx: Context | None) -> tuple[str | None, TokenRecord | None]:
+        """(the caller's user, their stored Flow-2 grant or None) — (None, None) without a bearer caller."""
+        caller = caller_of(ctx.request_context.request) if ctx is not None else None
+        if caller is None or self._provisioning is None:
+            return (caller.user if caller else None), None
+        broker = self._provisioning.broker
+        return caller.user, await broker.store().tokens.get(caller.user, broker.audience)
+
+    async def revoke(self, ctx: Context | None) -> bool:
+        """Revoke the caller's Flow-2 grant at the provider and delete it; False when there was none."""
+        caller = caller_of(ctx.request_context.request) if ctx is not None else None
+        if caller is None or self._provisioning is None:
+            return False
+        client = self._clients.pop(caller.user, None)
+        if client is not None:
+            await client.aclose()
+        return await self._provisioning.broker.revoke(caller.user)
+
+    async def aclose(self) -> None:
+        await self._app_password.aclose()
+        for client in [*self._clients.values(), *([self._anonymous] if self._anonymous else [])]:
+            await client.aclose()
+        self._clients.clear()
+        self._anonymous = None
+        if self._provisioning is not None:
+            await self._provisioning.broker.aclose()
