@@ -1,0 +1,90 @@
+"""Which credential reaches Nextcloud in ExApp mode: AppAPI headers for the calling user.
+
+Why per-user clients: the AppAPI signature names the user, so each user gets a
+NextcloudClient whose auth signs as them; a small bounded cache keeps their connection
+pools warm without growing without limit.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ex_app.auth import CALLER_KEY
+from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiAuth, AppApiIdentity
+
+if TYPE_CHECKING:
+    import httpx
+    from mcp.server.mcpserver import Context
+
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+
+class NoCaller(Exception):
+    """A tool ran without a Nextcloud user resolved for the request (a wiring bug, not a user error)."""
+
+
+def caller_of(ctx: Context | None) -> str:
+    """The Nextcloud user the AppAPI middleware put on this request's scope."""
+    request: Any = None
+    if ctx is not None:
+        try:
+            request = ctx.request_context.request
+        except ValueError:  # outside a request
+            request = None
+    state = getattr(request, "scope", {}).get("state", {}) if request is not None else {}
+    user = state.get(CALLER_KEY) if isinstance(state, dict) else None
+    if not user:
+        raise NoCaller("no Nextcloud user was resolved for this request")
+    return str(user)
+
+
+class AppApiAccess:
+    """NextcloudAccess for ExApp mode: one AppAPI-signed client per calling user."""
+
+    MAX_CLIENTS = 128
+
+    def __init__(
+        self, settings: Settings, identity: AppApiIdentity, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        self._identity = identity
+        self._transport = transport
+        self._clients: OrderedDict[str, NextcloudClient] = OrderedDict()
+        self._lock = anyio.Lock()
+
+    async def client_as(self, user: str) -> NextcloudClient:
+        """The client that acts as `user` ("" for the app itself)."""
+        async with self._lock:
+            client = self._clients.get(user)
+            if client is not None:
+                self._clients.move_to_end(user)
+                return client
+            from nextcloud_mcp_server.http import make_client
+            from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+            base = self._settings.nextcloud_base
+            http = make_client(
+                self._settings, base_url=base, auth=AppApiAuth(self._identity, user), transport=self._transport
+            )
+            client = self._clients[user] = NextcloudClient(http, user, base)
+            if len(self._clients) > self.MAX_CLIENTS:
+                _, oldest = self._clients.popitem(last=False)
+                await oldest.aclose()
+            return client
+
+    async def client_for(self, ctx: Context | None) -> NextcloudClient:
+        return await self.client_as(caller_of(ctx))
+
+    async def shared_client(self) -> NextcloudClient:
+        """The app's own client (no user): status and capability checks."""
+        return await self.client_as("")
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            clients, self._clients = list(self._clients.values()), OrderedDict()
+        for client in clients:
+            await client.aclose()

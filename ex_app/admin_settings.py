@@ -1,0 +1,213 @@
+"""The admin's settings: a declarative form in Nextcloud's admin settings, read back at run time.
+
+Why read at run time with a short cache: Nextcloud stores what the admin saves in the app's
+config (`appconfig_ex`), and the ExApp learns of a change only by asking; a few seconds of
+cache keep tools/list cheap while a change still takes effect without a restart.
+
+The policy reaches MCP as SDK middleware: tools/list shows only what the admin enabled
+(and only read tools in read-only mode), and tools/call refuses the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+log = logging.getLogger(__name__)
+
+FORM_ID = "nextcloud_mcp_server_admin"
+APPS = {"files": "Files", "notes": "Notes", "calendar": "Calendar", "todo": "Tasks", "contacts": "Contacts"}
+"""App keys (the prefix of each tool's OAuth scope) and their names in the form."""
+KEYS = ("enabled_apps", "read_only", "public_url", "oidc_discovery_url", "allowed_mcp_clients", "webhook_sync")
+
+
+def form() -> Any:
+    """The declarative settings form registered with AppAPI on enable."""
+    from nc_py_api.ex_app.ui.settings import SettingsField, SettingsFieldType, SettingsForm
+
+    return SettingsForm(
+        id=FORM_ID,
+        section_type="admin",
+        section_id="ai",
+        title="MCP Server",
+        description="Which Nextcloud apps MCP clients may use, and how clients reach and authenticate to this server.",
+        doc_url="https://github.com/nextcloud/nextcloud-mcp-server#install-as-a-nextcloud-app",
+        fields=[
+            SettingsField(
+                id="enabled_apps",
+                title="Apps available to MCP clients",
+                type=SettingsFieldType.MULTI_CHECKBOX,
+                default=dict.fromkeys(APPS, True),
+                options={title: key for key, title in APPS.items()},
+            ),
+            SettingsField(
+                id="read_only",
+                title="Read-only mode",
+                type=SettingsFieldType.CHECKBOX,
+                default=False,
+                label="Offer only tools that read; nothing can be changed through MCP",
+            ),
+            SettingsField(
+                id="public_url",
+                title="Public MCP URL",
+                type=SettingsFieldType.URL,
+                default="",
+                placeholder="https://cloud.example.com/exapps/nextcloud_mcp_server",
+                description="Shown to users as the address for their MCP client (the MCP endpoint is this + /mcp).",
+            ),
+            SettingsField(
+                id="oidc_discovery_url",
+                title="Identity provider (OIDC discovery URL)",
+                type=SettingsFieldType.URL,
+                default="",
+                placeholder="https://cloud.example.com/.well-known/openid-configuration",
+                description="For external MCP clients that sign in with OAuth (not yet accepted in app mode).",
+            ),
+            SettingsField(
+                id="allowed_mcp_clients",
+                title="Allowed MCP clients",
+                type=SettingsFieldType.TEXT,
+                default="",
+                placeholder="client-id-1, client-id-2",
+                description="OAuth client ids allowed to call this server; empty allows any registered client.",
+            ),
+            SettingsField(
+                id="webhook_sync",
+                title="Live updates through webhooks",
+                type=SettingsFieldType.CHECKBOX,
+                default=True,
+                label="Register webhooks so MCP clients hear of changes at once",
+            ),
+        ],
+    )
+
+
+def _truthy(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class AdminPolicy:
+    """What the admin chose; the defaults are what an unconfigured app does."""
+
+    enabled_apps: frozenset[str] = frozenset(APPS)
+    read_only: bool = False
+    public_url: str = ""
+    oidc_discovery_url: str = ""
+    allowed_mcp_clients: tuple[str, ...] = ()
+    webhook_sync: bool = True
+
+    @classmethod
+    def from_config(cls, values: dict[str, str]) -> AdminPolicy:
+        """Parse appconfig_ex values as Nextcloud's declarative settings save them (strings; JSON for multi)."""
+        apps = frozenset(APPS)
+        if raw := values.get("enabled_apps"):
+            try:
+                chosen = json.loads(raw)
+            except ValueError:
+                log.warning("Ignoring the enabled_apps setting: it is not JSON")
+            else:
+                if isinstance(chosen, dict):
+                    apps = frozenset(k for k, v in chosen.items() if v and k in APPS)
+        clients = tuple(c.strip() for c in (values.get("allowed_mcp_clients") or "").split(",") if c.strip())
+        return cls(
+            enabled_apps=apps,
+            read_only=_truthy(values.get("read_only"), False),
+            public_url=(values.get("public_url") or "").strip(),
+            oidc_discovery_url=(values.get("oidc_discovery_url") or "").strip(),
+            allowed_mcp_clients=clients,
+            webhook_sync=_truthy(values.get("webhook_sync"), True),
+        )
+
+    def allows(self, tool: str, read_only_hint: bool | None) -> bool:
+        """May `tool` be listed and called? Tools without a known app scope are always allowed."""
+        from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+
+        scope = TOOL_SCOPES.get(tool)
+        if scope is None:
+            return True
+        if scope.split(".", 1)[0] not in self.enabled_apps:
+            return False
+        return not (self.read_only and not read_only_hint)
+
+
+@dataclass
+class PolicySource:
+    """The current AdminPolicy, fetched from the app config at most every `ttl` seconds."""
+
+    fetch: Callable[[], Awaitable[dict[str, str]]]
+    ttl: float = 5.0
+    _policy: AdminPolicy = field(default_factory=AdminPolicy)
+    _fetched_at: float | None = None
+    _lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    async def current(self) -> AdminPolicy:
+        now = time.monotonic()
+        if self._fetched_at is not None and now - self._fetched_at < self.ttl:
+            return self._policy
+        async with self._lock:
+            if self._fetched_at is not None and time.monotonic() - self._fetched_at < self.ttl:
+                return self._policy
+            try:
+                self._policy = AdminPolicy.from_config(await self.fetch())
+            except Exception as exc:  # keep serving with the last known settings
+                log.warning("Could not read the admin settings (%s); keeping the previous ones", type(exc).__name__)
+            self._fetched_at = time.monotonic()
+            return self._policy
+
+
+def appconfig_fetcher(nextcloud_app: Callable[[], Any]) -> Callable[[], Awaitable[dict[str, str]]]:
+    """Read the form's keys from appconfig_ex with one nc_py_api client kept for the process."""
+    holder: dict[str, Any] = {}
+
+    async def fetch() -> dict[str, str]:
+        nc = holder.get("nc") or holder.setdefault("nc", nextcloud_app())
+        records = await nc.appconfig_ex.get_values(list(KEYS))
+        return {record.key: record.value for record in records}
+
+    return fetch
+
+
+class PolicyMiddleware:
+    """MCP SDK middleware: tools/list hides, and tools/call refuses, what the admin disabled."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+
+    async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        if ctx.method == "tools/call":
+            name = (ctx.params or {}).get("name")
+            policy = await self.source.current()
+            if isinstance(name, str) and not policy.allows(name, _read_only_hint(name)):
+                from mcp_types import CallToolResult, TextContent
+
+                reason = "read-only mode" if policy.read_only else "its app is disabled"
+                text = f"The tool '{name}' is turned off by the Nextcloud admin ({reason})."
+                return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and isinstance(result, dict) and isinstance(result.get("tools"), list):
+            policy = await self.source.current()
+            # The chain hands results on serialized (wire names: `annotations.readOnlyHint`).
+            kept = [
+                tool
+                for tool in result["tools"]
+                if policy.allows(tool.get("name", ""), (tool.get("annotations") or {}).get("readOnlyHint"))
+            ]
+            result = {**result, "tools": kept}
+        return result
+
+
+def _read_only_hint(name: str) -> bool | None:
+    """Read-only hint of a registered tool (from the scope's verb: `.read` tools only read)."""
+    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+
+    scope = TOOL_SCOPES.get(name, "")
+    return scope.endswith(".read")

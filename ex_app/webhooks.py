@@ -1,0 +1,79 @@
+"""Webhook registration through nc_py_api: on enable, ask webhook_listeners to deliver file,
+calendar-object and notes-folder events to the engine's receiver; on disable, remove them.
+
+Why relative `uri`: for an ExApp, webhook_listeners delivers a uri starting with `/` through
+AppAPI, with AppAPI headers, so the receiver authenticates it like any AppAPI request.
+Idempotent: what Nextcloud already holds for this app and uri is kept, only missing
+registrations are added, so restarts and replicas do not multiply deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nextcloud_mcp_server.store import Store
+
+log = logging.getLogger(__name__)
+
+URI = "/webhooks/nextcloud"
+NODE = "OCP\\Files\\Events\\Node\\"
+CALENDAR = "OCA\\DAV\\Events\\"
+NOTES_FILTER = {"event.node.path": {"$regex": "/^\\/[^\\/]+\\/files\\/Notes\\//"}}
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    event: str
+    event_filter: dict[str, Any] | None = None
+
+
+WANTED: tuple[WebhookSpec, ...] = (
+    *(WebhookSpec(NODE + name) for name in ("NodeCreatedEvent", "NodeWrittenEvent", "NodeDeletedEvent")),
+    WebhookSpec(NODE + "NodeRenamedEvent"),
+    *(
+        WebhookSpec(CALENDAR + name)
+        for name in ("CalendarObjectCreatedEvent", "CalendarObjectUpdatedEvent", "CalendarObjectDeletedEvent")
+    ),
+    # The notes folder: Notes keeps each note as a file under the user's Notes/ folder.
+    WebhookSpec(NODE + "NodeWrittenEvent", NOTES_FILTER),
+)
+
+
+def _same(hook: Any, spec: WebhookSpec) -> bool:
+    return hook.event == spec.event and (hook.event_filter or None) == (spec.event_filter or None)
+
+
+async def register(nc: Any, app_id: str, store: Store | None) -> list[int]:
+    """Make Nextcloud hold exactly one registration per WANTED spec for this app; their ids."""
+    existing = [h for h in await nc.webhooks.get_list(uri_filter=URI) if h.app_id == app_id]
+    ids: list[int] = []
+    for spec in WANTED:
+        hook = next((h for h in existing if _same(h, spec)), None)
+        if hook is None:
+            hook = await nc.webhooks.register("POST", URI, spec.event, event_filter=spec.event_filter)
+            log.info("Registered webhook %s for %s", hook.webhook_id, spec.event)
+        ids.append(hook.webhook_id)
+        if store is not None and await store.webhooks.get(hook.webhook_id) is None:
+            await store.webhooks.add(hook.webhook_id, event=spec.event, uri=URI, event_filter=spec.event_filter)
+    return ids
+
+
+async def unregister(nc: Any, app_id: str, store: Store | None) -> int:
+    """Remove this app's registrations at Nextcloud and in the store; how many were removed."""
+    removed = 0
+    for hook in await nc.webhooks.get_list(uri_filter=URI):
+        if hook.app_id != app_id:
+            continue
+        await nc.webhooks.unregister(hook.webhook_id)
+        removed += 1
+        if store is not None:
+            await store.webhooks.delete(hook.webhook_id)
+    if store is not None:  # registrations Nextcloud no longer knows (e.g. removed by an admin)
+        for record in await store.webhooks.list(limit=1000):
+            if record.uri == URI and record.owner_mode == "app":
+                await store.webhooks.delete(record.nextcloud_id)
+    log.info("Removed %d webhooks", removed)
+    return removed
