@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming", "store")
+SECTIONS = ("startup", "latency", "streaming", "store", "oauth", "webhooks")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -67,6 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench import store_bench
 
         rows += store_bench.measure_store()
+    if "webhooks" in wanted:
+        _say("webhooks (SQLite)")
+        from bench import webhooks_bench
+
+        rows += webhooks_bench.measure_webhooks()
+    if "oauth" in wanted:
+        _say("OAuth verification")
+        from bench import oauth_bench
+
+        rows += oauth_bench.measure_oauth()
     command = " ".join([_relative(sys.executable), "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])])
     text = report.section(command, rows, notes, extra, time.perf_counter() - began, load_at_start)
     print(text)

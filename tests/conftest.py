@@ -22,6 +22,9 @@ from tests.standin import StandIn, serve_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The identity provider rig (oidc-provider): the session fixture `idp`.
+pytest_plugins = ["tests.idp.rig"]
+
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,12 +23,15 @@ from starlette.routing import Mount, Route
 from nextcloud_mcp_server.config import is_loopback
 
 if TYPE_CHECKING:
+    import anyio.abc
     from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.auth.oauth import ResourceServer
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.store import Store
+    from nextcloud_mcp_server.webhooks.processor import InboxProcessor
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class Deps:
     access: AppPasswordAccess
     server: MCPServer[Any]
     store: Store | None = None
+    webhooks: InboxProcessor | None = None
 
 
 async def check_nextcloud(access: AppPasswordAccess) -> tuple[bool, str]:
@@ -92,13 +96,31 @@ def transport_security(settings: Settings, host: str) -> TransportSecuritySettin
     )
 
 
-def build_app(settings: Settings, *, host: str = "127.0.0.1", access: AppPasswordAccess | None = None) -> Starlette:
-    """The whole HTTP application for standalone mode."""
+def build_app(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    access: AppPasswordAccess | None = None,
+    mcp_middleware: Sequence[Any] = (),
+) -> Starlette:
+    """The whole HTTP application for standalone mode.
+
+    `mcp_middleware` (MCP SDK `ServerMiddleware`) is appended to the MCP server's chain: the
+    ExApp uses it to apply the admin's settings (enabled apps, read-only) to tools/list and calls.
+    """
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.server import build_mcp_server
+    from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
 
     access = access or AppPasswordAccess(settings)
-    server = build_mcp_server(settings, access)
+    oauth = _oauth(settings)
+    if oauth is not None:  # bearer tokens (Flow 1): the caller is the token's user
+        access = oauth.access(access, store=lambda: deps.store)  # type: ignore[assignment]
+    subscriptions = ResourceSubscriptions()
+    server = build_mcp_server(settings, access, subscriptions=subscriptions, store=lambda: deps.store)
+    server.middleware.extend(mcp_middleware)
+    if oauth is not None:
+        oauth.install(server)
     mcp_app = server.streamable_http_app(
         streamable_http_path="/mcp",
         transport_security=transport_security(settings, host),
@@ -132,19 +154,65 @@ def build_app(settings: Settings, *, host: str = "127.0.0.1", access: AppPasswor
             if purged.sessions or purged.events:
                 log.info("Purged %d expired sessions and %d processed events", purged.sessions, purged.events)
             background.start_soon(functools.partial(store.purge_periodically, delay_first=True))
+            deps.webhooks = await _start_webhooks(settings, store, subscriptions, background)
             try:
                 async with server.session_manager.run():
                     yield
             finally:
                 background.cancel_scope.cancel()
                 deps.store = None
+                deps.webhooks = None
                 await deps.access.aclose()
+                if oauth is not None:
+                    await oauth.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/health/live", live, methods=["GET"]),
             Route("/health/ready", ready, methods=["GET"]),
-            Mount("/", app=mcp_app),
+            *_webhook_routes(deps),
+            *(oauth.routes() if oauth is not None else []),
+            Mount("/", app=oauth.protect(mcp_app) if oauth is not None else mcp_app),
         ],
         lifespan=lifespan,
     )
+    app.state.deps = deps  # the ExApp reaches the open Store and the MCP server through it
+    return app
+
+
+def _webhook_routes(deps: Deps) -> list[Route]:
+    """`/webhooks/nextcloud`, only when WEBHOOK_SECRET is set (otherwise there is nothing to check against)."""
+    if deps.settings.webhook_secret is None or not deps.settings.webhook_secret.get_secret_value():
+        return []
+    from nextcloud_mcp_server.webhooks.receiver import routes
+
+    def stored(event_id: int) -> None:
+        if deps.webhooks is not None:
+            deps.webhooks.wake(event_id)
+
+    return routes(deps.settings.webhook_secret, lambda: deps.store, stored)
+
+
+async def _start_webhooks(
+    settings: Settings, store: Store, subscriptions: Any, background: anyio.abc.TaskGroup
+) -> InboxProcessor:
+    """Process the inbox (events left from before a restart first) and follow it for live updates."""
+    from nextcloud_mcp_server.webhooks.processor import InboxProcessor
+
+    processor = InboxProcessor(
+        store,
+        subscriptions,
+        max_attempts=settings.webhook_max_attempts,
+        poll_interval=settings.webhook_poll_interval,
+    )
+    await background.start(processor.run)
+    return processor
+
+
+def _oauth(settings: Settings) -> ResourceServer | None:
+    """The OAuth resource-server parts when OIDC_DISCOVERY_URL is set, else None."""
+    if not settings.oauth_enabled:
+        return None
+    from nextcloud_mcp_server.auth.oauth import ResourceServer
+
+    return ResourceServer.from_settings(settings)

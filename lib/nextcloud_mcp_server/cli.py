@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from nextcloud_mcp_server import PRODUCT, __version__
 from nextcloud_mcp_server.store import commands as db_commands
+from nextcloud_mcp_server.webhooks import registration as webhook_commands
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -24,6 +25,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument("--host", default="127.0.0.1", help="address to listen on (HTTP only; default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8000, help="port to listen on (HTTP only; default 8000)")
     db_commands.add_parser(commands)
+    webhook_commands.add_parser(commands)
+    exapp = commands.add_parser("exapp", help="serve as a Nextcloud AppAPI external app (reads AppAPI's environment)")
+    exapp.add_argument("--host", default=None, help="address to listen on (default APP_HOST)")
+    exapp.add_argument("--port", type=int, default=None, help="port to listen on (default APP_PORT)")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -37,6 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     if args.command == "db":
         return db_commands.run(args)
+    if args.command == "webhooks":
+        return webhook_commands.run(args)
+    if args.command == "exapp":
+        # The AppAPI face lives in the `ex_app` package, which imports the engine; loading it by
+        # name here keeps the engine free of any import of it (tests/unit/test_layering.py).
+        from importlib import import_module
+
+        return int(import_module("ex_app.serve").serve(args))
     return 2
 
 

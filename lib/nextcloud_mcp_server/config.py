@@ -109,8 +109,60 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STORE_STRICT_DURABILITY", "strict_durability"),
         description="Flush every store commit to disk before acknowledging it",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WEBHOOK_SECRET", "webhook_secret"),
+        description="Shared secret Nextcloud sends in X-Webhook-Secret; unset: /webhooks/nextcloud is not mounted",
+    )
+    webhook_poll_interval: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("WEBHOOK_POLL_INTERVAL", "webhook_poll_interval"),
+        description="Seconds between looks at the shared inbox for events other replicas received",
+    )
+    webhook_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices("WEBHOOK_MAX_ATTEMPTS", "webhook_max_attempts"),
+        description="Processing attempts before an event becomes a dead letter",
+    )
 
-    _split_hosts = field_validator("allowed_hosts", "allowed_origins", mode="before")(_split_list)
+    oidc_discovery_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OIDC_DISCOVERY_URL", "oidc_discovery_url"),
+        description="OpenID discovery document of the identity provider; set it to require OAuth bearer tokens",
+    )
+    allowed_mcp_clients: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("ALLOWED_MCP_CLIENTS", "allowed_mcp_clients"),
+        description="Comma-separated OAuth client ids whose tokens are accepted (azp/client_id); empty: any",
+    )
+    oidc_user_claim: str = Field(
+        default="sub",
+        validation_alias=AliasChoices("OIDC_USER_CLAIM", "oidc_user_claim"),
+        description="The token claim that holds the Nextcloud user id",
+    )
+    enable_progressive_consent: bool = Field(
+        default=True, validation_alias=AliasChoices("ENABLE_PROGRESSIVE_CONSENT", "enable_progressive_consent")
+    )
+    nextcloud_oidc_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("NEXTCLOUD_OIDC_CLIENT_ID", "nextcloud_oidc_client_id")
+    )
+    nextcloud_oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEXTCLOUD_OIDC_CLIENT_SECRET", "nextcloud_oidc_client_secret"),
+    )
+    nextcloud_oidc_resource: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEXTCLOUD_OIDC_RESOURCE", "nextcloud_oidc_resource"),
+        description="Nextcloud's audience at the identity provider (Flow 2 `resource`); default NEXTCLOUD_URL",
+    )
+
+    _split_hosts = field_validator("allowed_hosts", "allowed_origins", "allowed_mcp_clients", mode="before")(
+        _split_list
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -143,9 +195,11 @@ class Settings(BaseSettings):
             )
         else:
             found.extend(_url_problems("NEXTCLOUD_URL", self.nextcloud_url))
-        if not self.nextcloud_username:
+        # With OAuth, each user provisions their own access (Flow 2): the app-password user is optional.
+        multi_user = self.oauth_enabled and not self.nextcloud_username and self.nextcloud_password is None
+        if not self.nextcloud_username and not multi_user:
             found.append("NEXTCLOUD_USERNAME: not set. Set it to the Nextcloud user the server acts as.")
-        if self.nextcloud_password is None or not self.nextcloud_password.get_secret_value():
+        if not multi_user and (self.nextcloud_password is None or not self.nextcloud_password.get_secret_value()):
             found.append(
                 "NEXTCLOUD_PASSWORD: not set. Create an app password in Nextcloud "
                 "(Personal settings > Security) and set it here."
@@ -164,6 +218,46 @@ class Settings(BaseSettings):
                 )
         if self.public_url:
             found.extend(_url_problems("NEXTCLOUD_MCP_SERVER_URL", self.public_url))
+        found.extend(self._oauth_problems())
+        return found
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """True when /mcp requires OAuth bearer tokens (OIDC_DISCOVERY_URL is set)."""
+        return bool(self.oidc_discovery_url)
+
+    @property
+    def provisioning_enabled(self) -> bool:
+        """True when users can grant this server delegated Nextcloud access (Flow 2)."""
+        return self.oauth_enabled and bool(self.nextcloud_oidc_client_id)
+
+    @property
+    def nextcloud_audience(self) -> str:
+        """Nextcloud's resource identifier at the identity provider (NEXTCLOUD_OIDC_RESOURCE or NEXTCLOUD_URL)."""
+        return (self.nextcloud_oidc_resource or self.nextcloud_base).rstrip("/")
+
+    @property
+    def mcp_resource(self) -> str:
+        """This server's resource identifier (RFC 8707): <NEXTCLOUD_MCP_SERVER_URL>/mcp."""
+        assert self.public_url is not None
+        return self.public_url.rstrip("/") + "/mcp"
+
+    def _oauth_problems(self) -> list[str]:
+        found: list[str] = []
+        if self.oidc_discovery_url:
+            found.extend(_url_problems("OIDC_DISCOVERY_URL", self.oidc_discovery_url))
+            if not self.public_url:
+                found.append(
+                    "NEXTCLOUD_MCP_SERVER_URL: not set, but OIDC_DISCOVERY_URL is. Set it to the public base URL "
+                    "clients use to reach this server (the OAuth resource is <it>/mcp)."
+                )
+        elif self.allowed_mcp_clients:
+            found.append("ALLOWED_MCP_CLIENTS is set but OIDC_DISCOVERY_URL is not: set OIDC_DISCOVERY_URL too.")
+        has_secret = self.nextcloud_oidc_client_secret is not None
+        if has_secret and not self.nextcloud_oidc_client_id:
+            found.append("NEXTCLOUD_OIDC_CLIENT_SECRET is set without NEXTCLOUD_OIDC_CLIENT_ID: set both.")
+        if self.nextcloud_oidc_client_id and not self.oidc_discovery_url:
+            found.append("NEXTCLOUD_OIDC_CLIENT_ID is set but OIDC_DISCOVERY_URL is not: set OIDC_DISCOVERY_URL too.")
         return found
 
     def check_for_serving(self) -> Settings:
@@ -234,6 +328,8 @@ _HINTS = {
     "nextcloud_retry_backoff": "set a number of seconds from 0 to 10, e.g. 0.25",
     "max_read_bytes": "set a whole number of bytes greater than 0, e.g. 10485760",
     "max_request_bytes": "set a whole number of bytes greater than 0, e.g. 67108864",
+    "webhook_poll_interval": "set a number of seconds greater than 0 and at most 60, e.g. 0.5",
+    "webhook_max_attempts": "set a whole number from 1 to 100, e.g. 5",
 }
 
 

@@ -15,7 +15,11 @@ from nextcloud_mcp_server.tools import register_all
 from nextcloud_mcp_server.tools._base import NextcloudAccess, ToolDeps
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.store import Store
+    from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
 
 INSTRUCTIONS = """\
 Tools for the user's Nextcloud: files (WebDAV), notes, calendars and tasks (CalDAV),
@@ -26,8 +30,18 @@ limit/offset; follow next_offset until it is null.
 """
 
 
-def build_mcp_server(settings: Settings, access: NextcloudAccess) -> MCPServer[Any]:
-    """The MCP server with every tool registered against `access`."""
+def build_mcp_server(
+    settings: Settings,
+    access: NextcloudAccess,
+    *,
+    subscriptions: ResourceSubscriptions | None = None,
+    store: Callable[[], Store | None] | None = None,
+) -> MCPServer[Any]:
+    """The MCP server with every tool registered against `access`.
+
+    With `subscriptions`, clients may subscribe to resources (both MCP eras) and hear of
+    changes the webhooks report; `store` gives tools the open Store (the recent-changes feed).
+    """
     server: MCPServer[Any] = MCPServer(
         PRODUCT,
         title="Nextcloud MCP Server",
@@ -35,6 +49,9 @@ def build_mcp_server(settings: Settings, access: NextcloudAccess) -> MCPServer[A
         instructions=INSTRUCTIONS,
         website_url="https://github.com/nextcloud/nextcloud-mcp-server",
         log_level=settings.log_level,  # type: ignore[arg-type]
+        subscriptions=subscriptions.bus if subscriptions is not None else None,
     )
-    register_all(server, ToolDeps(settings=settings, access=access))
+    if subscriptions is not None:
+        subscriptions.install(server)
+    register_all(server, ToolDeps(settings=settings, access=access, store=store))
     return server

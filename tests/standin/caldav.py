@@ -60,6 +60,7 @@ class CalendarService:
         import radicale
         from a2wsgi import WSGIMiddleware
 
+        self.standin = standin
         self.folder = standin.data_dir / "caldav"
         configuration = radicale_configuration(
             self.folder, auth={"type": "http_x_remote_user"}, rights={"type": "owner_only"}
@@ -130,6 +131,10 @@ class CalendarService:
                 message = IF_NONE_MATCH_FAILED
             await self._error(send, status, exception, message)
             return
+        if method in ("PUT", "DELETE") and len(names) == 3:
+            from tests.standin.webhooks import report_calendar_change
+
+            report_calendar_change(self.standin, user, method, status, names[1], names[2], body)
         if method == "PROPFIND" and status == 207 and len(names) == 1:
             payload = _with_home_extras(payload, body, names[0])
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tests.standin.bearer import BearerConfig
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -94,6 +96,10 @@ class StandIn:
         self._lock = threading.Lock()
         self.services: dict[str, Service] = {}
         self.routes: list[tuple[str, Service]] = []
+        self.ex_apps: dict[str, str] = {}
+        """Enabled AppAPI external apps: app id -> app secret (set by the AppAPI simulator)."""
+        self.oidc: BearerConfig | None = None
+        """The identity provider whose Bearer tokens are accepted (user_oidc); set by the tests."""
         self._mount_parts()
 
     # -- parts -------------------------------------------------------------------------
@@ -165,7 +171,12 @@ class StandIn:
 
     # -- ASGI --------------------------------------------------------------------------
     def authenticate(self, scope: Scope) -> User | None:
+        if header(scope, "authorization-app-api") is not None:
+            return self.authenticate_ex_app(scope)
         value = header(scope, "authorization") or ""
+        if value.lower().startswith("bearer ") and self.oidc is not None:
+            user_id = self.oidc.user_of(value[7:].strip())
+            return self.users.get(user_id) if user_id else None
         if not value.lower().startswith("basic "):
             return None
         try:
@@ -177,6 +188,22 @@ class StandIn:
         if user is None or not user.accepts(secret):
             return None
         return user
+
+    def authenticate_ex_app(self, scope: Scope) -> User | None:
+        """AppAPI's rule: an enabled ExApp's id, version, and base64(user:secret) run the request as
+        that user; an empty user is the app itself, which no user-facing part of the stand-in serves."""
+        app_id = header(scope, "ex-app-id") or ""
+        secret = self.ex_apps.get(app_id)
+        if secret is None or not header(scope, "ex-app-version"):
+            return None
+        try:
+            decoded = base64.b64decode(header(scope, "authorization-app-api") or "", validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user_id, _, given = decoded.partition(":")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return None
+        return self.users.get(user_id) if user_id else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -230,6 +257,12 @@ PARTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("contacts", "carddav", "ContactsService", ("/remote.php/dav/addressbooks/",)),
     ("principals", "principals", "PrincipalService", ("/remote.php/dav/principals/", "/remote.php/dav/")),
     ("notes", "notes", "NotesService", ("/index.php/apps/notes/api/", "/apps/notes/api/")),
+    (
+        "webhooks",
+        "webhooks",
+        "WebhookListenersService",
+        ("/ocs/v2.php/apps/webhook_listeners/", "/ocs/v1.php/apps/webhook_listeners/"),
+    ),
 ]
 
 

@@ -251,7 +251,17 @@ class FilesService:
                 return
             headers = [(k, v) for k, v in headers if k not in (b"if-match", b"if-none-match")]
         inner = dict(scope, headers=headers, root_path=FILES_PREFIX)
-        await self.asgi(inner, receive, self._sabre_send(send, method, fp))
+        existed = fp.exists()
+
+        async def reporting(message: dict[str, Any]) -> None:
+            # Nextcloud fires the event before it answers, so the report goes out before the response.
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+                from tests.standin.webhooks import report_dav_change
+
+                report_dav_change(self, scope, user, method, fp, existed)
+            await send(message)
+
+        await self.asgi(inner, receive, self._sabre_send(reporting, method, fp))
 
     def _refuse_write(self, scope: Scope, user: User, rel: str, fp: Path) -> tuple[int, str, str | None] | None:
         """Nextcloud's answer to a write it refuses, checked before WsgiDAV sees the request."""

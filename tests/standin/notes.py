@@ -39,6 +39,7 @@ from tests.standin.notes_rules import (
     sanitise_path,
     string_param,
 )
+from tests.standin.webhooks import report_node
 
 if TYPE_CHECKING:
     from tests.standin.core import StandIn
@@ -299,6 +300,7 @@ class NotesService:
             path.unlink()
             self.delete_empty_folders(user, folder)
             raise
+        report_node(self.standin, user, "NodeCreatedEvent", path)
         return self.data(user, path)
 
     def update(self, user: User, note_id: int, params: dict[str, Any], if_match: str | None) -> dict[str, Any]:
@@ -314,13 +316,17 @@ class NotesService:
         favorite = boolean_param(params, "favorite", None)
         if content is not None and content != self.content_of(path):
             self.write(user, path, content)
+            report_node(self.standin, user, "NodeWrittenEvent", path)
         if modified is not None and modified != int(path.stat().st_mtime):
             self.ensure_writable(user, path)
             os.utime(path, (modified, modified))
+        before = path
         if title is not None and title != path.stem:
             path = self.move(user, path, title, category)
         elif category is not None and category != self.category_of(user, path):
             path = self.move(user, path, path.stem, category)
+        if path != before:
+            report_node(self.standin, user, "NodeRenamedEvent", path, source=before)
         if favorite is not None:
             self.set_favorite(user, path, favorite)
         return self.data(user, path)
@@ -330,6 +336,7 @@ class NotesService:
         self.ensure_writable(user, path)
         parent = path.parent
         path.unlink()
+        report_node(self.standin, user, "NodeDeletedEvent", path)
         self.delete_empty_folders(user, parent)
         self._meta.get(user.id, {}).pop(note_id, None)
         self.mark_favorite(user.id, note_id, False)

@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
 from nextcloud_mcp_server.nextcloud import errors as nc
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.store import Store
 
 __all__ = [
     "CREATE",
@@ -71,6 +73,8 @@ class ToolDeps:
 
     settings: Settings
     access: NextcloudAccess
+    store: Callable[[], Store | None] | None = None
+    """The open Store, when the server runs one (HTTP mode); tools that need it say so otherwise."""
 
     async def nextcloud(self, ctx: Context | None) -> NextcloudClient:
         """The NextcloudClient of the caller of this request (identity is resolved in auth/)."""
@@ -153,6 +157,16 @@ def nc_tool(
                 raise tool_error(exc, title) from None
             except UnsafePath as exc:
                 raise ToolError(f"{title} failed: {exc}.") from None
+            except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
+                from nextcloud_mcp_server.auth.consent import consent_request
+
+                ctx = next((a for a in (*args, *kwargs.values()) if isinstance(a, Context)), None)
+                request = consent_request(ctx, exc)
+                if request is not None:
+                    return request
+                raise ToolError(f"{title} failed: {exc}") from None
+            except AuthError as exc:  # the identity provider failed while getting Nextcloud access (Flow 2)
+                raise ToolError(f"{title} failed: {exc}. Retry later.") from None
 
         TOOL_SCOPES[name] = scope
         server.add_tool(
