@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench standin clean postgresql idp build register unregister run-exapp
+.PHONY: install run test lint bench standin clean postgresql idp chromium build register unregister run-exapp
 
 install: $(STAMP)
 
@@ -39,7 +39,13 @@ idp:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
 	@test -d tests/idp/node_modules/oidc-provider || npm ci --prefix tests/idp --no-audit --no-fund
 
-test: lint postgresql idp
+# One end-to-end test drives the consent pages in Debian's Chromium with Playwright (the Python
+# package comes with the test extra); install the browser from Debian when missing, never download one.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: lint postgresql idp chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install

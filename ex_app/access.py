@@ -28,7 +28,7 @@ class NoCaller(Exception):
 
 
 def caller_of(ctx: Context | None) -> str:
-    """The Nextcloud user the AppAPI middleware put on this request's scope."""
+    """The Nextcloud user AppAPI vouched for on this request, else the verified bearer token's user."""
     request: Any = None
     if ctx is not None:
         try:
@@ -37,6 +37,11 @@ def caller_of(ctx: Context | None) -> str:
             request = None
     state = getattr(request, "scope", {}).get("state", {}) if request is not None else {}
     user = state.get(CALLER_KEY) if isinstance(state, dict) else None
+    if not user and request is not None:  # an external OAuth client: act as the token's user, through AppAPI
+        from nextcloud_mcp_server.auth.scopes import caller_of as oauth_caller
+
+        oauth = oauth_caller(request)
+        user = oauth.user if oauth is not None else None
     if not user:
         raise NoCaller("no Nextcloud user was resolved for this request")
     return str(user)

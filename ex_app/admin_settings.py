@@ -24,7 +24,15 @@ log = logging.getLogger(__name__)
 FORM_ID = "nextcloud_mcp_server_admin"
 APPS = {"files": "Files", "notes": "Notes", "calendar": "Calendar", "todo": "Tasks", "contacts": "Contacts"}
 """App keys (the prefix of each tool's OAuth scope) and their names in the form."""
-KEYS = ("enabled_apps", "read_only", "public_url", "oidc_discovery_url", "allowed_mcp_clients", "webhook_sync")
+KEYS = (
+    "enabled_apps",
+    "read_only",
+    "public_url",
+    "oidc_discovery_url",
+    "allowed_mcp_clients",
+    "require_provisioning",
+    "webhook_sync",
+)
 
 
 def form() -> Any:
@@ -67,7 +75,8 @@ def form() -> Any:
                 type=SettingsFieldType.URL,
                 default="",
                 placeholder="https://cloud.example.com/.well-known/openid-configuration",
-                description="For external MCP clients that sign in with OAuth (not yet accepted in app mode).",
+                description="For external MCP clients that sign in with OAuth; needs the public MCP URL above "
+                "(or OIDC_DISCOVERY_URL and NEXTCLOUD_MCP_SERVER_URL in the app's environment).",
             ),
             SettingsField(
                 id="allowed_mcp_clients",
@@ -76,6 +85,15 @@ def form() -> Any:
                 default="",
                 placeholder="client-id-1, client-id-2",
                 description="OAuth client ids allowed to call this server; empty allows any registered client.",
+            ),
+            SettingsField(
+                id="require_provisioning",
+                title="Require Flow 2 provisioning",
+                type=SettingsFieldType.CHECKBOX,
+                default=False,
+                label="External OAuth clients must first grant this server its own Nextcloud access",
+                description="Not offered in app mode yet: when on, external clients' tool calls are refused "
+                "with a message saying so (Nextcloud users are not affected).",
             ),
             SettingsField(
                 id="webhook_sync",
@@ -103,6 +121,7 @@ class AdminPolicy:
     public_url: str = ""
     oidc_discovery_url: str = ""
     allowed_mcp_clients: tuple[str, ...] = ()
+    require_provisioning: bool = False
     webhook_sync: bool = True
 
     @classmethod
@@ -124,6 +143,7 @@ class AdminPolicy:
             public_url=(values.get("public_url") or "").strip(),
             oidc_discovery_url=(values.get("oidc_discovery_url") or "").strip(),
             allowed_mcp_clients=clients,
+            require_provisioning=_truthy(values.get("require_provisioning"), False),
             webhook_sync=_truthy(values.get("webhook_sync"), True),
         )
 

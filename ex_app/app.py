@@ -25,6 +25,7 @@ from ex_app.access import AppApiAccess
 from ex_app.admin_settings import AdminPolicy, PolicyMiddleware, PolicySource, appconfig_fetcher
 from ex_app.auth import AppApiAuthMiddleware, Receive, Scope, Send
 from ex_app.lifecycle import Lifecycle
+from ex_app.oauth import ExternalClientGate, ExternalClients, ProvisioningRequired
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ PUBLIC_PREFIXES = ("/.well-known/oauth-protected-resource", "/oauth/")
 """PUBLIC routes in appinfo/info.xml whose handlers authenticate (or need no authentication) themselves."""
 USER_REQUIRED = ("/mcp", "/admin")
 """Paths that act on Nextcloud as a user: an AppAPI signature with an empty user is refused."""
+BEARER_PATHS = ("/mcp",)
+"""...except here, where an external OAuth client (no AppAPI user) may present a bearer token."""
 
 
 def exapp_settings(env: ExAppEnv, **overrides: Any) -> Settings:
@@ -52,13 +55,8 @@ def exapp_settings(env: ExAppEnv, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"nextcloud_url": env.nextcloud_url, "webhook_secret": secrets.token_urlsafe(32)}
     if env.persistent_storage is not None:
         values["app_persistent_storage"] = env.persistent_storage
-    settings = load_settings(**{**values, **overrides})
-    if settings.oauth_enabled:
-        # The engine's bearer gate would refuse Nextcloud users (they arrive with AppAPI headers,
-        # not tokens); until the two are combined, app mode serves Nextcloud users only.
-        log.warning("OIDC_DISCOVERY_URL is ignored in app mode: external OAuth clients are not supported here yet")
-        settings = settings.model_copy(update={"oidc_discovery_url": None})
-    return settings
+    # OIDC_DISCOVERY_URL stays here: ex_app.oauth (not the engine's gate) serves external clients.
+    return load_settings(**{**values, **overrides})
 
 
 def build_exapp(
@@ -74,30 +72,36 @@ def build_exapp(
     `settings_ttl`: seconds the admin's settings are cached before they are read again.
     """
     from nextcloud_mcp_server.app import build_app
+    from nextcloud_mcp_server.auth.scopes import ScopeFilter
 
     settings = settings or exapp_settings(env)
     access = AppApiAccess(settings, env.identity, transport=transport)
     lifecycle = Lifecycle(env, settings)
     fetch_settings = appconfig_fetcher(lifecycle.nextcloud_app)
     policy = PolicySource(fetch_settings, ttl=settings_ttl)
+    external = ExternalClients(settings, policy)
     engine = build_app(
-        settings,
+        # The engine's own bearer gate would refuse Nextcloud users: ExternalClientGate replaces it.
+        settings.model_copy(update={"oidc_discovery_url": None}),
         host=host or env.app_host,
         access=access,  # type: ignore[arg-type]
-        mcp_middleware=[PolicyMiddleware(policy)],
+        mcp_middleware=[PolicyMiddleware(policy), ScopeFilter(), ProvisioningRequired(external)],
     )
 
     async def on_enable(nc: Any) -> None:
         """Register the admin form, then the webhooks (or remove them when the admin turned sync off)."""
         await nc.ui.settings.register_form(admin_settings.form())
         store = engine.state.deps.store
-        if AdminPolicy.from_config(await fetch_settings()).webhook_sync:
-            await webhooks.register(nc, env.app_id, store)
-        else:
-            await webhooks.unregister(nc, env.app_id, store)
+        sync = AdminPolicy.from_config(await fetch_settings()).webhook_sync
+        async with webhooks.exclusive(settings):  # replicas enabling at once must not both register
+            if sync:
+                await webhooks.register(nc, env.app_id, store)
+            else:
+                await webhooks.unregister(nc, env.app_id, store)
 
     async def on_disable(nc: Any) -> None:
-        await webhooks.unregister(nc, env.app_id, engine.state.deps.store)
+        async with webhooks.exclusive(settings):
+            await webhooks.unregister(nc, env.app_id, engine.state.deps.store)
 
     lifecycle.on_enable = on_enable
     lifecycle.on_disable = on_disable
@@ -111,6 +115,7 @@ def build_exapp(
             finally:
                 lifecycle.task_group = None
                 tasks.cancel_scope.cancel()
+                await external.aclose()
 
     async def admin_status(request: Request) -> JSONResponse:
         """What an admin sees at /admin (Nextcloud lets only admins through): version and settings in effect."""
@@ -127,19 +132,27 @@ def build_exapp(
         )
 
     app = Starlette(
-        routes=[*lifecycle.routes(), Route("/admin", admin_status, methods=["GET"]), Mount("/", app=engine)],
+        routes=[
+            *lifecycle.routes(),
+            Route("/admin", admin_status, methods=["GET"]),
+            *external.routes(),
+            Mount("/", app=engine),
+        ],
         lifespan=lifespan,
     )
     app.add_middleware(WebhookBridge, secret=settings.webhook_secret)
+    app.add_middleware(ExternalClientGate, clients=external)
     app.add_middleware(
         AppApiAuthMiddleware,
         identity=env.identity,
         open_paths=OPEN_PATHS,
         public_prefixes=PUBLIC_PREFIXES,
         user_required=USER_REQUIRED,
+        bearer_paths=BEARER_PATHS,
     )
     app.state.lifecycle = lifecycle
     app.state.access = access
+    app.state.external_clients = external
     return app
 
 

@@ -36,6 +36,10 @@ class AppApiAuthError(Exception):
     """The request does not carry a valid AppAPI signature (the message never holds a secret)."""
 
 
+class NoAppApiHeaders(AppApiAuthError):
+    """The request carries none of AppAPI's headers: it did not come through Nextcloud (the direct port)."""
+
+
 def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
@@ -53,6 +57,8 @@ def verify(scope: Scope, identity: AppApiIdentity) -> str:
         for name, value in (("EX-APP-ID", app_id), ("EX-APP-VERSION", version), ("AUTHORIZATION-APP-API", signature))
         if not value
     ]
+    if len(missing) == 3:
+        raise NoAppApiHeaders(f"missing AppAPI headers: {', '.join(missing)}")
     if missing:
         raise AppApiAuthError(f"missing AppAPI headers: {', '.join(missing)}")
     if not hmac.compare_digest(app_id.encode(), identity.app_id.encode()):
@@ -72,7 +78,9 @@ class AppApiAuthMiddleware:
 
     On success the AppAPI user is put in `scope["state"][CALLER_KEY]`, where the ExApp's
     NextcloudAccess finds it: identity is resolved here once, tools never see headers.
-    Paths in `user_required` additionally need a non-empty user.
+    Paths in `user_required` additionally need a non-empty user, except that on `bearer_paths`
+    a request with no AppAPI user (an empty one, or no AppAPI headers at all) is handed on
+    without one: the external-client gate inside decides (bearer token or 401).
     """
 
     def __init__(
@@ -83,12 +91,14 @@ class AppApiAuthMiddleware:
         open_paths: Iterable[str] = (),
         public_prefixes: Iterable[str] = (),
         user_required: Iterable[str] = (),
+        bearer_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.identity = identity
         self.open_paths = frozenset(open_paths)
         self.public_prefixes = tuple(public_prefixes)
         self.user_required = tuple(user_required)
+        self.bearer_paths = tuple(bearer_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.open_paths:
@@ -98,11 +108,16 @@ class AppApiAuthMiddleware:
         try:
             user = verify(scope, self.identity)
         except AppApiAuthError as exc:
-            if path.startswith(self.public_prefixes):
+            if path.startswith(self.public_prefixes) or (
+                isinstance(exc, NoAppApiHeaders) and path.startswith(self.bearer_paths)
+            ):
                 await self.app(scope, receive, send)  # public: the route authenticates (or not) itself
                 return
             log.warning("Refused %s %s: %s", scope["method"], path, exc)
             await _unauthorized(send, str(exc))
+            return
+        if not user and path.startswith(self.bearer_paths):
+            await self.app(scope, receive, send)  # no Nextcloud user: only a bearer token can admit it
             return
         if not user and path.startswith(self.user_required):
             log.warning("Refused %s %s: no Nextcloud user in the AppAPI request", scope["method"], path)

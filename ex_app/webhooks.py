@@ -4,16 +4,23 @@ calendar-object and notes-folder events to the engine's receiver; on disable, re
 Why relative `uri`: for an ExApp, webhook_listeners delivers a uri starting with `/` through
 AppAPI, with AppAPI headers, so the receiver authenticates it like any AppAPI request.
 Idempotent: what Nextcloud already holds for this app and uri is kept, only missing
-registrations are added, so restarts and replicas do not multiply deliveries.
+registrations are added, so restarts and replicas do not multiply deliveries. Replicas
+enabling at the same moment would both see "missing" and both add: `exclusive` makes them
+take turns under the store's lock (a file lock for SQLite, an advisory lock for PostgreSQL).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 if TYPE_CHECKING:
+    from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,19 @@ WANTED: tuple[WebhookSpec, ...] = (
     # The notes folder: Notes keeps each note as a file under the user's Notes/ folder.
     WebhookSpec(NODE + "NodeWrittenEvent", NOTES_FILTER),
 )
+
+
+@asynccontextmanager
+async def exclusive(settings: Settings) -> AsyncIterator[None]:
+    """Held while this replica reads and changes the app's webhooks (the store's migration lock)."""
+    from nextcloud_mcp_server.store.migrate import locked_connection
+
+    held = ExitStack()
+    await anyio.to_thread.run_sync(held.enter_context, locked_connection(settings.resolved_database_url()))
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(held.close)
 
 
 def _same(hook: Any, spec: WebhookSpec) -> bool:

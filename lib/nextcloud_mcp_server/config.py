@@ -159,10 +159,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NEXTCLOUD_OIDC_RESOURCE", "nextcloud_oidc_resource"),
         description="Nextcloud's audience at the identity provider (Flow 2 `resource`); default NEXTCLOUD_URL",
     )
-
-    _split_hosts = field_validator("allowed_hosts", "allowed_origins", "allowed_mcp_clients", mode="before")(
-        _split_list
+    oidc_userinfo_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("OIDC_USERINFO_SCOPES", "oidc_userinfo_scopes"),
+        description="Comma-separated scopes for opaque tokens verified via userinfo when introspection is not "
+        "possible; set it only if the provider issues access tokens for this server alone. Empty: refused",
     )
+
+    _split_hosts = field_validator(
+        "allowed_hosts", "allowed_origins", "allowed_mcp_clients", "oidc_userinfo_scopes", mode="before"
+    )(_split_list)
 
     @field_validator("log_level")
     @classmethod
@@ -228,8 +234,11 @@ class Settings(BaseSettings):
 
     @property
     def provisioning_enabled(self) -> bool:
-        """True when users can grant this server delegated Nextcloud access (Flow 2)."""
-        return self.oauth_enabled and bool(self.nextcloud_oidc_client_id)
+        """True when users can grant this server delegated Nextcloud access (Flow 2).
+
+        With NEXTCLOUD_OIDC_CLIENT_ID the server uses that client; without it, it registers one
+        dynamically at the provider (auth/registration.py)."""
+        return self.oauth_enabled and bool(self.public_url)
 
     @property
     def nextcloud_audience(self) -> str:

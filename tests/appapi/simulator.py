@@ -11,7 +11,9 @@ lib/Controller/ExAppProxyController.php, docs/tech_details):
   `/exapps/<app>/<path>` (HaRP, which streams). Nextcloud authenticates the user (Basic here),
   checks the route's access level, drops `authorization-app-api`, `content-length`,
   `x-origin-ip` and the route's `headers_to_exclude`, and adds the AppAPI headers with the
-  session user;
+  session user (an empty one for an anonymous request on a PUBLIC route). Everything else is
+  forwarded, `Authorization` included (ExAppProxyController::buildHeadersWithExclude drops only
+  `headers_to_exclude`), so an external client's bearer token reaches the app;
 - webhook delivery through AppAPI: POST to the app's `uri` with AppAPI headers, no
   Content-Type, 3 s timeout.
 

@@ -118,6 +118,11 @@ class IdP:
                 response = http.post(str(response.url), data=form)
             raise AssertionError("too many steps in the authorization flow")
 
+    def prune(self, client_id: str) -> None:
+        """Delete a dynamically registered client, as a provider's cleanup of unused clients does."""
+        response = httpx.delete(f"{self.issuer}/rig/clients/{client_id}", timeout=10)
+        assert response.status_code == 204, response.text
+
     def exchange(
         self,
         code: str,

@@ -12,6 +12,7 @@
 // requested), introspection, revocation, refresh tokens (offline_access) and a JWKS.
 // Sign-in needs no browser: devInteractions accepts any login name (the account id) and
 // its consent form, both plain HTML forms an HTTP client can post.
+// Rig-only: `DELETE /rig/clients/<id>` prunes a dynamically registered client.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -73,7 +74,15 @@ server.listen(0, '127.0.0.1', () => {
     rotateRefreshToken: true,
   });
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', async (req, res) => {
+    // Rig-only: prune a dynamically registered client, the way a provider's cleanup job does
+    // (Nextcloud's oidc app expires unused dynamic clients). Not part of oidc-provider.
+    const prune = req.method === 'DELETE' && req.url.match(/^\/rig\/clients\/([^/?]+)$/);
+    if (!prune) return callback(req, res);
+    await provider.Client.adapter.destroy(decodeURIComponent(prune[1]));
+    res.writeHead(204).end();
+  });
   console.log(JSON.stringify({ listening: issuer }));
 });
 

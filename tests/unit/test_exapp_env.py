@@ -51,9 +51,13 @@ def test_the_exapp_command_without_appapi_environment_names_what_to_set(capsys: 
     assert "APP_ID: not set" in capsys.readouterr().err
 
 
-def test_app_mode_ignores_an_oidc_discovery_url_so_nextcloud_users_are_not_locked_out() -> None:
-    from ex_app.app import exapp_settings
+def test_app_mode_keeps_the_oidc_discovery_url_for_external_clients_but_not_in_the_engines_gate() -> None:
+    from ex_app.app import build_exapp, exapp_settings
 
     env = ExAppEnv.from_environ(BASE)
-    settings = exapp_settings(env, oidc_discovery_url="https://idp.example.com/.well-known/openid-configuration")
-    assert not settings.oauth_enabled
+    discovery = "https://idp.example.com/.well-known/openid-configuration"
+    settings = exapp_settings(env, oidc_discovery_url=discovery, public_url="https://cloud.example.com/exapps/x")
+    assert settings.oidc_discovery_url == discovery
+    app = build_exapp(env, settings)
+    engine = next(route.app for route in app.routes if getattr(route, "path", None) == "")
+    assert not engine.state.deps.settings.oauth_enabled  # Nextcloud users are not locked out by a bearer gate

@@ -106,3 +106,14 @@ def test_the_manual_install_json_info_carries_the_manifest_routes() -> None:
     assert info["id"] == "nextcloud_mcp_server"
     assert info["version"] == nextcloud_mcp_server.__version__
     assert [r["url"] for r in info["routes"]] == [r["url"] for r in routes()]
+
+
+def test_the_screenshot_is_the_shipped_png_at_its_raw_github_url_and_is_current() -> None:
+    from ex_app.img.render_screenshot import OUTPUT, render
+
+    url = manifest().findtext("screenshot") or ""
+    repository = (manifest().findtext("repository") or "").removeprefix("https://github.com/")
+    assert url == f"https://raw.githubusercontent.com/{repository}/main/{OUTPUT.relative_to(REPO).as_posix()}"
+    shipped = OUTPUT.read_bytes()
+    assert shipped.startswith(b"\x89PNG\r\n\x1a\n")
+    assert shipped == render()  # regenerate with `python -m ex_app.img.render_screenshot`

@@ -83,11 +83,13 @@ class OAuthAccess:
         link = await self._provisioning.link_for(user)
         elicit = self._settings.enable_progressive_consent
         if elicit:
-            from nextcloud_mcp_server.auth.consent import ask_for_consent
+            from nextcloud_mcp_server.auth.consent import ask_for_consent, consent_completed
 
-            if await ask_for_consent(ctx, user, link):  # asked over the back-channel (protocol <= 2025-11-25)
+            asked = await ask_for_consent(ctx, user, link)  # over the back-channel (protocol <= 2025-11-25)
+            if asked is not None:
                 try:
                     await self._provisioning.broker.access_token(user)
+                    await consent_completed(ctx, asked)
                     return  # the user consented while the client waited
                 except NeedsProvisioning:
                     elicit = False

@@ -21,6 +21,7 @@ import anyio
 import httpx
 
 from nextcloud_mcp_server.auth.errors import GrantRejected, NeedsProvisioning, ProviderUnavailable
+from nextcloud_mcp_server.auth.registration import ClientCredentials, OwnClient, post_as, raise_for_grant
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.provider import IdentityProvider
@@ -41,22 +42,10 @@ class AccessToken:
     expires_at: float
 
 
-async def client_post(
-    http: httpx.AsyncClient, settings: Settings, endpoint: str, data: dict[str, str]
-) -> httpx.Response:
-    """POST a form as this server's OAuth client: Basic auth when confidential, else `client_id` in the body."""
-    client_id = settings.nextcloud_oidc_client_id
-    assert client_id is not None
-    secret = settings.nextcloud_oidc_client_secret
-    if secret is not None:
-        return await http.post(endpoint, data=data, auth=httpx.BasicAuth(client_id, secret.get_secret_value()))
-    return await http.post(endpoint, data={**data, "client_id": client_id})
-
-
 async def token_request(
-    http: httpx.AsyncClient, settings: Settings, provider: IdentityProvider, data: dict[str, str]
+    http: httpx.AsyncClient, credentials: ClientCredentials, provider: IdentityProvider, data: dict[str, str]
 ) -> dict[str, Any]:
-    """POST a grant to the provider's token endpoint as this server's client; the JSON answer.
+    """POST a grant to the provider's token endpoint as `credentials`; the JSON answer.
 
     Raises GrantRejected for a 4xx with an OAuth error code, ProviderUnavailable otherwise.
     """
@@ -64,20 +53,10 @@ async def token_request(
     if not isinstance(endpoint, str):
         raise ProviderUnavailable("the identity provider publishes no token_endpoint")
     try:
-        response = await client_post(http, settings, endpoint, data)
+        response = await post_as(http, credentials, endpoint, data)
     except httpx.HTTPError as exc:
         raise ProviderUnavailable(f"the identity provider's token endpoint failed ({type(exc).__name__})") from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderUnavailable(f"the identity provider's token endpoint answered HTTP {response.status_code}")
-    if 400 <= response.status_code < 500 and isinstance(body.get("error"), str):
-        raise GrantRejected(body["error"])
-    if response.status_code != 200 or not isinstance(body.get("access_token"), str):
-        raise ProviderUnavailable(f"the identity provider's token endpoint answered HTTP {response.status_code}")
-    return body
+    return raise_for_grant(response)
 
 
 class TokenBroker:
@@ -101,6 +80,19 @@ class TokenBroker:
         self._cache: dict[str, AccessToken] = {}
         self._locks: dict[str, anyio.Lock] = {}
         self.audience = settings.nextcloud_audience
+        # This server's client at the provider: static, or registered (and re-registered when pruned).
+        self.own = OwnClient(settings, provider, self.store, self.http)
+
+    async def grant(self, data: dict[str, str]) -> dict[str, Any]:
+        """A token request as this server's client; a pruned dynamic client is replaced and the request retried once."""
+        credentials = await self.own.current()
+        try:
+            return await token_request(self.http(), credentials, self._provider, data)
+        except GrantRejected as exc:
+            if exc.error != "invalid_client" or not self.own.dynamic:
+                raise
+        replaced = await self.own.replace(credentials)
+        return await token_request(self.http(), replaced, self._provider, data)
 
     def http(self) -> httpx.AsyncClient:
         """The pooled client for provider calls (shared with the callback)."""
@@ -149,7 +141,7 @@ class TokenBroker:
         refresh = record.token.get_secret_value()
         data = {"grant_type": "refresh_token", "refresh_token": refresh, "resource": self.audience}
         try:
-            body = await token_request(self.http(), self._settings, self._provider, data)
+            body = await self.grant(data)
         except GrantRejected as exc:
             if exc.error != "invalid_grant":
                 raise ProviderUnavailable(f"the identity provider refused to refresh access ({exc.error})") from None
@@ -185,7 +177,7 @@ class TokenBroker:
         if isinstance(endpoint, str):
             data = {"token": record.token.get_secret_value(), "token_type_hint": "refresh_token"}
             try:
-                await client_post(self.http(), self._settings, endpoint, data)
+                await post_as(self.http(), await self.own.current(), endpoint, data)
             except httpx.HTTPError as exc:
                 log.warning("Revoking a refresh token at the identity provider failed (%s)", type(exc).__name__)
         await store.tokens.delete(user, self.audience)

@@ -41,7 +41,7 @@ class ResourceServer:
         return cls(settings, provider, TokenVerifier(settings, provider))
 
     provisioning: Provisioning | None = None
-    """Flow 2 (users grant this server Nextcloud access), when NEXTCLOUD_OIDC_CLIENT_ID is set."""
+    """Flow 2 (users grant this server Nextcloud access); its client is static or dynamically registered."""
 
     def routes(self) -> list[Route]:
         """The protected-resource metadata routes (RFC 9728), and Flow 2's authorize and callback."""

@@ -141,6 +141,45 @@ class IdentityProvider:
                 log.warning("Ignoring an unusable key in the identity provider's JWKS: %s", exc)
         self._keys = keys
 
+    async def can_introspect(self) -> bool:
+        """True when the provider publishes introspection and this server has client credentials for it."""
+        endpoint = (await self.metadata()).get("introspection_endpoint")
+        settings = self._settings
+        return (
+            isinstance(endpoint, str)
+            and bool(settings.nextcloud_oidc_client_id)
+            and (settings.nextcloud_oidc_client_secret is not None)
+        )
+
+    async def userinfo(self, token: str) -> dict[str, Any] | None:
+        """The userinfo answer for a bearer token, cached briefly by the token's hash; None when refused."""
+        digest = "userinfo:" + hashlib.sha256(token.encode()).hexdigest()
+        now = self._clock()
+        cached = self._introspected.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        endpoint = (await self.metadata()).get("userinfo_endpoint")
+        if not isinstance(endpoint, str):
+            raise InvalidToken("the identity provider publishes no userinfo_endpoint to verify this token with")
+        try:
+            response = await self._client().get(endpoint, headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"the identity provider's userinfo failed ({type(exc).__name__})") from None
+        if response.status_code in (400, 401, 403):
+            return None
+        if response.status_code != 200:
+            raise ProviderUnavailable(f"the identity provider's userinfo answered HTTP {response.status_code}")
+        try:
+            claims = response.json()
+        except ValueError:
+            claims = None
+        if not isinstance(claims, dict):
+            raise ProviderUnavailable("the identity provider's userinfo is not a JSON object")
+        self._introspected[digest] = (now + INTROSPECTION_TTL, claims)
+        while len(self._introspected) > INTROSPECTION_CACHE_SIZE:
+            self._introspected.popitem(last=False)
+        return claims
+
     async def introspect(self, token: str) -> dict[str, Any]:
         """RFC 7662 introspection of an opaque token, cached briefly by the token's hash."""
         digest = hashlib.sha256(token.encode()).hexdigest()

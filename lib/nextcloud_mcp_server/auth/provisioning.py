@@ -65,7 +65,6 @@ class Provisioning:
         self, settings: Settings, provider: IdentityProvider, verifier: TokenVerifier, broker: TokenBroker
     ) -> None:
         assert settings.public_url is not None
-        assert settings.nextcloud_oidc_client_id is not None
         self._settings = settings
         self._provider = provider
         self._verifier = verifier
@@ -73,7 +72,6 @@ class Provisioning:
         base = settings.public_url.rstrip("/")
         self.authorize_url = base + AUTHORIZE_PATH
         self.callback_url = base + CALLBACK_PATH
-        self.client_id = settings.nextcloud_oidc_client_id
 
     def scopes(self) -> list[str]:
         """What the server asks the provider for: sign-in, a refresh token, and its tools' scopes."""
@@ -124,6 +122,7 @@ class Provisioning:
             endpoint = (await self._provider.metadata()).get("authorization_endpoint")
             if not isinstance(endpoint, str):
                 return page("Provider not usable", "The identity provider publishes no authorization endpoint.", 503)
+            client_id = (await self.broker.own.checked()).client_id
             state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             verifier, challenge = pkce_pair()
             scopes = self.scopes()
@@ -135,13 +134,13 @@ class Provisioning:
                 ttl=STATE_TTL,
                 scopes=scopes,
                 user_id=user,
-                client_id=self.client_id,
+                client_id=client_id,
                 extra={"nonce": nonce},
             )
         except (AuthError, StoreError) as exc:
             return page("Cannot start the sign-in", str(exc), 503)
         query = {
-            "client_id": self.client_id,
+            "client_id": client_id,
             "response_type": "code",
             "redirect_uri": self.callback_url,
             "scope": " ".join(scopes),
@@ -167,7 +166,7 @@ class Provisioning:
             return page("Sign-in failed", "The sign-in took too long. Call the tool again to get a new link.", 400)
         except StoreError as exc:
             return page("Sign-in failed", str(exc), 503)
-        if session is None or session.flow != FLOW or session.user_id is None:
+        if session is None or session.flow != FLOW or session.user_id is None or session.client_id is None:
             return page("Sign-in failed", "This sign-in is unknown or was completed already.", 400)
         if "error" in params:
             said = params.get("error_description") or params["error"]
@@ -179,17 +178,14 @@ class Provisioning:
             issuer = await self._provider.issuer()
             if "iss" in params and not hmac.compare_digest(params["iss"], issuer):  # RFC 9207 mix-up defence
                 return page("Sign-in failed", "The answer comes from another identity provider.", 400)
-            return await self._complete(session.user_id, session.code_verifier, session.extra, code)
+            return await self._complete(session.user_id, session.client_id, session.code_verifier, session.extra, code)
         except (AuthError, StoreError) as exc:
             return page("Sign-in failed", str(exc), 400)
 
-    async def _complete(self, user: str, verifier: str, extra: dict[str, Any], code: str) -> Response:
-        from nextcloud_mcp_server.auth.broker import AccessToken, token_request
+    async def _complete(self, user: str, client_id: str, verifier: str, extra: dict[str, Any], code: str) -> Response:
+        from nextcloud_mcp_server.auth.broker import AccessToken
 
-        body = await token_request(
-            self.broker.http(),
-            self._settings,
-            self._provider,
+        body = await self.broker.grant(
             {
                 "grant_type": "authorization_code",
                 "code": code,
@@ -198,7 +194,7 @@ class Provisioning:
                 "resource": self.broker.audience,
             },
         )
-        signed_in = await self._id_token_user(body.get("id_token"), str(extra.get("nonce", "")))
+        signed_in = await self._id_token_user(body.get("id_token"), client_id, str(extra.get("nonce", "")))
         if signed_in != user:
             return page(
                 "Wrong account",
@@ -220,7 +216,7 @@ class Provisioning:
             self.broker.audience,
             refresh,
             scopes=scope.split() if isinstance(scope, str) else [],
-            provisioning_client_id=self.client_id,
+            provisioning_client_id=client_id,
         )
         await store.audit.record(user, "token.provisioned", subject=self.broker.audience)
         self.broker.forget(user)
@@ -230,7 +226,7 @@ class Provisioning:
         log.info("User %s granted this server access to Nextcloud", user)
         return page("Access granted", "This server can now reach your Nextcloud. Return to your MCP client and retry.")
 
-    async def _id_token_user(self, id_token: Any, nonce: str) -> str:
+    async def _id_token_user(self, id_token: Any, client_id: str, nonce: str) -> str:
         """Validate the ID token (signature via the JWKS, issuer, audience, nonce); the user it names."""
         import jwt
 
@@ -252,7 +248,7 @@ class Provisioning:
                 id_token,
                 key=key.key,
                 algorithms=[str(alg)],
-                audience=self.client_id,
+                audience=client_id,
                 issuer=await self._provider.issuer(),
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},

@@ -7,6 +7,15 @@ within its validity window (small leeway), its audience names this server's reso
 (a token minted for Nextcloud or another service is refused: no token passthrough) and,
 when ALLOWED_MCP_CLIENTS is set, it was issued to one of those clients. JWTs are checked
 locally against the cached JWKS; anything else is an opaque token and is introspected.
+
+Userinfo is the last fallback, and a conservative one: it is used only when introspection
+is impossible (the provider publishes none, or no client credentials are configured), and
+only when the operator set OIDC_USERINFO_SCOPES. Userinfo proves that a token is live and
+whose it is, but not for whom it was minted nor with which scopes, so accepting it would
+otherwise let a token for any other service in (token passthrough). Setting
+OIDC_USERINFO_SCOPES states that this provider issues access tokens for this server alone;
+such a caller gets exactly those scopes, the token's client cannot be checked (so with
+ALLOWED_MCP_CLIENTS set it is refused), and the user comes from the userinfo claims.
 """
 
 from __future__ import annotations
@@ -90,6 +99,8 @@ class TokenVerifier:
         return self._caller(claims)
 
     async def _verify_opaque(self, token: str) -> Caller:
+        if not await self._provider.can_introspect() and self._settings.oidc_userinfo_scopes:
+            return await self._verify_by_userinfo(token)
         claims = await self._provider.introspect(token)
         if claims.get("active") is not True:
             raise InvalidToken("the token is not active (expired, revoked or unknown)")
@@ -105,6 +116,19 @@ class TokenVerifier:
         if self.resource not in audiences:
             raise InvalidToken(self._wrong_audience())
         return self._caller(claims)
+
+    async def _verify_by_userinfo(self, token: str) -> Caller:
+        """The last fallback (see the module docstring): live at userinfo, scopes from OIDC_USERINFO_SCOPES."""
+        if self._settings.allowed_mcp_clients:
+            raise InvalidToken("the token's client cannot be checked without introspection (ALLOWED_MCP_CLIENTS)")
+        claims = await self._provider.userinfo(token)
+        if claims is None:
+            raise InvalidToken("the token is not active (the identity provider's userinfo refused it)")
+        user = claims.get(self._settings.oidc_user_claim)
+        if not isinstance(user, str) or not user:
+            raise InvalidToken(f"the userinfo carries no '{self._settings.oidc_user_claim}' claim naming the user")
+        scopes = frozenset(self._settings.oidc_userinfo_scopes)
+        return Caller(user=user, client_id=None, scopes=scopes, expires_at=None)
 
     def _wrong_audience(self) -> str:
         return f"the token is not for this server (its audience must include {self.resource})"
