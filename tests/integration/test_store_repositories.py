@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
@@ -272,6 +272,34 @@ async def test_an_event_is_stored_once_per_dedupe_key(store: Store) -> None:
     async with store.transaction() as session:
         count = await session.scalar(select(func.count()).where(WebhookEvent.dedupe_key == key))
     assert count == 1
+
+
+async def test_the_inbox_is_read_after_a_cursor_in_arrival_order_and_filtered_by_time_and_class(
+    store: Store,
+) -> None:
+    start = await store.inbox.last_id()
+    long_ago = datetime.now(UTC) - timedelta(days=3)
+    old = await store.inbox.add(unique("after-old"), "NodeWrittenEvent", {}, received_at=long_ago)
+    written = await store.inbox.add(unique("after-written"), "NodeWrittenEvent", {})
+    created = await store.inbox.add(unique("after-created"), "NodeCreatedEvent", {})
+    assert await store.inbox.last_id() == created
+    assert [e.id for e in await store.inbox.after(start)] == [old, written, created]
+    assert [e.id for e in await store.inbox.after(start, limit=1)] == [old]
+    recent = await store.inbox.after(start, received_since=datetime.now(UTC) - timedelta(hours=1))
+    assert [e.id for e in recent] == [written, created]
+    assert [e.id for e in await store.inbox.after(start, classes=["NodeCreatedEvent"])] == [created]
+
+
+async def test_a_batch_is_marked_processed_at_once_and_events_in_backoff_can_be_skipped(store: Store) -> None:
+    ids = [await store.inbox.add(unique("batch"), "E", {"n": n}) for n in range(3)]
+    waiting = [e.id for e in await store.inbox.pending(limit=10_000, skip=[ids[0]])]
+    assert ids[0] not in waiting
+    assert ids[1] in waiting
+    assert await store.inbox.mark_many_processed([ids[0], ids[1]]) == 2
+    assert await store.inbox.mark_many_processed([ids[0], ids[1]]) == 0
+    still = [e.id for e in await store.inbox.pending(limit=10_000)]
+    assert ids[2] in still
+    assert ids[0] not in still
 
 
 async def test_pending_events_come_oldest_first_and_processed_ones_leave_the_queue(store: Store) -> None:

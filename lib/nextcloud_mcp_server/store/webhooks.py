@@ -7,11 +7,12 @@ retried and, after `max_attempts`, set aside as a dead letter instead of blockin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from nextcloud_mcp_server.store._base import Repository, page
 from nextcloud_mcp_server.store.models import WebhookEvent, WebhookRegistration, utcnow
@@ -137,8 +138,8 @@ class InboxRepository(Repository):
             row = await session.get(WebhookEvent, event_id)
             return _event(row) if row is not None else None
 
-    async def pending(self, *, limit: int = 100) -> list[InboxEvent]:
-        """Events neither processed nor dead-lettered, oldest first."""
+    async def pending(self, *, limit: int = 100, skip: Collection[int] = ()) -> list[InboxEvent]:
+        """Events neither processed nor dead-lettered, oldest first, leaving out `skip` (e.g. in backoff)."""
         limit, _ = page(limit, 0)
         stmt = (
             select(WebhookEvent)
@@ -146,6 +147,44 @@ class InboxRepository(Repository):
             .order_by(WebhookEvent.id)
             .limit(limit)
         )
+        if skip:
+            stmt = stmt.where(WebhookEvent.id.not_in(list(skip)))
+        return await self._events(stmt)
+
+    async def last_id(self) -> int:
+        """The newest event's id (0 for an empty inbox): where a new follower of the inbox starts."""
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.coalesce(func.max(WebhookEvent.id), 0))) or 0)
+
+    async def after(
+        self,
+        cursor: int,
+        *,
+        limit: int = 500,
+        received_since: datetime | None = None,
+        classes: Collection[str] | None = None,
+    ) -> list[InboxEvent]:
+        """Events with an id above `cursor` (ids grow with arrival), whatever their state, oldest first."""
+        limit, _ = page(limit, 0)
+        stmt = select(WebhookEvent).where(WebhookEvent.id > cursor).order_by(WebhookEvent.id).limit(limit)
+        if received_since is not None:
+            stmt = stmt.where(WebhookEvent.received_at >= received_since)
+        if classes is not None:
+            stmt = stmt.where(WebhookEvent.event_class.in_(list(classes)))
+        return await self._events(stmt)
+
+    async def mark_many_processed(self, event_ids: Collection[int], *, now: datetime | None = None) -> int:
+        """Mark these events processed in one statement (those still waiting); how many were."""
+        stmt = (
+            update(WebhookEvent.__table__)
+            .where(WebhookEvent.id.in_(list(event_ids)), WebhookEvent.processed_at.is_(None))
+            .where(WebhookEvent.dead_at.is_(None))
+            .values(processed_at=now or utcnow())
+        )
+        async with self._engine.begin() as conn:
+            return int((await conn.execute(stmt)).rowcount)
+
+    async def _events(self, stmt: Any) -> list[InboxEvent]:
         async with self._sessions() as session:
             return [_event(row) for row in (await session.scalars(stmt)).all()]
 

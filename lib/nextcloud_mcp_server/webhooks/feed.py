@@ -1,8 +1,7 @@
-"""Reading the inbox in the orders webhooks need: by id for followers, by time for the feed.
+"""The recent-changes feed: "what changed since", read from the inbox and described.
 
-Why here and not in the store: these queries are shaped by what the webhooks package does
-(tail the inbox, skip events in backoff, answer "what changed since", mark a whole batch
-processed in one statement); the store's repository keeps the inserts and the failure states.
+The inbox's queries live in the store (`InboxRepository.after`); this module turns stored
+events into changes, filters them by path and kind, and pages the result.
 """
 
 from __future__ import annotations
@@ -10,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
-
-from nextcloud_mcp_server.store.models import WebhookEvent, utcnow
 from nextcloud_mcp_server.store.webhooks import InboxEvent
 from nextcloud_mcp_server.webhooks.events import KIND_OF, Change, MalformedEvent, describe
 
@@ -22,61 +18,6 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.store import Store
 
 SCAN_CHUNK = 500
-
-
-def _event(row: WebhookEvent) -> InboxEvent:
-    return InboxEvent(
-        id=row.id,
-        dedupe_key=row.dedupe_key,
-        event_class=row.event_class,
-        payload=row.payload,
-        received_at=row.received_at,
-        processed_at=row.processed_at,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        dead_at=row.dead_at,
-    )
-
-
-async def _select(store: Store, stmt: Any) -> list[InboxEvent]:
-    async with store.transaction() as session:
-        return [_event(row) for row in (await session.scalars(stmt)).all()]
-
-
-async def last_event_id(store: Store) -> int:
-    """The newest event's id (0 for an empty inbox): where a new follower starts."""
-    async with store.transaction() as session:
-        return int(await session.scalar(select(func.coalesce(func.max(WebhookEvent.id), 0))) or 0)
-
-
-async def events_after(store: Store, cursor: int, *, limit: int = SCAN_CHUNK) -> list[InboxEvent]:
-    """Every event with an id above `cursor`, whatever its state, oldest first."""
-    stmt = select(WebhookEvent).where(WebhookEvent.id > cursor).order_by(WebhookEvent.id).limit(limit)
-    return await _select(store, stmt)
-
-
-async def pending_events(store: Store, *, skip: Collection[int] = (), limit: int = 100) -> list[InboxEvent]:
-    """Events neither processed nor dead, oldest first, leaving out `skip` (those waiting for a retry)."""
-    stmt = (
-        select(WebhookEvent)
-        .where(WebhookEvent.processed_at.is_(None), WebhookEvent.dead_at.is_(None))
-        .order_by(WebhookEvent.id)
-        .limit(limit)
-    )
-    if skip:
-        stmt = stmt.where(WebhookEvent.id.not_in(list(skip)))
-    return await _select(store, stmt)
-
-
-async def mark_processed(store: Store, event_ids: list[int]) -> int:
-    """Mark these events processed (those still waiting); how many were."""
-    stmt = (
-        update(WebhookEvent.__table__)
-        .where(WebhookEvent.id.in_(event_ids), WebhookEvent.processed_at.is_(None), WebhookEvent.dead_at.is_(None))
-        .values(processed_at=utcnow())
-    )
-    async with store.transaction() as session:
-        return int((await session.execute(stmt)).rowcount)
 
 
 @dataclass(frozen=True)
@@ -126,13 +67,7 @@ async def recent_changes(
     total = 0
     cursor = 0
     while True:
-        stmt = (
-            select(WebhookEvent)
-            .where(WebhookEvent.received_at >= since, WebhookEvent.id > cursor, WebhookEvent.event_class.in_(classes))
-            .order_by(WebhookEvent.id)
-            .limit(SCAN_CHUNK)
-        )
-        chunk = await _select(store, stmt)
+        chunk = await store.inbox.after(cursor, limit=SCAN_CHUNK, received_since=since, classes=classes)
         for item in _described(chunk):
             if not _matches(item.change, path_prefix, kinds):
                 continue

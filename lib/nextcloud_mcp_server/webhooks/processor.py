@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 import anyio
 
 from nextcloud_mcp_server.webhooks.events import Change, MalformedEvent, describe
-from nextcloud_mcp_server.webhooks.feed import events_after, last_event_id, mark_processed, pending_events
 
 if TYPE_CHECKING:
     import anyio.abc
@@ -80,7 +79,7 @@ class InboxProcessor:
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Follow and process until cancelled; `task_status.started()` once the follower's start is known."""
-        self._cursor = await last_event_id(self.store)
+        self._cursor = await self.store.inbox.last_id()
         task_status.started()
         draining = False
         while True:
@@ -110,8 +109,8 @@ class InboxProcessor:
     async def follow_once(self) -> bool:
         """Notify this process's sessions of events newer than the cursor; True if there were any."""
         if self._cursor is None:
-            self._cursor = await last_event_id(self.store)
-        events = await events_after(self.store, self._cursor)
+            self._cursor = await self.store.inbox.last_id()
+        events = await self.store.inbox.after(self._cursor)
         for event in events:
             self._cursor = event.id
             try:
@@ -134,10 +133,10 @@ class InboxProcessor:
         """Process one batch of due pending events; True if any was handled."""
         now = time.monotonic()
         waiting = {event_id for event_id, due in self._retry_at.items() if due > now}
-        events = await pending_events(self.store, skip=waiting, limit=BATCH)
+        events = await self.store.inbox.pending(skip=waiting, limit=BATCH)
         done = [event.id for event in events if await self._handled(event)]
         if done:  # one statement for the batch: the store's busiest writer is the receiver
-            self.processed += await mark_processed(self.store, done)
+            self.processed += await self.store.inbox.mark_many_processed(done)
         return bool(events)
 
     async def _handled(self, event: InboxEvent) -> bool:
