@@ -3,6 +3,10 @@
 Why per-user clients: the AppAPI signature names the user, so each user gets a
 NextcloudClient whose auth signs as them; a small bounded cache keeps their connection
 pools warm without growing without limit.
+
+The one exception: when the admin requires Flow 2 provisioning, an external OAuth client's
+call reaches Nextcloud with the token broker's Bearer token for its user (exactly as in
+standalone multi-user mode, progressive consent included), not through AppAPI.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ex_app.auth import CALLER_KEY
+from nextcloud_mcp_server.auth.errors import NeedsProvisioning
 from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiAuth, AppApiIdentity
 
 if TYPE_CHECKING:
     import httpx
     from mcp.server.mcpserver import Context
 
+    from ex_app.oauth import ExternalClients
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
@@ -27,24 +33,35 @@ class NoCaller(Exception):
     """A tool ran without a Nextcloud user resolved for the request (a wiring bug, not a user error)."""
 
 
-def caller_of(ctx: Context | None) -> str:
-    """The Nextcloud user AppAPI vouched for on this request, else the verified bearer token's user."""
-    request: Any = None
-    if ctx is not None:
-        try:
-            request = ctx.request_context.request
-        except ValueError:  # outside a request
-            request = None
+def _request(ctx: Context | None) -> Any:
+    if ctx is None:
+        return None
+    try:
+        return ctx.request_context.request
+    except ValueError:  # outside a request
+        return None
+
+
+def appapi_user(ctx: Context | None) -> str | None:
+    """The Nextcloud user AppAPI vouched for on this request (None for an external OAuth client)."""
+    request = _request(ctx)
     state = getattr(request, "scope", {}).get("state", {}) if request is not None else {}
     user = state.get(CALLER_KEY) if isinstance(state, dict) else None
-    if not user and request is not None:  # an external OAuth client: act as the token's user, through AppAPI
+    return str(user) if user else None
+
+
+def caller_of(ctx: Context | None) -> str:
+    """The Nextcloud user AppAPI vouched for on this request, else the verified bearer token's user."""
+    user = appapi_user(ctx)
+    request = _request(ctx)
+    if not user and request is not None:  # an external OAuth client: act as the token's user
         from nextcloud_mcp_server.auth.scopes import caller_of as oauth_caller
 
         oauth = oauth_caller(request)
         user = oauth.user if oauth is not None else None
     if not user:
         raise NoCaller("no Nextcloud user was resolved for this request")
-    return str(user)
+    return user
 
 
 class AppApiAccess:
@@ -53,11 +70,17 @@ class AppApiAccess:
     MAX_CLIENTS = 128
 
     def __init__(
-        self, settings: Settings, identity: AppApiIdentity, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: Settings,
+        identity: AppApiIdentity,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        external: ExternalClients | None = None,
     ) -> None:
         self._settings = settings
         self._identity = identity
         self._transport = transport
+        self._external = external
         self._clients: OrderedDict[str, NextcloudClient] = OrderedDict()
         self._lock = anyio.Lock()
 
@@ -82,6 +105,12 @@ class AppApiAccess:
             return client
 
     async def client_for(self, ctx: Context | None) -> NextcloudClient:
+        external = self._external
+        if external is not None and appapi_user(ctx) is None and await external.require_provisioning():
+            delegated = await external.delegated()
+            if delegated is None:  # the provider was unconfigured since the token was verified
+                raise NeedsProvisioning(caller_of(ctx))
+            return await delegated.client_for(ctx)  # the broker's Bearer token, or a consent request
         return await self.client_as(caller_of(ctx))
 
     async def shared_client(self) -> NextcloudClient:

@@ -92,8 +92,11 @@ def form() -> Any:
                 type=SettingsFieldType.CHECKBOX,
                 default=False,
                 label="External OAuth clients must first grant this server its own Nextcloud access",
-                description="Not offered in app mode yet: when on, external clients' tool calls are refused "
-                "with a message saying so (Nextcloud users are not affected).",
+                description="When on, an external client's user is asked (once) to consent at the identity "
+                "provider, and its tool calls then reach Nextcloud with this server's own token for that user "
+                "instead of AppAPI. Needs a client at the provider with redirect URI <public MCP URL>/oauth/callback "
+                "(NEXTCLOUD_OIDC_CLIENT_ID/SECRET, or dynamic registration) and TOKEN_ENCRYPTION_KEY. "
+                "Nextcloud users are not affected.",
             ),
             SettingsField(
                 id="webhook_sync",

@@ -25,7 +25,7 @@ from ex_app.access import AppApiAccess
 from ex_app.admin_settings import AdminPolicy, PolicyMiddleware, PolicySource, appconfig_fetcher
 from ex_app.auth import AppApiAuthMiddleware, Receive, Scope, Send
 from ex_app.lifecycle import Lifecycle
-from ex_app.oauth import ExternalClientGate, ExternalClients, ProvisioningRequired
+from ex_app.oauth import ExternalClientGate, ExternalClients
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +75,18 @@ def build_exapp(
     from nextcloud_mcp_server.auth.scopes import ScopeFilter
 
     settings = settings or exapp_settings(env)
-    access = AppApiAccess(settings, env.identity, transport=transport)
     lifecycle = Lifecycle(env, settings)
     fetch_settings = appconfig_fetcher(lifecycle.nextcloud_app)
     policy = PolicySource(fetch_settings, ttl=settings_ttl)
-    external = ExternalClients(settings, policy)
+    # Flow 2 keeps its state (PKCE, grants) in the engine's store, opened by the engine's lifespan.
+    external = ExternalClients(settings, policy, store=lambda: engine.state.deps.store)
+    access = AppApiAccess(settings, env.identity, transport=transport, external=external)
     engine = build_app(
         # The engine's own bearer gate would refuse Nextcloud users: ExternalClientGate replaces it.
         settings.model_copy(update={"oidc_discovery_url": None}),
         host=host or env.app_host,
         access=access,  # type: ignore[arg-type]
-        mcp_middleware=[PolicyMiddleware(policy), ScopeFilter(), ProvisioningRequired(external)],
+        mcp_middleware=[PolicyMiddleware(policy), ScopeFilter()],
     )
 
     async def on_enable(nc: Any) -> None:

@@ -6,7 +6,11 @@ headers, not tokens). The ExApp's rule for `/mcp` (DESIGN.md §3): a valid AppAP
 with a user means Nextcloud authenticated that user; otherwise (an empty AppAPI user, or
 the direct port without AppAPI headers) an `Authorization: Bearer` token is verified like in
 standalone mode (same verifier, PRM document and scopes); anything else gets Flow 1's 401.
-The client's token is never passed on: tools act as the token's user with AppAPI headers.
+The client's token is never passed on: tools act as the token's user with AppAPI headers,
+or, when the admin requires Flow 2 provisioning, with the Bearer token the token broker
+holds for that user (the user first grants this server its own Nextcloud access through
+`/oauth/authorize-nextcloud` and `/oauth/callback`, PUBLIC routes served here from the same
+Provisioning machinery and store as in standalone mode).
 
 Why rebuilt at run time: the identity provider (discovery URL, allowed clients) and the
 public URL may come from the admin's form, so a change there takes effect without restart;
@@ -27,33 +31,38 @@ from starlette.routing import Route
 from ex_app.auth import CALLER_KEY, Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import httpx
 
     from ex_app.admin_settings import PolicySource
+    from nextcloud_mcp_server.auth.access import OAuthAccess
     from nextcloud_mcp_server.auth.oauth import ResourceServer
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.store import Store
 
 log = logging.getLogger(__name__)
 
-PROVISIONING_REFUSED = (
-    "The Nextcloud admin requires external MCP clients to provision access (Flow 2) first, "
-    "which this server does not offer in app mode yet. Ask the admin to turn off "
-    "'Require Flow 2 provisioning' in the MCP Server settings, or sign in through Nextcloud."
-)
-
 
 class ExternalClients:
-    """The current Flow 1 resource server, or None when no identity provider is configured."""
+    """The current Flow 1 resource server (and its Flow 2 access), or None when no identity provider is configured."""
 
     def __init__(
-        self, settings: Settings, policy: PolicySource, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: Settings,
+        policy: PolicySource,
+        *,
+        store: Callable[[], Store | None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
         self._policy = policy
+        self._store = store
         self._transport = transport
         self._key: tuple[str, str, tuple[str, ...]] | None = None
         self._server: ResourceServer | None = None
-        self._retired: list[ResourceServer] = []
+        self._access: OAuthAccess | None = None
+        self._retired: list[tuple[ResourceServer, OAuthAccess | None]] = []
         self._lock = anyio.Lock()
 
     async def current(self) -> ResourceServer | None:
@@ -71,11 +80,22 @@ class ExternalClients:
             if key != self._key or self._server is None:
                 from nextcloud_mcp_server.auth.oauth import ResourceServer
 
-                update = {"oidc_discovery_url": discovery, "public_url": key[1], "allowed_mcp_clients": list(clients)}
+                update = {
+                    "oidc_discovery_url": discovery,
+                    "public_url": key[1],
+                    "allowed_mcp_clients": list(clients),
+                    "nextcloud_username": None,  # no app-password user in app mode: every token user provisions
+                }
                 settings = self._settings.model_copy(update=update)
                 if self._server is not None:  # requests may still use it: closed at shutdown
-                    self._retired.append(self._server)
-                self._server = ResourceServer.from_settings(settings, transport=self._transport)
+                    self._retired.append((self._server, self._access))
+                server = ResourceServer.from_settings(settings, transport=self._transport)
+                self._access = None
+                if self._store is not None:  # Flow 2: the callback is <public URL>/oauth/callback
+                    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+
+                    self._access = server.access(AppPasswordAccess(settings), store=self._store)
+                self._server = server
                 self._key = key
                 log.info("External MCP clients: tokens from %s for %s/mcp are accepted", discovery, key[1])
             return self._server
@@ -83,8 +103,14 @@ class ExternalClients:
     async def require_provisioning(self) -> bool:
         return (await self._policy.current()).require_provisioning
 
+    async def delegated(self) -> OAuthAccess | None:
+        """Flow 2's access for the current provider (the token broker's Bearer clients), or None."""
+        await self.current()
+        return self._access
+
     def routes(self) -> list[Route]:
-        """The protected-resource metadata (PUBLIC in the manifest), for whichever provider is current."""
+        """The protected-resource metadata and Flow 2's two routes (PUBLIC in the manifest), for the current IdP."""
+        from nextcloud_mcp_server.auth.provisioning import AUTHORIZE_PATH, CALLBACK_PATH, page
         from nextcloud_mcp_server.auth.resource import PRM_PATH, routes
 
         async def metadata(request: Request) -> Response:
@@ -97,12 +123,29 @@ class ExternalClients:
             response: Response = await endpoint(request)
             return response
 
-        return [Route(PRM_PATH, metadata, methods=["GET"]), Route(PRM_PATH + "/mcp", metadata, methods=["GET"])]
+        def flow2(step: str) -> Any:
+            async def endpoint(request: Request) -> Response:
+                server = await self.current()
+                if server is None or server.provisioning is None:
+                    return page("Not available", "Granting Nextcloud access is not configured on this server.", 404)
+                response: Response = await getattr(server.provisioning, step)(request)
+                return response
+
+            return endpoint
+
+        return [
+            Route(PRM_PATH, metadata, methods=["GET"]),
+            Route(PRM_PATH + "/mcp", metadata, methods=["GET"]),
+            Route(AUTHORIZE_PATH, flow2("authorize"), methods=["GET"]),
+            Route(CALLBACK_PATH, flow2("callback"), methods=["GET"]),
+        ]
 
     async def aclose(self) -> None:
-        servers = [*self._retired, *([self._server] if self._server else [])]
-        self._server, self._key, self._retired = None, None, []
-        for server in servers:
+        pairs = [*self._retired, *([(self._server, self._access)] if self._server else [])]
+        self._server, self._access, self._key, self._retired = None, None, None, []
+        for server, access in pairs:
+            if access is not None:
+                await access.aclose()
             await server.aclose()
 
 
@@ -131,23 +174,6 @@ class ExternalClientGate:
         if not _has_bearer(scope):
             log.warning("Refused %s %s: no Nextcloud user and no bearer token", scope["method"], path)
         await server.protect(self.app)(scope, receive, send)
-
-
-class ProvisioningRequired:
-    """MCP SDK middleware: with "require Flow 2 provisioning" on, external clients' tool calls are refused."""
-
-    def __init__(self, clients: ExternalClients) -> None:
-        self.clients = clients
-
-    async def __call__(self, ctx: Any, call_next: Any) -> Any:
-        if ctx.method == "tools/call":
-            from nextcloud_mcp_server.auth.scopes import caller_of
-
-            if caller_of(ctx.request) is not None and await self.clients.require_provisioning():
-                from mcp_types import CallToolResult, TextContent
-
-                return CallToolResult(content=[TextContent(type="text", text=PROVISIONING_REFUSED)], is_error=True)
-        return await call_next(ctx)
 
 
 def _has_bearer(scope: Scope) -> bool:

@@ -15,7 +15,6 @@ import httpx2
 import pytest
 
 from ex_app.env import ExAppEnv
-from ex_app.oauth import PROVISIONING_REFUSED
 from tests.appapi import AppApiSimulator
 from tests.appapi.harness import APP_ID, APP_SECRET, exapp_env, serve_exapp, serve_simulator
 from tests.appapi.state import ExApp
@@ -185,15 +184,3 @@ async def test_the_admin_forms_identity_settings_apply_without_restart(
     assert "client this server does not accept" in refused.headers["www-authenticate"]
     assert moved.json()["resource"] == "https://cloud.example.com/exapps/moved/mcp"
     assert wrong_audience.status_code == 401
-
-
-async def test_requiring_flow_2_provisioning_refuses_external_clients_with_a_clear_message_but_not_nextcloud_users(
-    rig: Rig, mcp_as_alice: Any, bob: Any, idp: IdP, admin_config: dict[str, str]
-) -> None:
-    admin_config["require_provisioning"] = "1"
-    token = idp.token(bob.id, scopes=SCOPES, resource=f"{rig.public_url}/mcp").access_token
-    async with bearer_client(f"{rig.exapp_url}/mcp", token) as mcp:
-        result = await mcp.call_tool("nc_webdav_list_directory", {"path": ""})
-    assert result.is_error
-    assert result.content[0].text == PROVISIONING_REFUSED
-    assert (await mcp_as_alice.call_tool("nc_webdav_list_directory", {"path": ""})).is_error is False

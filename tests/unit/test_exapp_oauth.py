@@ -103,3 +103,39 @@ async def test_the_environment_configures_the_provider_and_the_form_overrides_it
     assert from_form.settings.mcp_resource == "https://form.example.com/app/mcp"
     assert from_form.settings.allowed_mcp_clients == ["a", "b"]
     await clients.aclose()
+
+
+def flow2_clients(config: dict[str, str]) -> ExternalClients:
+    async def fetch() -> dict[str, str]:
+        return config
+
+    settings = Settings(nextcloud_url="http://nc", nextcloud_username="admin", nextcloud_password="pw")
+    return ExternalClients(settings, PolicySource(fetch, ttl=0), store=lambda: None)
+
+
+async def test_flow_2_follows_the_forms_public_url_and_serves_no_app_password_user() -> None:
+    config = {"oidc_discovery_url": DISCOVERY, "public_url": "https://cloud.example.com/exapps/mcp"}
+    clients = flow2_clients(config)
+    server = await clients.current()
+    assert server is not None
+    assert server.provisioning is not None
+    assert server.provisioning.callback_url == "https://cloud.example.com/exapps/mcp/oauth/callback"
+    assert server.settings.nextcloud_username is None  # every token user provisions, even one named like it
+    assert await clients.delegated() is not None
+    config["public_url"] = "https://moved.example.com/app"
+    moved = await clients.current()
+    assert moved is not None
+    assert moved.provisioning is not None
+    assert moved.provisioning.callback_url == "https://moved.example.com/app/oauth/callback"
+    await clients.aclose()
+
+
+async def test_the_consent_routes_answer_404_while_no_identity_provider_is_configured() -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    clients = flow2_clients({})
+    assert await clients.delegated() is None
+    with TestClient(Starlette(routes=clients.routes())) as http:
+        assert http.get("/oauth/authorize-nextcloud?ticket=x").status_code == 404
+        assert http.get("/oauth/callback?state=x").status_code == 404
