@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -323,6 +324,22 @@ async def measure_latency(url: str, user: str, password: str, n: int) -> Latency
             measured = await tool_times(client, made, n)
         _latency_rows(result, "Streamable HTTP", measured, floors)
         _rss_row(result, "Streamable HTTP server (`run`, subprocess)", http_pid)
+
+    # The same server with a feature that keeps state (webhooks), so the store is open.
+    with tempfile.TemporaryDirectory(prefix="nc-bench-store-") as tmp:
+        store_env = {**server_env, "WEBHOOK_SECRET": "bench-webhook-secret", "DATABASE_URL": f"sqlite:///{tmp}/s.db"}
+        with http_server(store_env) as (mcp_url, store_pid):
+            async with Client(mcp_url) as client:
+                await tool_times(client, made, n)
+            result.rows.append(
+                Row(
+                    "Peak RSS, Streamable HTTP server with the store open (WEBHOOK_SECRET set)",
+                    f"{peak_rss_mb(psutil.Process(store_pid)):.1f} MB",
+                    "(reference)",
+                    "-",
+                    "adds SQLAlchemy, Alembic and the webhook processor; single-user mode opens no store",
+                )
+            )
 
     params = StdioServerParameters(
         command=sys.executable,

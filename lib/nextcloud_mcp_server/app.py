@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -140,31 +140,31 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from nextcloud_mcp_server.store import Store
-
+        stack = AsyncExitStack()
         ok, detail = await check_nextcloud(deps.access)
         if ok:
             log.info("Connected to %s", detail)
         else:
             log.error("Nextcloud is not usable: %s. /health/ready reports 503 until it is.", detail)
-        # The store migrates to head on open (under a lock, so replicas may start together).
-        async with Store(settings) as store, anyio.create_task_group() as background:
-            deps.store = store
-            purged = await store.purge()  # at start-up, then hourly in the background
-            if purged.sessions or purged.events:
-                log.info("Purged %d expired sessions and %d processed events", purged.sessions, purged.events)
-            background.start_soon(functools.partial(store.purge_periodically, delay_first=True))
-            deps.webhooks = await _start_webhooks(settings, store, subscriptions, background)
-            try:
-                async with server.session_manager.run():
-                    yield
-            finally:
-                background.cancel_scope.cancel()
-                deps.store = None
-                deps.webhooks = None
-                await deps.access.aclose()
-                if oauth is not None:
-                    await oauth.aclose()
+        try:
+            async with anyio.create_task_group() as background:
+                if settings.store_needed:  # opening migrates to head (under a lock: replicas may start together)
+                    from nextcloud_mcp_server.store import Store
+
+                    deps.store = await stack.enter_async_context(Store(settings))
+                    await _start_store_work(deps, subscriptions, background)
+                try:
+                    async with server.session_manager.run():
+                        yield
+                finally:
+                    background.cancel_scope.cancel()
+        finally:
+            await stack.aclose()
+            deps.store = None
+            deps.webhooks = None
+            await deps.access.aclose()
+            if oauth is not None:
+                await oauth.aclose()
 
     app = Starlette(
         routes=[
@@ -191,6 +191,17 @@ def _webhook_routes(deps: Deps) -> list[Route]:
             deps.webhooks.wake(event_id)
 
     return routes(deps.settings.webhook_secret, lambda: deps.store, stored)
+
+
+async def _start_store_work(deps: Deps, subscriptions: Any, background: anyio.abc.TaskGroup) -> None:
+    """The store is open (and migrated to head, under a lock): purge now and hourly, process webhooks."""
+    store = deps.store
+    assert store is not None
+    purged = await store.purge()
+    if purged.sessions or purged.events:
+        log.info("Purged %d expired sessions and %d processed events", purged.sessions, purged.events)
+    background.start_soon(functools.partial(store.purge_periodically, delay_first=True))
+    deps.webhooks = await _start_webhooks(deps.settings, store, subscriptions, background)
 
 
 async def _start_webhooks(

@@ -72,13 +72,15 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nextcloud_mcp_server.app import build_app
-    from nextcloud_mcp_server.store import StoreError, migrate
 
-    try:  # fail fast, naming the database, before anything listens
-        migrate.upgrade(settings.resolved_database_url())
-    except StoreError as exc:
-        print(f"{PRODUCT}: {exc}", file=sys.stderr)
-        return 1
+    if settings.store_needed:  # fail fast, naming the database, before anything listens
+        from nextcloud_mcp_server.store import StoreError, migrate
+
+        try:
+            migrate.upgrade(settings.resolved_database_url())
+        except StoreError as exc:
+            print(f"{PRODUCT}: {exc}", file=sys.stderr)
+            return 1
     app = build_app(settings, host=args.host)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
     return 0

