@@ -114,20 +114,21 @@ class AppApiAuthMiddleware:
                 await self.app(scope, receive, send)  # public: the route authenticates (or not) itself
                 return
             log.warning("Refused %s %s: %s", scope["method"], path, exc)
-            await _unauthorized(send, str(exc))
+            await unauthorized(send, str(exc))
             return
         if not user and path.startswith(self.bearer_paths):
             await self.app(scope, receive, send)  # no Nextcloud user: only a bearer token can admit it
             return
         if not user and path.startswith(self.user_required):
             log.warning("Refused %s %s: no Nextcloud user in the AppAPI request", scope["method"], path)
-            await _unauthorized(send, "sign in to Nextcloud (or use an app password) to use this endpoint")
+            await unauthorized(send, "sign in to Nextcloud (or use an app password) to use this endpoint")
             return
         scope.setdefault("state", {})[CALLER_KEY] = user
         await self.app(scope, receive, send)
 
 
-async def _unauthorized(send: Send, reason: str) -> None:
+async def unauthorized(send: Send, reason: str) -> None:
+    """A JSON 401 with the reason (never a secret)."""
     body = json.dumps({"error": "unauthorized", "error_description": reason}).encode()
     await send(
         {

@@ -19,7 +19,6 @@ environment variables are the defaults the form overrides.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ex_app.auth import CALLER_KEY, Receive, Scope, Send
+from ex_app.auth import CALLER_KEY, Receive, Scope, Send, unauthorized
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -169,7 +168,7 @@ class ExternalClientGate:
         server = await self.clients.current()
         if server is None:
             log.warning("Refused %s %s: no Nextcloud user and no identity provider", scope["method"], path)
-            await _unauthorized(send, "sign in to Nextcloud (or use an app password) to use this endpoint")
+            await unauthorized(send, "sign in to Nextcloud (or use an app password) to use this endpoint")
             return
         if not _has_bearer(scope):
             log.warning("Refused %s %s: no Nextcloud user and no bearer token", scope["method"], path)
@@ -181,15 +180,3 @@ def _has_bearer(scope: Scope) -> bool:
         if name.lower() == b"authorization":
             return bytes(value).lower().startswith(b"bearer ")
     return False
-
-
-async def _unauthorized(send: Send, reason: str) -> None:
-    body = json.dumps({"error": "unauthorized", "error_description": reason}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
