@@ -13,8 +13,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from nextcloud_mcp_server.webhooks.events import DEFAULT_EVENTS
-
 if TYPE_CHECKING:
     from nextcloud_mcp_server.config import Settings
 
@@ -64,6 +62,7 @@ async def _run(settings: Settings, args: argparse.Namespace, uri: str) -> int:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.nextcloud.webhook_listeners import WebhookListenersAPI
     from nextcloud_mcp_server.store import Store
+    from nextcloud_mcp_server.webhooks.events import DEFAULT_EVENTS
     from nextcloud_mcp_server.webhooks.receiver import SECRET_HEADER
 
     client = NextcloudClient.with_app_password(settings)
