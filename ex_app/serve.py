@@ -26,11 +26,9 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"{PRODUCT} exapp: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for chatty in ("httpx", "httpcore"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    from nextcloud_mcp_server.logs import configure_logging
+
+    configure_logging(settings.log_level)
     import uvicorn
 
     host = getattr(args, "host", None) or env.app_host

@@ -61,12 +61,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"{PRODUCT}: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request at INFO: noise per tool call, and file names are the user's business.
-    for chatty in ("httpx", "httpcore"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    from nextcloud_mcp_server.logs import configure_logging
+
+    configure_logging(settings.log_level)
     if args.transport == "stdio":
         return _run_stdio(settings)
     import uvicorn

@@ -22,6 +22,9 @@ DEMO_PASSWORD = "demo-app-password"
 
 
 def main() -> int:
+    from nextcloud_mcp_server.logs import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
     data = Path(os.environ.get("STANDIN_DATA") or tempfile.mkdtemp(prefix="nc-exapp-"))
     standin = StandIn(data)
     standin.add_user(DEMO_USER, DEMO_PASSWORD, display_name="Demo User")
