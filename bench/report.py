@@ -65,13 +65,27 @@ def section(
     warning = busy_warning(load_at_start)
     if warning:
         lines += ["", warning]
-    lines += ["", "| measure | figure | target | verdict | note |", "|---|---|---|---|---|"]
-    lines += [f"| {r.measure} | {r.figure} | {r.target} | {r.verdict} | {r.note} |" for r in rows]
+    lines += ["", *table(rows)]
     if notes:
         lines += [""] + [f"- {note}" for note in notes]
     if extra:
         lines += ["", *extra]
     return "\n".join(lines) + "\n"
+
+
+def table(rows: list[Row]) -> list[str]:
+    """The rows as a Markdown table (what RESULTS.md and the single-section commands print)."""
+    return [
+        "| measure | figure | target | verdict | note |",
+        "|---|---|---|---|---|",
+        *(f"| {r.measure} | {r.figure} | {r.target} | {r.verdict} | {r.note} |" for r in rows),
+    ]
+
+
+def print_rows(rows: list[Row]) -> int:
+    """Print the table; 0 when every target with a verdict was met, else 1 (for `python -m bench.X`)."""
+    print("\n".join(table(rows)))
+    return 0 if all(row.verdict in ("met", "-") for row in rows) else 1
 
 
 def append(text: str, path: Path = RESULTS) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import anyio
 
+from bench import report
 from bench.measure import REPO, Row, verdict
 
 TARGET_INBOX = {"sqlite": 2000.0, "postgresql": 5000.0}  # inserts/s with 4 writers
@@ -153,11 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=4, help="concurrent writer processes")
     args = parser.parse_args(argv)
     rows = measure_store(tokens=args.tokens, inserts=args.inserts, writers=args.writers)
-    print("| measure | figure | target | verdict |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row.measure} | {row.figure} | {row.target} | {row.verdict} |")
-    return 0 if all(row.verdict == "met" for row in rows) else 1
+    return report.print_rows(rows)
 
 
 if __name__ == "__main__":

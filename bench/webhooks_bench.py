@@ -26,6 +26,7 @@ import httpx
 from anyio.streams.buffered import BufferedByteReceiveStream
 from anyio.streams.text import TextReceiveStream
 
+from bench import report
 from bench.measure import REPO, Row, ms, p95, verdict
 
 SECRET = "bench-webhook-secret"
@@ -197,11 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args(argv)
     rows = measure_webhooks(deliveries=args.deliveries, concurrency=args.concurrency, updates=args.updates)
-    print("| measure | figure | target | verdict |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row.measure} | {row.figure} | {row.target} | {row.verdict} |")
-    return 0 if all(row.verdict == "met" for row in rows) else 1
+    return report.print_rows(rows)
 
 
 if __name__ == "__main__":
