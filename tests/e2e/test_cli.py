@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 from anyio.streams.text import TextReceiveStream
 
@@ -170,3 +171,33 @@ def test_run_with_a_database_it_cannot_open_exits_1_naming_it_without_its_passwo
     assert "127.0.0.1:1/mcp" in result.stderr
     assert "s3cret-db-pw" not in result.stderr
     assert "Uvicorn running" not in result.stderr
+
+
+def test_the_access_log_never_shows_an_authorization_code_or_a_consent_ticket(standin) -> None:
+    user = standin.add_user("ulogredact", "pw-ulogredact")
+    port = free_port()
+    process = subprocess.Popen(
+        command("run", "--port", str(port)),
+        env=clean_env(LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", **user.env()),
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # uvicorn's access log goes to stdout
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # uvicorn says when it listens
+            if "Uvicorn running on" in line:
+                break
+        base = f"http://127.0.0.1:{port}"
+        httpx.get(f"{base}/oauth/callback?code=SECRET-CODE-1&state=SECRET-STATE-2", timeout=10)
+        httpx.get(f"{base}/oauth/authorize-nextcloud?ticket=SECRET-TICKET-3", timeout=10)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=15)
+    rest = out + err
+    assert "/oauth/callback?code=[redacted]&state=[redacted]" in rest
+    assert "/oauth/authorize-nextcloud?ticket=[redacted]" in rest
+    for secret in ("SECRET-CODE-1", "SECRET-STATE-2", "SECRET-TICKET-3"):
+        assert secret not in rest
