@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from nextcloud_mcp_server.webhooks.events import DEFAULT_EVENTS, NODE_WRITTEN
+
 if TYPE_CHECKING:
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.store import Store
@@ -26,9 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 URI = "/webhooks/nextcloud"
-NODE = "OCP\\Files\\Events\\Node\\"
-CALENDAR = "OCA\\DAV\\Events\\"
-NOTES_FILTER = {"event.node.path": {"$regex": "/^\\/[^\\/]+\\/files\\/Notes\\//"}}
+# webhook_listeners' filters take a regular expression as a string between slashes (admin manual).
+NOTES_FILTER = {"event.node.path": "/^\\/[^\\/]+\\/files\\/Notes\\//"}
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,10 @@ class WebhookSpec:
 
 
 WANTED: tuple[WebhookSpec, ...] = (
-    *(WebhookSpec(NODE + name) for name in ("NodeCreatedEvent", "NodeWrittenEvent", "NodeDeletedEvent")),
-    WebhookSpec(NODE + "NodeRenamedEvent"),
-    *(
-        WebhookSpec(CALENDAR + name)
-        for name in ("CalendarObjectCreatedEvent", "CalendarObjectUpdatedEvent", "CalendarObjectDeletedEvent")
-    ),
+    # The same events as `nextcloud-mcp-server webhooks register`, so both modes feed the same processing.
+    *(WebhookSpec(event) for event in DEFAULT_EVENTS),
     # The notes folder: Notes keeps each note as a file under the user's Notes/ folder.
-    WebhookSpec(NODE + "NodeWrittenEvent", NOTES_FILTER),
+    WebhookSpec(NODE_WRITTEN, NOTES_FILTER),
 )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.standin.core import Receive, Scope, Send, header, read_body, send_json
 from tests.standin.ocs import capabilities, envelope
+from tests.standin.webhooks import incompatible_event
 
 if TYPE_CHECKING:
     from tests.appapi.simulator import AppApiSimulator
@@ -159,6 +160,8 @@ def _webhooks(
                 raise OcsFailure(400, f"{name} is required")
         if body["httpMethod"] not in ("GET", "POST", "PUT", "DELETE"):
             raise OcsFailure(400, "Invalid httpMethod")
+        if (refusal := incompatible_event(body["event"])) is not None:
+            raise OcsFailure(400, refusal)
         hook = registry.add_webhook(
             app_id=app.app_id,
             user_id=user or None,

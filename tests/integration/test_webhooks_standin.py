@@ -93,7 +93,7 @@ def test_registering_listing_and_deleting_answer_as_the_contract_says(admin: Any
             json={
                 "httpMethod": "POST",
                 "uri": "https://x.example/h",
-                "event": "E",
+                "event": NODE + "NodeCreatedEvent",
                 "authMethod": "header",
                 "authData": {"X-Webhook-Secret": "s"},
             },
@@ -110,6 +110,18 @@ def test_registering_listing_and_deleting_answer_as_the_contract_says(admin: Any
     with admin.raw() as raw:
         assert raw.delete(f"{BASE}/{info['id']}", headers=OCS).status_code == 200
         assert raw.get(f"{BASE}/{info['id']}", headers=OCS).status_code == 404
+
+
+def test_an_event_class_that_is_not_webhook_compatible_is_refused_as_nextcloud_does(admin: Any) -> None:
+    legacy = "OCA\\DAV\\Events\\CalendarObjectCreatedEvent"  # exists in Nextcloud, but not for webhooks
+    with admin.raw() as raw:
+        response = raw.post(
+            BASE, json={"httpMethod": "POST", "uri": "https://x.example/h", "event": legacy}, headers=OCS
+        )
+        listed = raw.get(BASE, headers=OCS).json()["ocs"]["data"]
+    assert response.status_code == 400
+    assert "is not an event class compatible with webhooks" in response.json()["ocs"]["meta"]["message"]
+    assert all(hook["event"] != legacy for hook in listed)
 
 
 def test_only_admins_may_register_webhooks(nc_user: Any) -> None:

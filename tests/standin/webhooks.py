@@ -90,6 +90,42 @@ def _lookup(envelope: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+_NODE = "OCP\\Files\\Events\\Node\\"
+_CALENDAR = "OCP\\Calendar\\Events\\"
+WEBHOOK_COMPATIBLE_EVENTS = frozenset(
+    {
+        *(
+            _NODE + name
+            for name in (
+                "BeforeNodeCreatedEvent", "BeforeNodeTouchedEvent", "BeforeNodeWrittenEvent", "BeforeNodeReadEvent",
+                "BeforeNodeDeletedEvent", "NodeCreatedEvent", "NodeTouchedEvent", "NodeWrittenEvent",
+                "NodeDeletedEvent", "NodeCopiedEvent", "NodeRenamedEvent", "NodeRestoredEvent",
+                "BeforeNodeCopiedEvent", "BeforeNodeRestoredEvent", "BeforeNodeRenamedEvent",
+            )
+        ),
+        "OCP\\SystemTag\\TagAssignedEvent",
+        "OCP\\SystemTag\\TagUnassignedEvent",
+        *(
+            _CALENDAR + name
+            for name in (
+                "CalendarObjectCreatedEvent", "CalendarObjectDeletedEvent", "CalendarObjectMovedToTrashEvent",
+                "CalendarObjectRestoredEvent", "CalendarObjectUpdatedEvent", "CalendarObjectMovedEvent",
+            )
+        ),
+    }
+)  # fmt: skip
+"""The core events the admin manual lists as webhook-compatible; webhook_listeners refuses any other
+class ("... is not an event class compatible with webhooks", IWebhookCompatibleEvent)."""
+
+
+def incompatible_event(event: str) -> str | None:
+    """Nextcloud's refusal for an event class that is not webhook-compatible, else None."""
+    event = event.lstrip("\\")
+    if event in WEBHOOK_COMPATIBLE_EVENTS:
+        return None
+    return f"{event} is not an event class compatible with webhooks"
+
+
 def filter_matches(event_filter: dict[str, Any] | None, envelope: dict[str, Any]) -> bool:
     """The admin manual's filters: dot-notation keys, equality, or a `/regex/` for strings."""
     for key, expected in (event_filter or {}).items():
@@ -180,6 +216,9 @@ class WebhookListenersService:
             return
         if auth_method not in ("none", "header"):
             await ocs_error(scope, send, 400, "Invalid authMethod")
+            return
+        if (refusal := incompatible_event(event)) is not None:
+            await ocs_error(scope, send, 400, refusal)
             return
         with self._lock:
             if registration_id is None:
