@@ -145,6 +145,11 @@ Categories = Annotated[str | None, Field(description="Only tasks in any of these
 Contains = Annotated[str | None, Field(description="Only tasks whose summary contains this text.")]
 
 
+def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, limit: int) -> TodoList:
+    chunk, page = paginate(items, offset, limit)
+    return TodoList(todos=chunk, calendar_name=calendar_name, page=page)
+
+
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the task tools."""
 
@@ -163,8 +168,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         wanted = choice(status, STATUSES, "status") if status else None
         nc = await deps.nextcloud(ctx)
         items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
-        chunk, page = paginate(items, offset, limit)
-        return TodoList(todos=chunk, calendar_name=calendar_name, page=page)
+        return _todo_page(items, calendar_name, offset, limit)
 
     @nc_tool(server, "nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_search_todos(
@@ -181,8 +185,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         nc = await deps.nextcloud(ctx)
         names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
         items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
-        chunk, page = paginate(items, offset, limit)
-        return TodoList(todos=chunk, calendar_name=None, page=page)
+        return _todo_page(items, None, offset, limit)
 
     @nc_tool(server, "nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
     async def nc_calendar_create_todo(
