@@ -102,11 +102,13 @@ def build_app(
     host: str = "127.0.0.1",
     access: AppPasswordAccess | None = None,
     mcp_middleware: Sequence[Any] = (),
+    store_migrated: bool = False,
 ) -> Starlette:
     """The whole HTTP application for standalone mode.
 
     `mcp_middleware` (MCP SDK `ServerMiddleware`) is appended to the MCP server's chain: the
     ExApp uses it to apply the admin's settings (enabled apps, read-only) to tools/list and calls.
+    `store_migrated`: the caller already migrated the store (the CLI does, to fail before listening).
     """
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.server import build_mcp_server
@@ -151,7 +153,7 @@ def build_app(
                 if settings.store_needed:  # opening migrates to head (under a lock: replicas may start together)
                     from nextcloud_mcp_server.store import Store
 
-                    deps.store = await stack.enter_async_context(Store(settings))
+                    deps.store = await stack.enter_async_context(Store(settings, migrate=not store_migrated))
                     await _start_store_work(deps, subscriptions, background)
                 try:
                     async with server.session_manager.run():

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"{PRODUCT}: {exc}", file=sys.stderr)
             return 1
-    app = build_app(settings, host=args.host)
+    app = build_app(settings, host=args.host, store_migrated=settings.store_needed)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
     return 0
 
