@@ -11,12 +11,10 @@ standalone multi-user mode, progressive consent included), not through AppAPI.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from ex_app.auth import CALLER_KEY
+from nextcloud_mcp_server.auth.client_cache import ClientCache
 from nextcloud_mcp_server.auth.errors import NeedsProvisioning
 from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiAuth, AppApiIdentity
 
@@ -67,8 +65,6 @@ def caller_of(ctx: Context | None) -> str:
 class AppApiAccess:
     """NextcloudAccess for ExApp mode: one AppAPI-signed client per calling user."""
 
-    MAX_CLIENTS = 128
-
     def __init__(
         self,
         settings: Settings,
@@ -81,28 +77,21 @@ class AppApiAccess:
         self._identity = identity
         self._transport = transport
         self._external = external
-        self._clients: OrderedDict[str, NextcloudClient] = OrderedDict()
-        self._lock = anyio.Lock()
+        self._clients = ClientCache(self._signed_client)
 
     async def client_as(self, user: str) -> NextcloudClient:
         """The client that acts as `user` ("" for the app itself)."""
-        async with self._lock:
-            client = self._clients.get(user)
-            if client is not None:
-                self._clients.move_to_end(user)
-                return client
-            from nextcloud_mcp_server.http import make_client
-            from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+        return await self._clients.get(user)
 
-            base = self._settings.nextcloud_base
-            http = make_client(
-                self._settings, base_url=base, auth=AppApiAuth(self._identity, user), transport=self._transport
-            )
-            client = self._clients[user] = NextcloudClient(http, user, base)
-            if len(self._clients) > self.MAX_CLIENTS:
-                _, oldest = self._clients.popitem(last=False)
-                await oldest.aclose()
-            return client
+    def _signed_client(self, user: str) -> NextcloudClient:
+        from nextcloud_mcp_server.http import make_client
+        from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+        base = self._settings.nextcloud_base
+        http = make_client(
+            self._settings, base_url=base, auth=AppApiAuth(self._identity, user), transport=self._transport
+        )
+        return NextcloudClient(http, user, base)
 
     async def client_for(self, ctx: Context | None) -> NextcloudClient:
         external = self._external
@@ -118,7 +107,4 @@ class AppApiAccess:
         return await self.client_as("")
 
     async def aclose(self) -> None:
-        async with self._lock:
-            clients, self._clients = list(self._clients.values()), OrderedDict()
-        for client in clients:
-            await client.aclose()
+        await self._clients.aclose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nextcloud_mcp_server.auth.client_cache import ClientCache
 from nextcloud_mcp_server.auth.errors import NeedsProvisioning
 from nextcloud_mcp_server.auth.scopes import caller_of
 
@@ -33,7 +34,7 @@ class OAuthAccess:
         self._settings = settings
         self._app_password = app_password
         self._provisioning = provisioning
-        self._clients: dict[str, NextcloudClient] = {}
+        self._clients = ClientCache(self._bearer_client)
         self._anonymous: NextcloudClient | None = None
 
     async def shared_client(self) -> NextcloudClient:
@@ -66,16 +67,18 @@ class OAuthAccess:
             await broker.access_token(user)  # fails now, before the tool does any work, if not provisioned
         except NeedsProvisioning:
             await self._ask(ctx, user)
-        client = self._clients.get(user)
-        if client is None:
-            from nextcloud_mcp_server.auth.broker import BrokerAuth
-            from nextcloud_mcp_server.http import make_client
-            from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+        return await self._clients.get(user)
 
-            base = self._settings.nextcloud_base
-            http = make_client(self._settings, base_url=base, auth=BrokerAuth(broker, user))
-            client = self._clients.setdefault(user, NextcloudClient(http, user, base))
-        return client
+    def _bearer_client(self, user: str) -> NextcloudClient:
+        """A client whose requests carry `user`'s Bearer token from the broker."""
+        from nextcloud_mcp_server.auth.broker import BrokerAuth
+        from nextcloud_mcp_server.http import make_client
+        from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+        assert self._provisioning is not None
+        base = self._settings.nextcloud_base
+        http = make_client(self._settings, base_url=base, auth=BrokerAuth(self._provisioning.broker, user))
+        return NextcloudClient(http, user, base)
 
     async def _ask(self, ctx: Context, user: str) -> None:
         """Ask `user` to provision; return only when they did so while asked (back-channel elicitation)."""
@@ -108,16 +111,14 @@ class OAuthAccess:
         caller = caller_of(ctx.request_context.request) if ctx is not None else None
         if caller is None or self._provisioning is None:
             return False
-        client = self._clients.pop(caller.user, None)
-        if client is not None:
-            await client.aclose()
+        await self._clients.discard(caller.user)
         return await self._provisioning.broker.revoke(caller.user)
 
     async def aclose(self) -> None:
         await self._app_password.aclose()
-        for client in [*self._clients.values(), *([self._anonymous] if self._anonymous else [])]:
-            await client.aclose()
-        self._clients.clear()
+        await self._clients.aclose()
+        if self._anonymous is not None:
+            await self._anonymous.aclose()
         self._anonymous = None
         if self._provisioning is not None:
             await self._provisioning.broker.aclose()
