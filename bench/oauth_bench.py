@@ -70,9 +70,11 @@ async def _rate(verify: Any, token: str, seconds: float) -> float:
 async def _added_latency(settings: Any, verifier: Any, token: str, requests: int) -> tuple[float, float]:
     """Median seconds per tools/call request without and with the gate (same downstream app)."""
     from nextcloud_mcp_server.auth.resource import BearerGate
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+    from nextcloud_mcp_server.registry import Registry
 
-    TOOL_SCOPES.setdefault("nc_notes_get_note", "notes.read")
+    registry = Registry()
+    registry.declare_app("notes", "Notes")
+    registry.add_tool("nc_notes_get_note", scope="notes.read", read_only=True)
 
     async def downstream(scope: Any, receive: Any, send: Any) -> None:
         while (await receive()).get("more_body"):
@@ -84,7 +86,7 @@ async def _added_latency(settings: Any, verifier: Any, token: str, requests: int
     results = []
     for app, headers in (
         (downstream, {}),
-        (BearerGate(downstream, settings, verifier), {"Authorization": f"Bearer {token}"}),
+        (BearerGate(downstream, settings, verifier, registry), {"Authorization": f"Bearer {token}"}),
     ):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mcp.bench") as http:
             timings = []

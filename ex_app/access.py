@@ -14,52 +14,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ex_app.auth import CALLER_KEY
+from nextcloud_mcp_server.auth.caller import Caller
 from nextcloud_mcp_server.auth.client_cache import ClientCache
 from nextcloud_mcp_server.auth.errors import NeedsProvisioning
+from nextcloud_mcp_server.auth.resource import bearer_caller
 from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiAuth, AppApiIdentity
 
 if TYPE_CHECKING:
     import httpx
-    from mcp.server.mcpserver import Context
+    from mcp.server.context import ServerRequestContext
 
     from ex_app.oauth import ExternalClients
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
 
-class NoCaller(Exception):
-    """A tool ran without a Nextcloud user resolved for the request (a wiring bug, not a user error)."""
-
-
-def _request(ctx: Context | None) -> Any:
-    if ctx is None:
-        return None
-    try:
-        return ctx.request_context.request
-    except ValueError:  # outside a request
-        return None
-
-
-def appapi_user(ctx: Context | None) -> str | None:
+def appapi_user(request: ServerRequestContext[Any, Any]) -> str | None:
     """The Nextcloud user AppAPI vouched for on this request (None for an external OAuth client)."""
-    request = _request(ctx)
-    state = getattr(request, "scope", {}).get("state", {}) if request is not None else {}
+    http = request.request
+    state = getattr(http, "scope", {}).get("state", {}) if http is not None else {}
     user = state.get(CALLER_KEY) if isinstance(state, dict) else None
     return str(user) if user else None
-
-
-def caller_of(ctx: Context | None) -> str:
-    """The Nextcloud user AppAPI vouched for on this request, else the verified bearer token's user."""
-    user = appapi_user(ctx)
-    request = _request(ctx)
-    if not user and request is not None:  # an external OAuth client: act as the token's user
-        from nextcloud_mcp_server.auth.scopes import caller_of as oauth_caller
-
-        oauth = oauth_caller(request)
-        user = oauth.user if oauth is not None else None
-    if not user:
-        raise NoCaller("no Nextcloud user was resolved for this request")
-    return user
 
 
 class AppApiAccess:
@@ -93,14 +68,19 @@ class AppApiAccess:
         )
         return NextcloudClient(http, user, base)
 
-    async def client_for(self, ctx: Context | None) -> NextcloudClient:
+    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+        """The user AppAPI vouched for, else the verified bearer token's user (an external OAuth client)."""
+        user = appapi_user(request)
+        return Caller(user, "appapi") if user else bearer_caller(request)
+
+    async def client_for(self, caller: Caller) -> NextcloudClient:
         external = self._external
-        if external is not None and appapi_user(ctx) is None and await external.require_provisioning():
+        if external is not None and caller.via == "oauth" and await external.require_provisioning():
             delegated = await external.delegated()
             if delegated is None:  # the provider was unconfigured since the token was verified
-                raise NeedsProvisioning(caller_of(ctx))
-            return await delegated.client_for(ctx)  # the broker's Bearer token, or a consent request
-        return await self.client_as(caller_of(ctx))
+                raise NeedsProvisioning(caller.user)
+            return await delegated.client_for(caller)  # the broker's Bearer token, or a consent request
+        return await self.client_as(caller.user)
 
     async def shared_client(self) -> NextcloudClient:
         """The app's own client (no user): status and capability checks."""

@@ -5,7 +5,10 @@ config (`appconfig_ex`), and the ExApp learns of a change only by asking; a few 
 cache keep tools/list cheap while a change still takes effect without a restart.
 
 The policy reaches MCP as SDK middleware: tools/list shows only what the admin enabled
-(and only read tools in read-only mode), and tools/call refuses the rest.
+(and only read tools in read-only mode), and tools/call refuses the rest; the same holds for
+resources of a disabled app. The form's app list is the server's `Registry` of apps, so every
+app the server offers can be chosen here (an app the saved settings do not mention yet, such as
+one added by an upgrade, starts as the form shows it: on).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+
+if TYPE_CHECKING:
+    from nextcloud_mcp_server.registry import Registry
 
 log = logging.getLogger(__name__)
 
 FORM_ID = "nextcloud_mcp_server_admin"
-APPS = {"files": "Files", "notes": "Notes", "calendar": "Calendar", "todo": "Tasks", "contacts": "Contacts"}
-"""App keys (the prefix of each tool's OAuth scope) and their names in the form."""
 KEYS = (
     "enabled_apps",
     "read_only",
@@ -35,8 +39,8 @@ KEYS = (
 )
 
 
-def form() -> Any:
-    """The declarative settings form registered with AppAPI on enable."""
+def form(registry: Registry) -> Any:
+    """The declarative settings form registered with AppAPI on enable; its apps are the registry's."""
     from nc_py_api.ex_app.ui.settings import SettingsField, SettingsFieldType, SettingsForm
 
     return SettingsForm(
@@ -51,8 +55,8 @@ def form() -> Any:
                 id="enabled_apps",
                 title="Apps available to MCP clients",
                 type=SettingsFieldType.MULTI_CHECKBOX,
-                default=dict.fromkeys(APPS, True),
-                options={title: key for key, title in APPS.items()},
+                default=dict.fromkeys(registry.apps, True),
+                options={app.title: app.key for app in registry.apps.values()},
             ),
             SettingsField(
                 id="read_only",
@@ -119,7 +123,8 @@ def _truthy(value: str | None, default: bool) -> bool:
 class AdminPolicy:
     """What the admin chose; the defaults are what an unconfigured app does."""
 
-    enabled_apps: frozenset[str] = frozenset(APPS)
+    disabled_apps: frozenset[str] = frozenset()
+    """The apps the admin unchecked (the registry's apps are keys; every other app is on)."""
     read_only: bool = False
     public_url: str = ""
     oidc_discovery_url: str = ""
@@ -130,7 +135,7 @@ class AdminPolicy:
     @classmethod
     def from_config(cls, values: dict[str, str]) -> AdminPolicy:
         """Parse appconfig_ex values as Nextcloud's declarative settings save them (strings; JSON for multi)."""
-        apps = frozenset(APPS)
+        disabled: frozenset[str] = frozenset()
         if raw := values.get("enabled_apps"):
             try:
                 chosen = json.loads(raw)
@@ -138,10 +143,10 @@ class AdminPolicy:
                 log.warning("Ignoring the enabled_apps setting: it is not JSON")
             else:
                 if isinstance(chosen, dict):
-                    apps = frozenset(k for k, v in chosen.items() if v and k in APPS)
+                    disabled = frozenset(str(k) for k, v in chosen.items() if not v)
         clients = tuple(c.strip() for c in (values.get("allowed_mcp_clients") or "").split(",") if c.strip())
         return cls(
-            enabled_apps=apps,
+            disabled_apps=disabled,
             read_only=_truthy(values.get("read_only"), False),
             public_url=(values.get("public_url") or "").strip(),
             oidc_discovery_url=(values.get("oidc_discovery_url") or "").strip(),
@@ -150,16 +155,18 @@ class AdminPolicy:
             webhook_sync=_truthy(values.get("webhook_sync"), True),
         )
 
-    def allows(self, tool: str, read_only_hint: bool | None) -> bool:
-        """May `tool` be listed and called? Tools without a known app scope are always allowed."""
-        from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+    def refusal(self, app: str | None, read_only: bool) -> str | None:
+        """Why something of `app` is turned off by the admin (None: it is on). Server-wide things are always on."""
+        if app is None:
+            return None
+        if app in self.disabled_apps:
+            return "its app is disabled"
+        if self.read_only and not read_only:
+            return "read-only mode"
+        return None
 
-        scope = TOOL_SCOPES.get(tool)
-        if scope is None:
-            return True
-        if scope.split(".", 1)[0] not in self.enabled_apps:
-            return False
-        return not (self.read_only and not read_only_hint)
+    def enabled_apps(self, registry: Registry) -> list[str]:
+        return sorted(key for key in registry.apps if key not in self.disabled_apps)
 
 
 @dataclass
@@ -200,37 +207,36 @@ def appconfig_fetcher(nextcloud_app: Callable[[], Any]) -> Callable[[], Awaitabl
 
 
 class PolicyMiddleware:
-    """MCP SDK middleware: tools/list hides, and tools/call refuses, what the admin disabled."""
+    """MCP SDK middleware: lists hide, and calls and reads refuse, what the admin turned off."""
 
-    def __init__(self, source: PolicySource) -> None:
+    def __init__(self, source: PolicySource, registry: Registry) -> None:
         self.source = source
+        self.registry = registry
+
+    def _refusal(self, policy: AdminPolicy, kind: str, key: str) -> str | None:
+        """Why the tool or resource `key` is off (kind as in the list results), or None."""
+        if kind == "tools":
+            tool = self.registry.tools.get(key)
+            return policy.refusal(tool.app, tool.read_only) if tool is not None else None
+        resource = self.registry.resources.get(key) if kind != "read" else self.registry.resource_for(key)
+        return policy.refusal(resource.app, True) if resource is not None else None
 
     async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
-        if ctx.method == "tools/call":
-            name = (ctx.params or {}).get("name")
-            policy = await self.source.current()
-            if isinstance(name, str) and not policy.allows(name, _read_only_hint(name)):
-                from mcp_types import CallToolResult, TextContent
+        from nextcloud_mcp_server.auth.scopes import filter_listed, refusal
 
-                reason = "read-only mode" if policy.read_only else "its app is disabled"
-                text = f"The tool '{name}' is turned off by the Nextcloud admin ({reason})."
-                return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+        params = ctx.params or {}
+        target = {"tools/call": ("tools", params.get("name")), "resources/read": ("read", params.get("uri"))}
+        kind, key = target.get(ctx.method, (None, None))
+        if isinstance(key, str) and kind is not None:
+            reason = self._refusal(await self.source.current(), kind, key)
+            if reason is not None:
+                what = "tool" if kind == "tools" else "resource"
+                return refusal(ctx.method, f"The {what} '{key}' is turned off by the Nextcloud admin ({reason}).")
         result = await call_next(ctx)
-        if ctx.method == "tools/list" and isinstance(result, dict) and isinstance(result.get("tools"), list):
+        if ctx.method in ("tools/list", "resources/list", "resources/templates/list"):
             policy = await self.source.current()
-            # The chain hands results on serialized (wire names: `annotations.readOnlyHint`).
-            kept = [
-                tool
-                for tool in result["tools"]
-                if policy.allows(tool.get("name", ""), (tool.get("annotations") or {}).get("readOnlyHint"))
-            ]
-            result = {**result, "tools": kept}
+            name = {"tools": "name", "resources": "uri", "resourceTemplates": "uriTemplate"}
+            result = filter_listed(
+                ctx.method, result, lambda kind, item: self._refusal(policy, kind, str(item.get(name[kind]))) is None
+            )
         return result
-
-
-def _read_only_hint(name: str) -> bool | None:
-    """Read-only hint of a registered tool (from the scope's verb: `.read` tools only read)."""
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
-
-    scope = TOOL_SCOPES.get(name, "")
-    return scope.endswith(".read")

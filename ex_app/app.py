@@ -73,25 +73,28 @@ def build_exapp(
     """
     from nextcloud_mcp_server.app import build_app
     from nextcloud_mcp_server.auth.scopes import ScopeFilter
+    from nextcloud_mcp_server.registry import Registry
 
     settings = settings or exapp_settings(env)
+    registry = Registry()  # filled by build_app; the form, the policy and external clients read it
     lifecycle = Lifecycle(env, settings)
     fetch_settings = appconfig_fetcher(lifecycle.nextcloud_app)
     policy = PolicySource(fetch_settings, ttl=settings_ttl)
     # Flow 2 keeps its state (PKCE, grants) in the engine's store, opened by the engine's lifespan.
-    external = ExternalClients(settings, policy, store=lambda: engine.state.deps.store)
+    external = ExternalClients(settings, policy, registry, store=lambda: engine.state.deps.store)
     access = AppApiAccess(settings, env.identity, transport=transport, external=external)
     engine = build_app(
         # The engine's own bearer gate would refuse Nextcloud users: ExternalClientGate replaces it.
         settings.model_copy(update={"oidc_discovery_url": None}),
         host=host or env.app_host,
         access=access,  # type: ignore[arg-type]
-        mcp_middleware=[PolicyMiddleware(policy), ScopeFilter()],
+        mcp_middleware=[PolicyMiddleware(policy, registry), ScopeFilter(registry)],
+        registry=registry,
     )
 
     async def on_enable(nc: Any) -> None:
         """Register the admin form, then the webhooks (or remove them when the admin turned sync off)."""
-        await nc.ui.settings.register_form(admin_settings.form())
+        await nc.ui.settings.register_form(admin_settings.form(registry))
         store = engine.state.deps.store
         sync = AdminPolicy.from_config(await fetch_settings()).webhook_sync
         async with webhooks.exclusive(settings):  # replicas enabling at once must not both register
@@ -127,7 +130,11 @@ def build_exapp(
             {
                 "app": env.app_id,
                 "version": env.app_version,
-                "settings": {**dataclasses.asdict(current), "enabled_apps": sorted(current.enabled_apps)},
+                "settings": {
+                    **dataclasses.asdict(current),
+                    "disabled_apps": sorted(current.disabled_apps),
+                    "enabled_apps": current.enabled_apps(registry),
+                },
                 "webhooks_registered": registered,
             }
         )

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.access import OAuthAccess
     from nextcloud_mcp_server.auth.oauth import ResourceServer
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.registry import Registry
     from nextcloud_mcp_server.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ class ExternalClients:
         self,
         settings: Settings,
         policy: PolicySource,
+        registry: Registry,
         *,
         store: Callable[[], Store | None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
         self._policy = policy
+        self._registry = registry
         self._store = store
         self._transport = transport
         self._key: tuple[str, str, tuple[str, ...]] | None = None
@@ -88,7 +91,7 @@ class ExternalClients:
                 settings = self._settings.model_copy(update=update)
                 if self._server is not None:  # requests may still use it: closed at shutdown
                     self._retired.append((self._server, self._access))
-                server = ResourceServer.from_settings(settings, transport=self._transport)
+                server = ResourceServer.from_settings(settings, self._registry, transport=self._transport)
                 self._access = None
                 if self._store is not None:  # Flow 2: the callback is <public URL>/oauth/callback
                     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
@@ -118,7 +121,7 @@ class ExternalClients:
                 return JSONResponse(
                     {"error": "not_found", "error_description": "external OAuth clients are not configured"}, 404
                 )
-            endpoint: Any = routes(server.settings, server.provider)[0].endpoint
+            endpoint: Any = routes(server.settings, server.provider, server.registry)[0].endpoint
             response: Response = await endpoint(request)
             return response
 

@@ -60,17 +60,24 @@ class Canvas:
         return b"\x89PNG\r\n\x1a\n" + body
 
 
+def app_titles() -> list[str]:
+    """The apps the form offers: those of the server's registry, as the ExApp builds it."""
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import offered
+
+    settings = Settings(nextcloud_url="https://cloud.example.com", nextcloud_username="a", nextcloud_password="-")  # noqa: S106
+    return [app.title for app in offered(settings).apps.values()]
+
+
 def render() -> bytes:
     """The admin form as Nextcloud shows it: the apps MCP clients may use, read-only mode, the identity provider."""
-    from ex_app.admin_settings import APPS
-
     canvas = Canvas(WIDTH, HEIGHT, WHITE)
     canvas.rect(0, 0, WIDTH, 44, BLUE)
     canvas.text(16, 15, "Nextcloud  -  Administration settings", WHITE)
     canvas.text(24, 64, "MCP Server", INK, 3)
     canvas.text(24, 96, "Apps available to MCP clients", GREY)
-    for index, title in enumerate(APPS.values()):
-        y = 118 + index * 24
+    for index, title in enumerate(app_titles()):
+        y = 114 + index * 21
         canvas.rect(32, y, 14, 14, BLUE)
         canvas.rect(35, y + 3, 8, 8, WHITE)
         canvas.rect(37, y + 5, 4, 4, BLUE)

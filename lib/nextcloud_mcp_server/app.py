@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from nextcloud_mcp_server.config import is_loopback
+from nextcloud_mcp_server.registry import Registry
 
 if TYPE_CHECKING:
     import anyio.abc
@@ -41,6 +42,7 @@ class Deps:
     settings: Settings
     access: AppPasswordAccess
     server: MCPServer[Any]
+    registry: Registry
     store: Store | None = None
     webhooks: InboxProcessor | None = None
 
@@ -103,23 +105,28 @@ def build_app(
     access: AppPasswordAccess | None = None,
     mcp_middleware: Sequence[Any] = (),
     store_migrated: bool = False,
+    registry: Registry | None = None,
 ) -> Starlette:
     """The whole HTTP application for standalone mode.
 
     `mcp_middleware` (MCP SDK `ServerMiddleware`) is appended to the MCP server's chain: the
     ExApp uses it to apply the admin's settings (enabled apps, read-only) to tools/list and calls.
     `store_migrated`: the caller already migrated the store (the CLI does, to fail before listening).
+    `registry` is filled with what the server offers (the ExApp passes its own, to read it too).
     """
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.server import build_mcp_server
     from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
 
+    registry = registry if registry is not None else Registry()
     access = access or AppPasswordAccess(settings)
-    oauth = _oauth(settings)
+    oauth = _oauth(settings, registry)
     if oauth is not None:  # bearer tokens (Flow 1): the caller is the token's user
         access = oauth.access(access, store=lambda: deps.store)  # type: ignore[assignment]
     subscriptions = ResourceSubscriptions()
-    server = build_mcp_server(settings, access, subscriptions=subscriptions, store=lambda: deps.store)
+    server = build_mcp_server(
+        settings, access, subscriptions=subscriptions, store=lambda: deps.store, registry=registry
+    )
     server.middleware.extend(mcp_middleware)
     if oauth is not None:
         oauth.install(server)
@@ -129,7 +136,7 @@ def build_app(
         max_request_body_size=settings.max_request_bytes,
         host=host,
     )
-    deps = Deps(settings=settings, access=access, server=server)
+    deps = Deps(settings=settings, access=access, server=server, registry=registry)
 
     async def live(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -222,10 +229,10 @@ async def _start_webhooks(
     return processor
 
 
-def _oauth(settings: Settings) -> ResourceServer | None:
+def _oauth(settings: Settings, registry: Registry) -> ResourceServer | None:
     """The OAuth resource-server parts when OIDC_DISCOVERY_URL is set, else None."""
     if not settings.oauth_enabled:
         return None
     from nextcloud_mcp_server.auth.oauth import ResourceServer
 
-    return ResourceServer.from_settings(settings)
+    return ResourceServer.from_settings(settings, registry)

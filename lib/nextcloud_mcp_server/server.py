@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from mcp.server.mcpserver import MCPServer
 
 from nextcloud_mcp_server import PRODUCT, __version__
+from nextcloud_mcp_server.auth.caller import CallerMiddleware
+from nextcloud_mcp_server.registry import Registry
 from nextcloud_mcp_server.tools import register_all
 from nextcloud_mcp_server.tools._base import NextcloudAccess, ToolDeps
 
@@ -36,11 +38,14 @@ def build_mcp_server(
     *,
     subscriptions: ResourceSubscriptions | None = None,
     store: Callable[[], Store | None] | None = None,
+    registry: Registry | None = None,
 ) -> MCPServer[Any]:
-    """The MCP server with every tool registered against `access`.
+    """The MCP server with every tool and resource registered against `access`, and recorded in `registry`.
 
-    With `subscriptions`, clients may subscribe to resources (both MCP eras) and hear of
-    changes the webhooks report; `store` gives tools the open Store (the recent-changes feed).
+    Every request first resolves its caller through `access` (CallerMiddleware), so whatever
+    touches Nextcloud acts as that caller. With `subscriptions`, clients may subscribe to
+    resources (both MCP eras) and hear of their own changes the webhooks report; `store` gives
+    tools the open Store (the recent-changes feed).
     """
     server: MCPServer[Any] = MCPServer(
         PRODUCT,
@@ -51,7 +56,18 @@ def build_mcp_server(
         log_level=settings.log_level,  # type: ignore[arg-type]
         subscriptions=subscriptions.bus if subscriptions is not None else None,
     )
+    server.middleware.insert(0, CallerMiddleware(access.identify))
     if subscriptions is not None:
         subscriptions.install(server)
-    register_all(server, ToolDeps(settings=settings, access=access, store=store))
+    deps = ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry(), store=store)
+    register_all(server, deps)
     return server
+
+
+def offered(settings: Settings) -> Registry:
+    """What a server built with `settings` offers, without serving it: for the admin form's picture and tests."""
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+
+    registry = Registry()
+    build_mcp_server(settings, AppPasswordAccess(settings), registry=registry)
+    return registry

@@ -134,7 +134,9 @@ async def test_disabling_an_app_in_the_settings_hides_its_tools_at_the_next_tool
 ) -> None:
     before = {t.name for t in (await mcp_as_bob.list_tools()).tools}
     assert any(name.startswith("nc_notes_") for name in before)
-    admin_config["enabled_apps"] = json.dumps({"files": True, "notes": False, "calendar": True, "todo": True})
+    # As Nextcloud saves the form: every option the form showed, checked or not.
+    choices = {"files": True, "notes": False, "calendar": True, "todo": True, "contacts": False, "activity": True}
+    admin_config["enabled_apps"] = json.dumps(choices)
     after = {t.name for t in (await mcp_as_bob.list_tools()).tools}
     assert not any(name.startswith(("nc_notes_", "nc_contacts_")) for name in after)
     assert "nc_webdav_read_file" in after

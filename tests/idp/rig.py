@@ -35,14 +35,10 @@ REDIRECT_URI = "http://127.0.0.1/callback"  # never served: the rig stops at the
 
 def tool_scopes() -> list[str]:
     """Every scope the server's tools declare (a provider must know each one the server advertises)."""
-    from mcp.server.mcpserver import MCPServer
-
     from nextcloud_mcp_server.config import Settings
-    from nextcloud_mcp_server.tools import register_all
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES, ToolDeps
+    from nextcloud_mcp_server.server import offered
 
-    register_all(MCPServer("scopes"), ToolDeps(settings=Settings(), access=None))  # type: ignore[arg-type]
-    return sorted(set(TOOL_SCOPES.values()))
+    return offered(Settings()).scopes()
 
 
 @dataclass

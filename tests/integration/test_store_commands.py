@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from nextcloud_mcp_server.store import migrate as migrations
 from nextcloud_mcp_server.store.commands import parse, run
@@ -19,6 +20,10 @@ class Terminal(io.StringIO):
         return True
 
 
+HEAD = migrations.script_heads()[0]
+PREVIOUS = ScriptDirectory.from_config(migrations.alembic_config()).get_revision(HEAD).down_revision
+
+
 def db(*argv: str) -> int:
     return run(parse(["db", *argv]))
 
@@ -27,16 +32,18 @@ def test_upgrade_then_current_shows_the_head(empty_db_url: str, capsys: pytest.C
     assert db("current", "--database-url", empty_db_url) == 0
     assert "none" in capsys.readouterr().out
     assert db("upgrade", "--database-url", empty_db_url) == 0
-    assert "empty -> 0001" in capsys.readouterr().out
+    assert f"empty -> {HEAD}" in capsys.readouterr().out
     assert db("upgrade", "--database-url", empty_db_url) == 0
-    assert "already at 0001" in capsys.readouterr().out
+    assert f"already at {HEAD}" in capsys.readouterr().out
     assert db("current", "--database-url", empty_db_url) == 0
-    assert capsys.readouterr().out.strip() == "0001 (head)"
+    assert capsys.readouterr().out.strip() == f"{HEAD} (head)"
 
 
 def test_history_lists_the_migrations_without_a_database(capsys: pytest.CaptureFixture[str]) -> None:
     assert db("history") == 0
-    assert "<base> -> 0001 (head): initial schema" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "<base> -> 0001: initial schema" in out
+    assert f"-> {HEAD} (head): " in out
 
 
 def test_downgrade_refuses_in_a_non_interactive_shell_without_yes(
@@ -46,7 +53,7 @@ def test_downgrade_refuses_in_a_non_interactive_shell_without_yes(
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
     assert db("downgrade", "base", "--database-url", empty_db_url) == 2
     assert "--yes" in capsys.readouterr().err
-    assert migrations.current(empty_db_url) == ("0001",)
+    assert migrations.current(empty_db_url) == (HEAD,)
 
 
 def test_downgrade_with_yes_goes_to_the_revision(empty_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,11 +69,11 @@ def test_downgrade_asks_and_respects_the_answer(
     migrations.upgrade(empty_db_url)
     monkeypatch.setattr("sys.stdin", Terminal("n\n"))
     assert db("downgrade", "--database-url", empty_db_url) == 2
-    assert migrations.current(empty_db_url) == ("0001",)
+    assert migrations.current(empty_db_url) == (HEAD,)
     monkeypatch.setattr("sys.stdin", Terminal("yes\n"))
     assert db("downgrade", "--database-url", empty_db_url) == 0
     assert "Downgrade" in capsys.readouterr().out
-    assert migrations.current(empty_db_url) == ()
+    assert migrations.current(empty_db_url) == ((PREVIOUS,) if PREVIOUS else ())
 
 
 def test_migrate_writes_nothing_when_the_models_match_the_migrations(

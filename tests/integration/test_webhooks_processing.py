@@ -38,11 +38,11 @@ class Recorder(ResourceSubscriptions):
 
     def __init__(self) -> None:
         super().__init__()
-        self.told: list[tuple[tuple[str, ...], bool]] = []
+        self.told: list[tuple[str | None, tuple[str, ...], bool]] = []
 
-    async def updated(self, uris: Any, *, list_changed: bool = False) -> int:
-        self.told.append((tuple(uris), list_changed))
-        return await super().updated(uris, list_changed=list_changed)
+    async def updated(self, owner: str | None, uris: Any, *, list_changed: bool = False) -> int:
+        self.told.append((owner, tuple(uris), list_changed))
+        return await super().updated(owner, uris, list_changed=list_changed)
 
 
 async def test_pending_events_are_handled_and_marked_processed(store: Store) -> None:
@@ -145,8 +145,8 @@ async def test_every_replica_following_the_inbox_notifies_its_own_subscribers(st
     await replica_a.follow_once()
     await replica_b.follow_once()  # ... both tell their sessions
     expected = [
-        (("nc://files/Documents/shared.md", "nc://notes/42"), False),
-        (("nc://files/new%20name.txt", "nc://files/old%20name.txt", "nc://notes/7"), True),
+        ("alice", ("nc://files/Documents/shared.md", "nc://notes/42"), False),
+        ("alice", ("nc://files/new%20name.txt", "nc://files/old%20name.txt", "nc://notes/7"), True),
     ]
     assert here.told == expected
     assert there.told == expected

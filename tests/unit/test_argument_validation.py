@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
+from nextcloud_mcp_server.auth.caller import Caller
 from nextcloud_mcp_server.config import Settings
 from nextcloud_mcp_server.http import make_client
 from nextcloud_mcp_server.nextcloud.client import NextcloudClient
@@ -44,7 +45,10 @@ class RecordingAccess:
         http = make_client(settings, base_url=BASE, transport=httpx.MockTransport(handler))
         self.client = NextcloudClient(http, "u", BASE)
 
-    async def client_for(self, ctx: Any) -> NextcloudClient:
+    def identify(self, request: Any) -> Caller:
+        return Caller("u", "app_password")
+
+    async def client_for(self, caller: Caller) -> NextcloudClient:
         return self.client
 
 

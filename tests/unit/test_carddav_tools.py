@@ -121,12 +121,15 @@ async def test_a_stale_etag_becomes_an_error_naming_the_current_etag(client) -> 
 
 
 async def test_every_contacts_tool_declares_its_output_schema_and_scope(client) -> None:
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import offered
 
+    settings = Settings(nextcloud_url="https://cloud.example.com", nextcloud_username="u", nextcloud_password="p")
+    registry = offered(settings)
     tools = [t for t in (await client.list_tools()).tools if t.name.startswith("nc_contacts_")]
     assert len(tools) == 8
     for tool in tools:
         assert tool.output_schema is not None, tool.name
-        assert TOOL_SCOPES[tool.name] in ("contacts.read", "contacts.write")
+        assert registry.scope_of_tool(tool.name) in ("contacts.read", "contacts.write")
     schema = next(t for t in tools if t.name == "nc_contacts_update_contact").input_schema
     assert {"addressbook", "uid", "contact_data", "etag"} <= set(schema["properties"])

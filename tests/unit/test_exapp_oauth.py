@@ -13,6 +13,7 @@ from ex_app.auth import CALLER_KEY, AppApiAuthMiddleware, NoAppApiHeaders, verif
 from ex_app.oauth import ExternalClients
 from nextcloud_mcp_server.config import Settings
 from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiIdentity
+from nextcloud_mcp_server.registry import Registry
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +82,7 @@ def clients_with(config: dict[str, str], **settings: Any) -> ExternalClients:
     async def fetch() -> dict[str, str]:
         return config
 
-    return ExternalClients(Settings(nextcloud_url="http://nc", **settings), PolicySource(fetch, ttl=0))
+    return ExternalClients(Settings(nextcloud_url="http://nc", **settings), PolicySource(fetch, ttl=0), Registry())
 
 
 async def test_without_a_provider_or_public_url_external_clients_are_off() -> None:
@@ -110,7 +111,7 @@ def flow2_clients(config: dict[str, str]) -> ExternalClients:
         return config
 
     settings = Settings(nextcloud_url="http://nc", nextcloud_username="admin", nextcloud_password="pw")
-    return ExternalClients(settings, PolicySource(fetch, ttl=0), store=lambda: None)
+    return ExternalClients(settings, PolicySource(fetch, ttl=0), Registry(), store=lambda: None)
 
 
 async def test_flow_2_follows_the_forms_public_url_and_serves_no_app_password_user() -> None:

@@ -11,11 +11,13 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
+from nextcloud_mcp_server.auth.caller import Caller, CallerMiddleware
 from nextcloud_mcp_server.config import Settings
 from nextcloud_mcp_server.http import make_client
 from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+from nextcloud_mcp_server.registry import Registry
 from nextcloud_mcp_server.tools import notes
-from nextcloud_mcp_server.tools._base import TOOL_SCOPES, ToolDeps
+from nextcloud_mcp_server.tools._base import ToolDeps
 
 pytestmark = pytest.mark.anyio
 
@@ -36,14 +38,19 @@ class ScriptedAccess:
         http = make_client(settings, base_url=BASE, transport=httpx.MockTransport(handler))
         self.client = NextcloudClient(http, "u", BASE)
 
-    async def client_for(self, ctx: Any) -> NextcloudClient:
+    def identify(self, request: Any) -> Caller:
+        return Caller("u", "app_password")
+
+    async def client_for(self, caller: Caller) -> NextcloudClient:
         return self.client
 
 
-def server_with(handler: Callable[[httpx.Request], httpx.Response]) -> MCPServer[Any]:
+def server_with(handler: Callable[[httpx.Request], httpx.Response], registry: Registry | None = None) -> MCPServer[Any]:
     settings = Settings(nextcloud_url=BASE, nextcloud_username="u", nextcloud_password="p", nextcloud_retries=0)
     server: MCPServer[Any] = MCPServer("test")
-    notes.register(server, ToolDeps(settings=settings, access=ScriptedAccess(settings, handler)))
+    access = ScriptedAccess(settings, handler)
+    server.middleware.insert(0, CallerMiddleware(access.identify))
+    notes.register(server, ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry()))
     return server
 
 
@@ -54,7 +61,8 @@ def note_json(note_id: int, **extra: Any) -> dict[str, Any]:
 
 
 async def test_every_notes_tool_has_a_title_annotations_a_scope_and_an_output_schema() -> None:
-    async with Client(server_with(lambda r: httpx.Response(500))) as client:
+    registry = Registry()
+    async with Client(server_with(lambda r: httpx.Response(500), registry)) as client:
         listed = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert set(listed) == TOOLS
     for name, tool in listed.items():
@@ -62,7 +70,7 @@ async def test_every_notes_tool_has_a_title_annotations_a_scope_and_an_output_sc
         assert tool.description
         assert tool.annotations is not None
         assert tool.output_schema is not None
-        assert TOOL_SCOPES[name] == ("notes.read" if tool.annotations.read_only_hint else "notes.write")
+        assert registry.scope_of_tool(name) == ("notes.read" if tool.annotations.read_only_hint else "notes.write")
         for prop in tool.input_schema["properties"].values():
             assert prop.get("description"), f"{name} has an undocumented argument"
 

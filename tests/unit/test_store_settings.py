@@ -99,5 +99,5 @@ def test_db_history_imports_neither_the_async_engine_nor_the_mcp_sdk() -> None:
         "print('heavy:', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
-    assert "0001 (head)" in out
+    assert "0002 (head)" in out
     assert "heavy: []" in out

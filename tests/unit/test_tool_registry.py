@@ -156,12 +156,16 @@ async def test_every_input_property_has_a_description(tools: list[Any]) -> None:
 
 
 async def test_every_tool_has_a_scope_that_matches_its_annotations(tools: list[Any]) -> None:
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import offered
+
+    registry = offered(Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p"))
+    assert {tool.name for tool in tools} == set(registry.tools)
 
     def problem(tool: Any) -> str:
-        scope = TOOL_SCOPES.get(tool.name)
+        scope = registry.scope_of_tool(tool.name)
         if scope is None:
-            return "no scope in TOOL_SCOPES"
+            return "no scope in the registry"
         if not SCOPE.match(scope):
             return f"scope {scope!r} is not '<app>.read' or '<app>.write'"
         read_only = bool(tool.annotations and tool.annotations.read_only_hint)

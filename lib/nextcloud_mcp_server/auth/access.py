@@ -9,14 +9,15 @@ their stored refresh token into short-lived Bearer tokens for Nextcloud.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from nextcloud_mcp_server.auth.caller import Caller, caller_or_none, current_context
 from nextcloud_mcp_server.auth.client_cache import ClientCache
 from nextcloud_mcp_server.auth.errors import NeedsProvisioning
-from nextcloud_mcp_server.auth.scopes import caller_of
+from nextcloud_mcp_server.auth.resource import bearer_caller
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import Context
+    from mcp.server.context import ServerRequestContext
 
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.auth.provisioning import Provisioning
@@ -49,24 +50,25 @@ class OAuthAccess:
             self._anonymous = NextcloudClient(http, "", self._settings.nextcloud_base)
         return self._anonymous
 
-    async def client_for(self, ctx: Context | None) -> NextcloudClient:
-        caller = caller_of(ctx.request_context.request) if ctx is not None else None
-        if caller is None:  # stdio, or in-process use: the configured user
-            return await self._app_password.shared_client()
+    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+        """The verified bearer token's user; None without one (the gate lets no such request through)."""
+        return bearer_caller(request)
+
+    async def client_for(self, caller: Caller) -> NextcloudClient:
         if caller.user == self._settings.nextcloud_username:
             return await self._app_password.shared_client()
         if self._provisioning is None:
             raise NeedsProvisioning(caller.user)
-        return await self._delegated_client(ctx, caller.user)
+        return await self._delegated_client(caller.user)
 
-    async def _delegated_client(self, ctx: Context, user: str) -> NextcloudClient:
+    async def _delegated_client(self, user: str) -> NextcloudClient:
         """A Bearer client for `user` from the token broker (Flow 2), or a consent request."""
         assert self._provisioning is not None
         broker = self._provisioning.broker
         try:
             await broker.access_token(user)  # fails now, before the tool does any work, if not provisioned
         except NeedsProvisioning:
-            await self._ask(ctx, user)
+            await self._ask(user)
         return await self._clients.get(user)
 
     def _bearer_client(self, user: str) -> NextcloudClient:
@@ -80,12 +82,13 @@ class OAuthAccess:
         http = make_client(self._settings, base_url=base, auth=BrokerAuth(self._provisioning.broker, user))
         return NextcloudClient(http, user, base)
 
-    async def _ask(self, ctx: Context, user: str) -> None:
+    async def _ask(self, user: str) -> None:
         """Ask `user` to provision; return only when they did so while asked (back-channel elicitation)."""
         assert self._provisioning is not None
         link = await self._provisioning.link_for(user)
         elicit = self._settings.enable_progressive_consent
-        if elicit:
+        ctx = current_context()
+        if elicit and ctx is not None:
             from nextcloud_mcp_server.auth.consent import ask_for_consent, consent_completed
 
             asked = await ask_for_consent(ctx, user, link)  # over the back-channel (protocol <= 2025-11-25)
@@ -98,17 +101,17 @@ class OAuthAccess:
                     elicit = False
         raise NeedsProvisioning(user, link, elicit=elicit)
 
-    async def grant(self, ctx: Context | None) -> tuple[str | None, TokenRecord | None]:
-        """(the caller's user, their stored Flow-2 grant or None) — (None, None) without a bearer caller."""
-        caller = caller_of(ctx.request_context.request) if ctx is not None else None
+    async def grant(self) -> tuple[str | None, TokenRecord | None]:
+        """(the caller's user, their stored Flow-2 grant or None) — (None, None) without a caller."""
+        caller = caller_or_none()
         if caller is None or self._provisioning is None:
             return (caller.user if caller else None), None
         broker = self._provisioning.broker
         return caller.user, await broker.store().tokens.get(caller.user, broker.audience)
 
-    async def revoke(self, ctx: Context | None) -> bool:
+    async def revoke(self) -> bool:
         """Revoke the caller's Flow-2 grant at the provider and delete it; False when there was none."""
-        caller = caller_of(ctx.request_context.request) if ctx is not None else None
+        caller = caller_or_none()
         if caller is None or self._provisioning is None:
             return False
         await self._clients.discard(caller.user)

@@ -6,13 +6,15 @@ pooled client for the process, created on first use so start-up stays lean.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from nextcloud_mcp_server.auth.caller import Caller, NoCaller
+
 if TYPE_CHECKING:
     import httpx
-    from mcp.server.mcpserver import Context
+    from mcp.server.context import ServerRequestContext
 
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
@@ -36,7 +38,14 @@ class AppPasswordAccess:
                     self._client = NextcloudClient.with_app_password(self._settings, transport=self._transport)
         return self._client
 
-    async def client_for(self, ctx: Context | None) -> NextcloudClient:
+    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+        """Every request is the configured user's: this mode serves one user (its listener is theirs)."""
+        user = self._settings.nextcloud_username
+        return Caller(user, "app_password") if user else None
+
+    async def client_for(self, caller: Caller) -> NextcloudClient:
+        if caller.user != self._settings.nextcloud_username:
+            raise NoCaller(f"only the configured user is served with the app password, not '{caller.user}'")
         return await self.shared_client()
 
     async def aclose(self) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.auth.provisioning import Provisioning
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.registry import Registry
     from nextcloud_mcp_server.store import Store
 
 
@@ -34,11 +35,15 @@ class ResourceServer:
     settings: Settings
     provider: IdentityProvider
     verifier: TokenVerifier
+    registry: Registry
+    """What the server offers: the scopes the gate, the filter and the metadata use."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> ResourceServer:
+    def from_settings(
+        cls, settings: Settings, registry: Registry, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> ResourceServer:
         provider = IdentityProvider(settings, transport=transport)
-        return cls(settings, provider, TokenVerifier(settings, provider))
+        return cls(settings, provider, TokenVerifier(settings, provider), registry)
 
     provisioning: Provisioning | None = None
     """Flow 2 (users grant this server Nextcloud access); its client is static or dynamically registered."""
@@ -46,11 +51,11 @@ class ResourceServer:
     def routes(self) -> list[Route]:
         """The protected-resource metadata routes (RFC 9728), and Flow 2's authorize and callback."""
         extra = self.provisioning.routes() if self.provisioning is not None else []
-        return [*routes(self.settings, self.provider), *extra]
+        return [*routes(self.settings, self.provider, self.registry), *extra]
 
     def protect(self, app: ASGIApp) -> ASGIApp:
         """`app` behind the bearer gate (401/403 with the right WWW-Authenticate)."""
-        return BearerGate(app, self.settings, self.verifier)
+        return BearerGate(app, self.settings, self.verifier, self.registry)
 
     def access(self, app_password: AppPasswordAccess, store: Callable[[], Store | None] | None = None) -> OAuthAccess:
         """Who reaches Nextcloud for a caller; with `store` and a configured client, Flow 2 is on."""
@@ -61,14 +66,14 @@ class ResourceServer:
             from nextcloud_mcp_server.auth.provisioning import Provisioning
 
             broker = TokenBroker(self.settings, self.provider, store)
-            self.provisioning = Provisioning(self.settings, self.provider, self.verifier, broker)
+            self.provisioning = Provisioning(self.settings, self.provider, self.verifier, broker, self.registry)
         return OAuthAccess(self.settings, app_password, self.provisioning)
 
     def install(self, server: MCPServer[Any]) -> None:
         """Filter tools/list and refuse tools/call by the caller's scopes."""
         from nextcloud_mcp_server.auth.scopes import ScopeFilter
 
-        server.middleware.append(ScopeFilter())
+        server.middleware.append(ScopeFilter(self.registry))
 
     async def aclose(self) -> None:
         await self.provider.aclose()

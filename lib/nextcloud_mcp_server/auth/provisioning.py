@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.provider import IdentityProvider
     from nextcloud_mcp_server.auth.verifier import TokenVerifier
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,16 @@ class Provisioning:
     """Starts and completes a user's grant of Nextcloud access to this server."""
 
     def __init__(
-        self, settings: Settings, provider: IdentityProvider, verifier: TokenVerifier, broker: TokenBroker
+        self,
+        settings: Settings,
+        provider: IdentityProvider,
+        verifier: TokenVerifier,
+        broker: TokenBroker,
+        registry: Registry,
     ) -> None:
         assert settings.public_url is not None
         self._settings = settings
+        self._registry = registry
         self._provider = provider
         self._verifier = verifier
         self.broker = broker
@@ -75,9 +82,7 @@ class Provisioning:
 
     def scopes(self) -> list[str]:
         """What the server asks the provider for: sign-in, a refresh token, and its tools' scopes."""
-        from nextcloud_mcp_server.auth.resource import supported_scopes
-
-        return ["openid", "offline_access", *supported_scopes()]
+        return ["openid", "offline_access", *self._registry.scopes()]
 
     async def link_for(self, user: str) -> str:
         """A single-use link (valid LINK_TTL) that starts consent for `user` without a bearer token."""

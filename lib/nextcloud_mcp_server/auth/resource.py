@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -23,9 +24,12 @@ from nextcloud_mcp_server.auth.errors import InsufficientScope, InvalidToken, Pr
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from nextcloud_mcp_server.auth.caller import Caller
     from nextcloud_mcp_server.auth.provider import IdentityProvider
-    from nextcloud_mcp_server.auth.verifier import Caller, TokenVerifier
+    from nextcloud_mcp_server.auth.verifier import Caller as TokenCaller
+    from nextcloud_mcp_server.auth.verifier import TokenVerifier
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +43,16 @@ def prm_url(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + PRM_PATH + "/mcp"
 
 
-def supported_scopes() -> list[str]:
-    """Every scope a tool declares (the tools register theirs in TOOL_SCOPES)."""
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
+def bearer_caller(request: Any) -> Caller | None:
+    """The caller whose bearer token the gate verified for this MCP request (`request.request` is HTTP's)."""
+    from nextcloud_mcp_server.auth.caller import Caller
 
-    return sorted(set(TOOL_SCOPES.values()))
+    scope = getattr(getattr(request, "request", None), "scope", None)
+    token: TokenCaller | None = scope.get(CALLER_KEY) if isinstance(scope, Mapping) else None
+    return Caller(token.user, "oauth", token.scopes) if token is not None else None
 
 
-def routes(settings: Settings, provider: IdentityProvider) -> list[Route]:
+def routes(settings: Settings, provider: IdentityProvider, registry: Registry) -> list[Route]:
     """`/.well-known/oauth-protected-resource` and its `/mcp` variant, with the same document."""
 
     async def metadata(request: Request) -> Response:
@@ -57,7 +63,7 @@ def routes(settings: Settings, provider: IdentityProvider) -> list[Route]:
         document = {
             "resource": settings.mcp_resource,
             "authorization_servers": [issuer],
-            "scopes_supported": supported_scopes(),
+            "scopes_supported": registry.scopes(),
             "bearer_methods_supported": ["header"],
             "resource_name": "Nextcloud MCP Server",
         }
@@ -73,9 +79,10 @@ def _quote(value: str) -> str:
 class BearerGate:
     """ASGI middleware: every request to /mcp needs a valid bearer token with the tool's scope."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, verifier: TokenVerifier) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, verifier: TokenVerifier, registry: Registry) -> None:
         self.app = app
         self.verifier = verifier
+        self.registry = registry
         self.metadata_url = prm_url(settings)
         self.max_body = settings.max_request_bytes
 
@@ -104,7 +111,7 @@ class BearerGate:
                 await JSONResponse({"error": "request body too large"}, 413)(scope, receive, send)
                 return
             try:
-                _check_scopes(body, caller)
+                _check_scopes(body, caller, self.registry)
             except InsufficientScope as exc:
                 await self._challenge(send, 403, "insufficient_scope", str(exc), scope_needed=exc.scope)
                 return
@@ -175,19 +182,27 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _check_scopes(body: bytes, caller: Caller) -> None:
-    """Raise InsufficientScope when a `tools/call` in the body needs a scope the caller lacks."""
-    from nextcloud_mcp_server.tools._base import TOOL_SCOPES
-
+def _check_scopes(body: bytes, caller: TokenCaller, registry: Registry) -> None:
+    """Raise InsufficientScope when a `tools/call` or `resources/read` in the body needs a scope the caller lacks."""
     try:
         parsed: Any = json.loads(body)
     except ValueError:
         return  # the MCP transport answers malformed JSON itself
     for message in parsed if isinstance(parsed, list) else [parsed]:
-        if not isinstance(message, dict) or message.get("method") != "tools/call":
+        if not isinstance(message, dict):
             continue
-        params = message.get("params")
-        name = params.get("name") if isinstance(params, dict) else None
-        needed = TOOL_SCOPES.get(name) if isinstance(name, str) else None
+        needed, what = scope_needed(registry, message.get("method"), message.get("params"))
         if needed and not caller.may(needed):
-            raise InsufficientScope(needed, f"the tool '{name}' needs the OAuth scope '{needed}'")
+            raise InsufficientScope(needed, f"{what} needs the OAuth scope '{needed}'")
+
+
+def scope_needed(registry: Registry, method: Any, params: Any) -> tuple[str | None, str]:
+    """The scope a `tools/call` or `resources/read` needs (None: none), and what to call it in a message."""
+    if not isinstance(params, Mapping):
+        return None, ""
+    if method == "tools/call" and isinstance(name := params.get("name"), str):
+        return registry.scope_of_tool(name), f"the tool '{name}'"
+    if method == "resources/read" and isinstance(uri := params.get("uri"), str):
+        info = registry.resource_for(uri)
+        return (info.scope if info is not None else None), f"the resource '{uri}'"
+    return None, ""

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from psycopg import AsyncConnection
 
 _TABLE = WebhookEvent.__table__
-_COLUMNS = ("dedupe_key", "event_class", "payload", "received_at", "attempts")
+_COLUMNS = ("dedupe_key", "event_class", "payload", "received_at", "attempts", "owner_id")
 _SQL = (  # names from the model, values always bound: nothing from a caller reaches the SQL text
     f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({{marks}}) "  # noqa: S608
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
@@ -48,7 +48,7 @@ PG_CONNECTIONS = 4
 
 class InboxWriter(Protocol):
     async def add(
-        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime
+        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime, owner: str | None
     ) -> int | None:
         """The new event's id, or None when the dedupe key is already stored."""
         ...
@@ -98,13 +98,13 @@ class SqliteInboxWriter:
             return None if row is None else int(row[0])
 
     async def add(
-        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime
+        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime, owner: str | None
     ) -> int | None:
         import sqlite3
 
         assert self._json is not None
         assert self._time is not None
-        values = (dedupe_key, event_class, self._json(payload), self._time(received_at), 0)
+        values = (dedupe_key, event_class, self._json(payload), self._time(received_at), 0, owner)
         try:
             return await anyio.to_thread.run_sync(self._insert, values)
         except sqlite3.OperationalError as exc:
@@ -156,12 +156,12 @@ class PostgresInboxWriter:
         await connection.close()
 
     async def add(
-        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime
+        self, dedupe_key: str, event_class: str, payload: dict[str, Any], received_at: datetime, owner: str | None
     ) -> int | None:
         import psycopg
         from psycopg.types.json import Json
 
-        values = (dedupe_key, event_class, Json(payload), received_at, 0)
+        values = (dedupe_key, event_class, Json(payload), received_at, 0, owner)
         async with self._slots:
             for attempt in (1, 2):
                 connection = await self._connection()

@@ -118,11 +118,15 @@ class WebhookEvent(Base):
     """The durable inbox: an event is stored before it is acknowledged, then processed."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (Index("ix_webhook_events_pending", "processed_at", "dead_at", "id"),)
+    __table_args__ = (
+        Index("ix_webhook_events_pending", "processed_at", "dead_at", "id"),
+        Index("ix_webhook_events_owner_id_id", "owner_id", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
     event_class: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]]
+    owner_id: Mapped[str | None] = mapped_column(String(255))  # the user the event concerns (webhooks/events.py)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer)

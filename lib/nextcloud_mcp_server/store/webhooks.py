@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from nextcloud_mcp_server.store._base import Repository, page
 from nextcloud_mcp_server.store.models import WebhookEvent, WebhookRegistration, utcnow
@@ -41,6 +41,7 @@ class InboxEvent:
     dedupe_key: str
     event_class: str
     payload: dict[str, Any]
+    owner_id: str | None
     received_at: datetime
     processed_at: datetime | None
     attempts: int
@@ -66,6 +67,7 @@ def _event(row: WebhookEvent) -> InboxEvent:
         dedupe_key=row.dedupe_key,
         event_class=row.event_class,
         payload=row.payload,
+        owner_id=row.owner_id,
         received_at=row.received_at,
         processed_at=row.processed_at,
         attempts=row.attempts,
@@ -127,11 +129,20 @@ class InboxRepository(Repository):
     """The one-statement insert path (see inbox_writer.py); set by the Store when it opens."""
 
     async def add(
-        self, dedupe_key: str, event_class: str, payload: dict[str, Any], *, received_at: datetime | None = None
+        self,
+        dedupe_key: str,
+        event_class: str,
+        payload: dict[str, Any],
+        *,
+        owner: str | None = None,
+        received_at: datetime | None = None,
     ) -> int | None:
-        """Store an event, committed; its id, or None when an event with this dedupe key is already stored."""
+        """Store an event, committed; its id, or None when an event with this dedupe key is already stored.
+
+        `owner` is the user the event concerns, so that each user's feed is a query of its own.
+        """
         assert self.writer is not None, "the Store sets the inbox writer when it opens"
-        return await self.writer.add(dedupe_key, event_class, payload, received_at or utcnow())
+        return await self.writer.add(dedupe_key, event_class, payload, received_at or utcnow(), owner)
 
     async def get(self, event_id: int) -> InboxEvent | None:
         async with self._sessions() as session:
@@ -163,10 +174,17 @@ class InboxRepository(Repository):
         limit: int = 500,
         received_since: datetime | None = None,
         classes: Collection[str] | None = None,
+        owner: str | None = None,
     ) -> list[InboxEvent]:
-        """Events with an id above `cursor` (ids grow with arrival), whatever their state, oldest first."""
+        """Events with an id above `cursor` (ids grow with arrival), whatever their state, oldest first.
+
+        With `owner`: only that user's events, and those stored without an owner (from before the
+        owner was recorded) for the caller to check from their payload.
+        """
         limit, _ = page(limit, 0)
         stmt = select(WebhookEvent).where(WebhookEvent.id > cursor).order_by(WebhookEvent.id).limit(limit)
+        if owner is not None:
+            stmt = stmt.where(or_(WebhookEvent.owner_id == owner, WebhookEvent.owner_id.is_(None)))
         if received_since is not None:
             stmt = stmt.where(WebhookEvent.received_at >= received_since)
         if classes is not None:

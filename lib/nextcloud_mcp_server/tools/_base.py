@@ -1,9 +1,12 @@
-"""What every tool module shares: the registration decorator, annotation presets,
-pagination arguments and the one mapping from Nextcloud errors to tool errors.
+"""What every tool module shares: the registration decorators, annotation presets,
+pagination arguments and the one mapping from failures to messages.
 
-Why: tools contain no try/except. `nc_tool` wraps each tool so that a `NextcloudError`
-or an unsafe path becomes a `ToolError` whose message says what happened and what to
-do; anything else is a crash the SDK logs and hides from the model.
+Why: tools and resources contain no try/except. `ToolDeps.tool` wraps each tool and
+`ToolDeps.resource` each resource so that a `NextcloudError`, an unsafe path, a missing caller
+or a missing Flow 2 grant becomes a `ToolError` (a `ResourceError` for resources) whose message
+says what happened and what to do, with the same consent request where the client can take
+one; anything else is a crash the SDK logs and hides from the model. Both record what they
+register in the server's `Registry`, from which scopes and the admin's app list are derived.
 """
 
 from __future__ import annotations
@@ -15,17 +18,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.auth.caller import NoCaller, current_caller, current_context
 from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
 from nextcloud_mcp_server.nextcloud import errors as nc
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath
+from nextcloud_mcp_server.registry import Registry
 
 if TYPE_CHECKING:
+    from mcp.server.context import ServerRequestContext
     from mcp.server.mcpserver import MCPServer
 
+    from nextcloud_mcp_server.auth.caller import Caller
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.store import Store
@@ -37,12 +44,12 @@ __all__ = [
     "UPDATE",
     "Context",
     "Limit",
+    "NotAvailable",
     "Offset",
     "Page",
     "ToolDeps",
     "ToolError",
     "invalid",
-    "nc_tool",
     "paginate",
 ]
 
@@ -54,17 +61,16 @@ CREATE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempoten
 UPDATE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 
-TOOL_SCOPES: dict[str, str] = {}
-"""Tool name -> the OAuth scope it needs (used by the authorization layer)."""
-
 Limit = Annotated[int, Field(ge=1, le=500, description="Maximum number of items to return (1-500).")]
 Offset = Annotated[int, Field(ge=0, description="Number of items to skip; pass a previous result's next_offset.")]
 
 
 class NextcloudAccess(Protocol):
-    """Decides which credential reaches Nextcloud for the caller of a request."""
+    """How a deployment mode names the caller of a request and which credential reaches Nextcloud for them."""
 
-    async def client_for(self, ctx: Context | None) -> NextcloudClient: ...
+    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None: ...
+
+    async def client_for(self, caller: Caller) -> NextcloudClient: ...
 
 
 @dataclass
@@ -73,12 +79,83 @@ class ToolDeps:
 
     settings: Settings
     access: NextcloudAccess
+    server: MCPServer[Any]
+    registry: Registry
     store: Callable[[], Store | None] | None = None
     """The open Store, when the server runs one (HTTP mode); tools that need it say so otherwise."""
 
-    async def nextcloud(self, ctx: Context | None) -> NextcloudClient:
-        """The NextcloudClient of the caller of this request (identity is resolved in auth/)."""
-        return await self.access.client_for(ctx)
+    async def nextcloud(self) -> NextcloudClient:
+        """The NextcloudClient of the caller of this request: the only way a tool or resource reaches Nextcloud."""
+        return await self.access.client_for(current_caller())
+
+    def tool(
+        self,
+        name: str,
+        *,
+        title: str,
+        annotations: ToolAnnotations,
+        scope: str | None,
+        structured_output: bool | None = None,
+    ) -> Callable[[F], F]:
+        """Register a tool whose failures become actionable ToolErrors (see `tool_failure`)."""
+
+        def decorate(fn: F) -> F:
+            @functools.wraps(fn)
+            async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
+                    from nextcloud_mcp_server.auth.consent import consent_request
+
+                    request = consent_request(current_context(), exc)
+                    if request is not None:
+                        return request
+                    raise ToolError(f"{title} failed: {exc}") from None
+                except MAPPED as exc:
+                    raise ToolError(failure_message(exc, title)) from None
+
+            self.registry.add_tool(name, scope=scope, read_only=bool(annotations.read_only_hint))
+            self.server.add_tool(
+                wrapper,
+                name=name,
+                title=title,
+                description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
+                annotations=annotations,
+                structured_output=structured_output,
+            )
+            return fn
+
+        return decorate
+
+    def resource(
+        self, uri: str, *, app: str | None, name: str, title: str, description: str, mime_type: str | None = None
+    ) -> Callable[[F], F]:
+        """Register a resource (or template) of `app`, read as its caller, with the tools' error mapping.
+
+        A template may answer a missing Flow 2 grant with the consent request (2026-07-28); a
+        static resource cannot (the SDK reads it as content only), so it says where to grant access.
+        """
+
+        def decorate(fn: F) -> F:
+            @functools.wraps(fn)
+            async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except NeedsProvisioning as exc:
+                    from nextcloud_mcp_server.auth.consent import consent_request
+
+                    request = consent_request(current_context(), exc) if info.is_template else None
+                    if request is not None:
+                        return request
+                    raise ResourceError(f"Reading {uri} failed: {exc}") from None
+                except MAPPED as exc:
+                    raise ResourceError(failure_message(exc, f"Reading {title.lower()}")) from None
+
+            info = self.registry.add_resource(uri, app=app)
+            self.server.resource(uri, name=name, title=title, description=description, mime_type=mime_type)(wrapper)
+            return fn
+
+        return decorate
 
 
 class Page(BaseModel):
@@ -137,46 +214,22 @@ def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
     return ToolError(f"{title} failed{status}: {hint}.{said}")
 
 
-def nc_tool(
-    server: MCPServer[Any],
-    name: str,
-    *,
-    title: str,
-    annotations: ToolAnnotations,
-    scope: str,
-    structured_output: bool | None = None,
-) -> Callable[[F], F]:
-    """Register a tool whose Nextcloud failures become actionable ToolErrors."""
+class NotAvailable(Exception):
+    """This server cannot answer this at all as it is run (its message says why and what to use instead)."""
 
-    def decorate(fn: F) -> F:
-        @functools.wraps(fn)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return await fn(*args, **kwargs)
-            except nc.NextcloudError as exc:
-                raise tool_error(exc, title) from None
-            except UnsafePath as exc:
-                raise ToolError(f"{title} failed: {exc}.") from None
-            except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
-                from nextcloud_mcp_server.auth.consent import consent_request
 
-                ctx = next((a for a in (*args, *kwargs.values()) if isinstance(a, Context)), None)
-                request = consent_request(ctx, exc)
-                if request is not None:
-                    return request
-                raise ToolError(f"{title} failed: {exc}") from None
-            except AuthError as exc:  # the identity provider failed while getting Nextcloud access (Flow 2)
-                raise ToolError(f"{title} failed: {exc}. Retry later.") from None
+MAPPED = (nc.NextcloudError, UnsafePath, NoCaller, AuthError, NotAvailable)
+"""Failures with a message for the model; NeedsProvisioning is answered with a consent request first."""
 
-        TOOL_SCOPES[name] = scope
-        server.add_tool(
-            wrapper,
-            name=name,
-            title=title,
-            description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
-            annotations=annotations,
-            structured_output=structured_output,
-        )
-        return fn
 
-    return decorate
+def failure_message(exc: Exception, title: str) -> str:
+    """What `title` failing with `exc` means and what to do, for tools and resources alike."""
+    if isinstance(exc, nc.NextcloudError):
+        return str(tool_error(exc, title))
+    if isinstance(exc, UnsafePath):
+        return f"{title} failed: {exc}."
+    if isinstance(exc, NotAvailable):
+        return str(exc)
+    if isinstance(exc, NoCaller):
+        return f"{title} failed: {exc}; connect as a Nextcloud user (sign in, or use an app password)."
+    return f"{title} failed: {exc}. Retry later."  # the identity provider failed while getting Nextcloud access

@@ -1,9 +1,11 @@
-"""`nc_activity_recent_changes` and `nc://activity/recent`: what changed in the user's Nextcloud,
+"""`nc_activity_recent_changes` and `nc://activity/recent`: what changed in the caller's Nextcloud,
 answered from the webhook inbox instead of by crawling the tree.
 
 Why from the inbox: every change Nextcloud reported (files, notes, calendar objects) is already
 stored there, in arrival order, for the store's retention (7 days of processed events). The
 feed is as complete as the webhooks registered (`nextcloud-mcp-server webhooks register`).
+Each caller sees only their own changes: those in their own namespace (webhooks/events.py says
+why a change to a file shared with them, reported under the owner's path, is not among them).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import READ, Limit, Offset, Page, ToolDeps, ToolError, invalid, nc_tool
+from nextcloud_mcp_server.tools._base import READ, Limit, NotAvailable, Offset, Page, ToolDeps, invalid
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -64,7 +66,7 @@ class RecentChangesResult(BaseModel):
 def _store(deps: ToolDeps) -> Store:
     store = deps.store() if deps.store is not None else None
     if store is None:
-        raise ToolError(
+        raise NotAvailable(
             "Recent changes are not available: they come from the webhook inbox, which only the HTTP server "
             "(`nextcloud-mcp-server run`) keeps. Use the files, notes or calendar tools to look instead."
         )
@@ -78,11 +80,14 @@ def _utc(value: datetime) -> datetime:
 async def recent(
     deps: ToolDeps, since: datetime, path_prefix: str | None, kinds: list[Kind] | None, offset: int, limit: int
 ) -> RecentChangesResult:
+    """The caller's changes: one page of the feed."""
+    from nextcloud_mcp_server.auth.caller import current_caller
     from nextcloud_mcp_server.webhooks.feed import recent_changes
 
+    user = current_caller().user
     since = _utc(since)
     items, total = await recent_changes(
-        _store(deps), since, path_prefix=path_prefix, kinds=kinds or None, offset=offset, limit=limit
+        _store(deps), user, since, path_prefix=path_prefix, kinds=kinds or None, offset=offset, limit=limit
     )
     end = offset + len(items)
     page = Page(total=total, offset=offset, next_offset=end if end < total else None)
@@ -91,8 +96,9 @@ async def recent(
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the recent-changes tool and resource."""
+    deps.registry.declare_app("activity", "Recent changes")
 
-    @nc_tool(server, "nc_activity_recent_changes", title="Recent changes", annotations=READ, scope="activity.read")
+    @deps.tool("nc_activity_recent_changes", title="Recent changes", annotations=READ, scope="activity.read")
     async def nc_activity_recent_changes(
         since: Annotated[
             datetime, Field(description="Start of the window, ISO 8601 (e.g. 2026-05-01T08:00:00Z); UTC if no zone.")
@@ -106,7 +112,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> RecentChangesResult:
-        """What changed in the user's Nextcloud (files, notes, calendar objects) since a time, oldest first.
+        """What changed in your Nextcloud (files, notes, calendar objects) since a time, oldest first.
 
         Answered from the events Nextcloud pushed to this server, without crawling folders. Each change
         lists the resource URIs to read again. Page with limit/offset until page.next_offset is null.
@@ -117,8 +123,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise invalid("since", "it is in the future; give a past time such as yesterday's date")
         return await recent(deps, since, path_prefix, kinds, offset, limit)
 
-    @server.resource(
+    @deps.resource(
         RECENT_URI,
+        app="activity",
         name="recent_changes",
         title="Recent changes",
         description="Changes of the last 24 hours (files, notes, calendar objects) as JSON, oldest first; "
@@ -126,10 +133,5 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         mime_type="application/json",
     )
     async def recent_resource() -> str:
-        from mcp.server.mcpserver.exceptions import ResourceError
-
-        try:
-            result = await recent(deps, datetime.now(UTC) - timedelta(days=1), None, None, 0, 500)
-        except ToolError as exc:
-            raise ResourceError(str(exc)) from None
+        result = await recent(deps, datetime.now(UTC) - timedelta(days=1), None, None, 0, 500)
         return json.dumps(result.model_dump(mode="json"), ensure_ascii=False)

@@ -1,8 +1,8 @@
 """`nc_auth_check_status` and `nc_auth_revoke`: the caller's own delegated Nextcloud access (Flow 2).
 
 Why no scope: both concern only the caller's own grant to this server, not any Nextcloud
-data, so any valid token may call them (they are not in TOOL_SCOPES, so the scope gate
-and the tools/list filter let them through). They exist only with OAuth: otherwise the
+data, so any valid token may call them (registered without a scope, the scope gate and the
+tools/list filter let them through). They exist only with OAuth: otherwise the
 server acts with the configured app password and there is nothing to manage.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.tools._base import Context, ToolDeps
+from nextcloud_mcp_server.tools._base import ToolDeps
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -43,12 +43,13 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     if not hasattr(access, "grant"):  # OAuth off: the server acts with the app password, nothing to manage
         return
 
-    async def nc_auth_check_status(ctx: Context) -> AuthStatus:
+    @deps.tool("nc_auth_check_status", title="Check Nextcloud access", annotations=STATUS, scope=None)
+    async def nc_auth_check_status() -> AuthStatus:
         """Whether this server may reach your Nextcloud on your behalf, with which scopes and until when.
 
         Only meaningful with OAuth: the configured NEXTCLOUD_USERNAME is always served with its app password.
         """
-        user, record = await access.grant(ctx)
+        user, record = await access.grant()
         if record is None:
             text = "No delegated access is stored; a tool that needs Nextcloud will ask you to grant it."
             if user is not None and user == deps.settings.nextcloud_username:
@@ -72,14 +73,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             message="This server may reach your Nextcloud; nc_auth_revoke withdraws that.",
         )
 
-    async def nc_auth_revoke(ctx: Context) -> RevokeResult:
+    @deps.tool("nc_auth_revoke", title="Revoke Nextcloud access", annotations=REVOKE, scope=None)
+    async def nc_auth_revoke() -> RevokeResult:
         """Withdraw this server's delegated access to your Nextcloud: revoked at the identity provider and
         deleted here. A later tool call that needs Nextcloud asks for consent again."""
-        if not await access.revoke(ctx):
+        if not await access.revoke():
             return RevokeResult(revoked=False, message="There was no delegated access to revoke.")
         return RevokeResult(revoked=True, message="Access revoked and deleted.")
-
-    server.add_tool(
-        nc_auth_check_status, name="nc_auth_check_status", title="Check Nextcloud access", annotations=STATUS
-    )
-    server.add_tool(nc_auth_revoke, name="nc_auth_revoke", title="Revoke Nextcloud access", annotations=REVOKE)

@@ -26,7 +26,6 @@ from nextcloud_mcp_server.tools._base import (
     Page,
     ToolDeps,
     invalid,
-    nc_tool,
     paginate,
 )
 from nextcloud_mcp_server.tools._caldav_common import (
@@ -99,19 +98,18 @@ async def _event_calendars(nc: NextcloudClient, calendar_name: str) -> list[str]
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the calendar tools."""
+    deps.registry.declare_app("calendar", "Calendar")
 
-    @nc_tool(server, "nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
+    @deps.tool("nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_calendars(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> CalendarList:
         """List the user's calendars and task lists with their names, colors and what they hold
         (VEVENT events, VTODO tasks). Pass `name` as calendar_name to the other calendar tools."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         calendars = sorted(await nc.caldav.list_calendars(), key=lambda c: c.name)
         chunk, page = paginate(calendars, offset, limit)
         return CalendarList(calendars=[CalendarItem.of(c) for c in chunk], page=page)
 
-    @nc_tool(
-        server, "nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write"
-    )
+    @deps.tool("nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write")
     async def nc_calendar_create_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -164,10 +162,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
         with arguments():
             uid, ics = build_event(changes)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await save_event(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
-    @nc_tool(server, "nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
+    @deps.tool("nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_events(
         ctx: Context,
         calendar_name: Annotated[str, Field(description="Calendar to search (ignored with search_all_calendars).")],
@@ -190,7 +188,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         start, end = range_arg(start_date, end_date, zone, default_days=31)
         if not search_all_calendars and not calendar_name:
             raise invalid("calendar_name", "name a calendar, or set search_all_calendars")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         names = await _event_calendars(nc, "" if search_all_calendars else calendar_name)
         events = await collect_events(nc, names, start, end)
         events = [e for e in events if _matches(e, min_attendees, min_duration_minutes, categories, status,
@@ -201,20 +199,18 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             start=fmt(start), end=fmt(end), page=page,
         )  # fmt: skip
 
-    @nc_tool(server, "nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
+    @deps.tool("nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_event(
         ctx: Context,
         calendar_name: CalendarName,
         event_uid: Annotated[str, Field(min_length=1, description="The event's uid (from list or create).")],
     ) -> EventItem:
         """Get one event with all its details: times and zone, recurrence rule, attendees, reminders, etag."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, event_uid)
         return event_item(found)
 
-    @nc_tool(
-        server, "nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write"
-    )
+    @deps.tool("nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write")
     async def nc_calendar_update_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -256,15 +252,13 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise invalid("title", "the title cannot be empty")
         from nextcloud_mcp_server.nextcloud.ical import merge_event
 
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, event_uid)
         with arguments():
             ics = merge_event(found.data, changes)
         return await save_event(nc, calendar_name, found.name, ics, etag=etag or found.etag)
 
-    @nc_tool(
-        server, "nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write"
-    )
+    @deps.tool("nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write")
     async def nc_calendar_delete_event(
         ctx: Context,
         calendar_name: CalendarName,
@@ -272,14 +266,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         etag: EtagArg = "",
     ) -> DeleteResult:
         """Delete an event (all its occurrences). With `etag`, only if it was not changed since you read it."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, event_uid)
         await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
         return DeleteResult(deleted=True, calendar_name=calendar_name, uid=event_uid, href=found.href)
 
-    @nc_tool(
-        server, "nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read"
-    )
+    @deps.tool("nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_upcoming_events(
         ctx: Context,
         calendar_name: Annotated[str, Field(description="One calendar; empty: all calendars.")] = "",
@@ -290,12 +282,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """The events (and occurrences of recurring events) from now to `days_ahead` days ahead, soonest first."""
         start = dt.datetime.now(dt.UTC)
         end = start + dt.timedelta(days=days_ahead)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         events = await collect_events(nc, await _event_calendars(nc, calendar_name), start, end)
         chunk, page = paginate(events, offset, limit)
         return EventList(events=chunk, calendar_name=calendar_name or None, start=fmt(start), end=fmt(end), page=page)
 
-    @nc_tool(server, "nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
+    @deps.tool("nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
     async def nc_calendar_find_availability(
         ctx: Context,
         duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Length of the meeting in minutes.")],
@@ -317,7 +309,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         start, end = range_arg(date_range_start or today, date_range_end, zone, default_days=7)
         assert start is not None
         assert end is not None
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         events = await collect_events(nc, await _event_calendars(nc, ""), start, end)
         busy = [e for e in events if (e.status or "").upper() != "CANCELLED"]
         slots = free_slots(busy, start, end, zone, windows, duration_minutes, exclude_weekends)[:limit]
@@ -328,9 +320,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             timezone=str(zone or "UTC"), busy_periods=len(busy), note=note,
         )  # fmt: skip
 
-    @nc_tool(
-        server, "nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write"
-    )
+    @deps.tool("nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write")
     async def nc_calendar_manage_calendar(
         ctx: Context,
         action: Annotated[str, Field(description="'create', 'update', 'delete' or 'list'.")],
@@ -353,7 +343,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         comps = tuple(c.strip().upper() for c in components.split(",") if c.strip())
         if act == "create" and (not comps or any(c not in ("VEVENT", "VTODO", "VJOURNAL") for c in comps)):
             raise invalid("components", "use VEVENT, VTODO or both, comma-separated")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         if act == "list":
             return ManageResult(action=act, calendars=[CalendarItem.of(c) for c in await nc.caldav.list_calendars()])
         if act == "delete":

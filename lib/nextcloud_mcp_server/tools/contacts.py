@@ -23,7 +23,6 @@ from nextcloud_mcp_server.tools._base import (
     Offset,
     ToolDeps,
     invalid,
-    nc_tool,
     paginate,
 )
 from nextcloud_mcp_server.tools.contacts_models import (
@@ -190,29 +189,28 @@ def _sorted(cards: list[Card]) -> list[Card]:
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the contacts tools."""
+    deps.registry.declare_app("contacts", "Contacts")
 
-    @nc_tool(
-        server, "nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read"
-    )
+    @deps.tool("nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read")
     async def nc_contacts_list_addressbooks(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
         """List the user's addressbooks. Each `name` is what the other contacts tools take as `addressbook`;
         every user has 'contacts' (Nextcloud creates it)."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         books = sorted(await nc.carddav.list_addressbooks(), key=lambda b: b.name)
         chunk, page = paginate(books, offset, limit)
         return AddressBookList(addressbooks=[AddressBookInfo.of(b) for b in chunk], page=page)
 
-    @nc_tool(server, "nc_contacts_list_contacts", title="List contacts", annotations=READ, scope="contacts.read")
+    @deps.tool("nc_contacts_list_contacts", title="List contacts", annotations=READ, scope="contacts.read")
     async def nc_contacts_list_contacts(
         ctx: Context, addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
     ) -> ContactList:
         """List the contacts of one addressbook, sorted by name, with their UIDs and etags."""
         check_name("addressbook", addressbook)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         chunk, page = paginate(_sorted(await nc.carddav.list_cards(addressbook)), offset, limit)
         return ContactList(addressbook=addressbook, contacts=[ContactInfo.of(c) for c in chunk], page=page)
 
-    @nc_tool(server, "nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
+    @deps.tool("nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
     async def nc_contacts_search_contacts(
         ctx: Context,
         query: Annotated[str, Field(description="Text to find in name, nickname, email, phone or organization.")],
@@ -229,7 +227,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise invalid("query", "must not be empty; use nc_contacts_list_contacts to list everyone")
         if addressbook is not None:
             check_name("addressbook", addressbook)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         books = [addressbook] if addressbook else [b.name for b in await nc.carddav.list_addressbooks()]
         found: list[Card] = []
         for book in books:
@@ -237,9 +235,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         chunk, page = paginate(_sorted(found), offset, limit)
         return ContactList(addressbook=addressbook or "*", contacts=[ContactInfo.of(c) for c in chunk], page=page)
 
-    @nc_tool(
-        server, "nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write"
-    )
+    @deps.tool("nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_addressbook(
         ctx: Context,
         name: Annotated[str, Field(description="URI slug of the new addressbook, e.g. 'work-contacts'.")],
@@ -250,23 +246,21 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         check_name("name", name, strict=True)
         if not display_name.strip():
             raise invalid("display_name", "must not be empty")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         book = await nc.carddav.create_addressbook(name, display_name.strip(), description)
         return AddressBookResult(addressbook=AddressBookInfo.of(book))
 
-    @nc_tool(
-        server, "nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write"
-    )
+    @deps.tool("nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write")
     async def nc_contacts_delete_addressbook(
         ctx: Context, name: Annotated[str, Field(description="The addressbook's name (URI slug) to delete.")]
     ) -> AddressBookDeleted:
         """Delete an addressbook and every contact in it. This cannot be undone."""
         check_name("name", name)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await nc.carddav.delete_addressbook(name)
         return AddressBookDeleted(name=name, deleted=True)
 
-    @nc_tool(server, "nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
+    @deps.tool("nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_contact(
         ctx: Context,
         addressbook: AddressbookArg,
@@ -282,11 +276,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         if uid is not None:
             check_name("uid", uid)
         fields = to_input(contact_data, creating=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         card = await nc.carddav.create_contact(addressbook, fields, uid)
         return ContactResult(contact=ContactInfo.of(card))
 
-    @nc_tool(server, "nc_contacts_update_contact", title="Update contact", annotations=UPDATE, scope="contacts.write")
+    @deps.tool("nc_contacts_update_contact", title="Update contact", annotations=UPDATE, scope="contacts.write")
     async def nc_contacts_update_contact(
         ctx: Context,
         addressbook: AddressbookArg,
@@ -302,11 +296,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         if not uid.strip():
             raise invalid("uid", "must not be empty")
         fields = to_input(contact_data, creating=False)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         card = await nc.carddav.update_contact(addressbook, uid, fields, etag or None)
         return ContactResult(contact=ContactInfo.of(card))
 
-    @nc_tool(server, "nc_contacts_delete_contact", title="Delete contact", annotations=DELETE, scope="contacts.write")
+    @deps.tool("nc_contacts_delete_contact", title="Delete contact", annotations=DELETE, scope="contacts.write")
     async def nc_contacts_delete_contact(
         ctx: Context, addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
     ) -> ContactDeleted:
@@ -314,6 +308,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         check_name("addressbook", addressbook)
         if not uid.strip():
             raise invalid("uid", "must not be empty")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await nc.carddav.delete_contact(addressbook, uid, etag or None)
         return ContactDeleted(addressbook=addressbook, uid=uid, deleted=True)

@@ -28,7 +28,6 @@ from nextcloud_mcp_server.tools._base import (
     ToolDeps,
     ToolError,
     invalid,
-    nc_tool,
     paginate,
 )
 from nextcloud_mcp_server.tools.files_models import (
@@ -129,9 +128,10 @@ async def _ensure_free(nc: NextcloudClient, destination: str, overwrite: bool) -
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the files tools and the nc://files resource template."""
+    deps.registry.declare_app("files", "Files")
     limits = deps.settings
 
-    @nc_tool(server, "nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
     async def list_directory(
         ctx: Context, path: FolderPath = "", limit: Limit = 50, offset: Offset = 0
     ) -> DirectoryListing:
@@ -142,7 +142,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         `page.next_offset` for more.
         """
         folder = _path("path", path, allow_root=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         me, children = await nc.webdav.listing(folder)
         if not me.is_dir:
             raise ToolError(f"'{folder}' is a file, not a folder; read it with nc_webdav_read_file.")
@@ -157,7 +157,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             page=page,
         )
 
-    @nc_tool(server, "nc_webdav_read_file", title="Read file", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_read_file", title="Read file", annotations=READ, scope="files.read")
     async def read_file(ctx: Context, path: FilePath) -> Annotated[CallToolResult, FileReadResult]:
         """Read a file from the user's Nextcloud.
 
@@ -166,7 +166,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         result's `etag` can be passed to nc_webdav_write_file to update only this version.
         """
         target = _path("path", path)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         info = await nc.webdav.stat(target)
         if info.is_dir:
             raise ToolError(f"'{target}' is a folder; list it with nc_webdav_list_directory.")
@@ -180,7 +180,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise _too_large(target, exc.size, exc.limit) from None
         return file_result(target, data, info)
 
-    @nc_tool(server, "nc_webdav_write_file", title="Write file", annotations=UPDATE, scope="files.write")
+    @deps.tool("nc_webdav_write_file", title="Write file", annotations=UPDATE, scope="files.write")
     async def write_file(
         ctx: Context,
         path: FilePath,
@@ -213,7 +213,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
                 raise invalid("content", "is not valid base64; encode binary data with standard base64") from None
         else:
             data = content.encode("utf-8")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await ctx.report_progress(0, len(data))
         written = await nc.webdav.upload(target, data, etag=etag, content_type=mime or None)
         await ctx.report_progress(len(data), len(data))
@@ -221,25 +221,23 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             path=target, size=len(data), created=written.created, etag=written.etag, file_id=written.file_id
         )
 
-    @nc_tool(server, "nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
+    @deps.tool("nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
     async def create_directory(ctx: Context, path: FilePath) -> PathResult:
         """Create a folder in the user's Nextcloud; its parent folder must already exist."""
         target = _path("path", path)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await nc.webdav.mkcol(target)
         info = await nc.webdav.stat(target)
         return PathResult(path=target, is_directory=True, etag=info.etag, file_id=info.file_id)
 
-    @nc_tool(
-        server, "nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write"
-    )
+    @deps.tool("nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write")
     async def delete_resource(ctx: Context, path: FilePath, etag: Etag = None) -> DeleteResult:
         """Delete a file, or a folder WITH EVERYTHING IN IT, from the user's Nextcloud (it goes to the trash bin).
 
         With `etag`, only if it was not changed since.
         """
         target = _path("path", path)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await nc.webdav.delete(target, etag=etag)
         return DeleteResult(path=target, deleted=True)
 
@@ -252,27 +250,27 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise invalid("destination_path", "is the same as source_path")
         if dst.startswith(src + "/"):
             raise invalid("destination_path", "is inside source_path; a folder cannot contain itself")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await _ensure_free(nc, dst, overwrite)
         await getattr(nc.webdav, method)(src, dst, overwrite=overwrite)
         info = await nc.webdav.stat(dst)
         return PathResult(path=dst, source_path=src, is_directory=info.is_dir, etag=info.etag, file_id=info.file_id)
 
-    @nc_tool(server, "nc_webdav_move_resource", title="Move or rename", annotations=UPDATE, scope="files.write")
+    @deps.tool("nc_webdav_move_resource", title="Move or rename", annotations=UPDATE, scope="files.write")
     async def move_resource(
         ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
         """Move or rename a file or folder in the user's Nextcloud; the file id stays the same."""
         return await _transfer(ctx, "move", source_path, destination_path, overwrite)
 
-    @nc_tool(server, "nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
+    @deps.tool("nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
     async def copy_resource(
         ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
         """Copy a file or folder (with its content) in the user's Nextcloud."""
         return await _transfer(ctx, "copy", source_path, destination_path, overwrite)
 
-    @nc_tool(server, "nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
     async def search_files(
         ctx: Context,
         scope: Scope = "",
@@ -289,12 +287,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         All given filters must match; with none, everything below `scope` is listed.
         """
         where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _search(
             nc, where, limit, offset, name_like=name_pattern, type_like=mime_type, favorites_only=only_favorites
         )
 
-    @nc_tool(server, "nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
     async def find_by_name(
         ctx: Context,
         pattern: Annotated[str, Field(description="Name pattern; % matches any text, e.g. 'report%' or '%.md'.")],
@@ -306,10 +304,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         if not pattern.strip():
             raise invalid("pattern", "is empty; use e.g. '%.md'")
         where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _search(nc, where, limit, offset, name_like=pattern)
 
-    @nc_tool(server, "nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
     async def find_by_type(
         ctx: Context,
         mime_type: Annotated[str, Field(description="MIME type or pattern, e.g. 'application/pdf' or 'image/%'.")],
@@ -321,23 +319,23 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         if not mime_type.strip():
             raise invalid("mime_type", "is empty; use e.g. 'image/%'")
         where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _search(nc, where, limit, offset, type_like=mime_type)
 
-    @nc_tool(server, "nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
+    @deps.tool("nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
     async def list_favorites(
         ctx: Context, scope: Scope = "", limit: Limit = 50, offset: Offset = 0
     ) -> SearchFilesResponse:
         """List the files and folders the user marked as favorite in Nextcloud."""
         where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         found = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
         results, page = _paginate_entries(found, offset, limit)
         return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
 
     from nextcloud_mcp_server.tools.files_resource import register_resource
 
-    register_resource(server, deps)
+    register_resource(deps)
 
 
 def file_result(path: str, data: bytes, info: FileInfo) -> CallToolResult:

@@ -4,23 +4,20 @@ or as a blob, so that clients can attach files and later work can add subscripti
 
 from __future__ import annotations
 
-from typing import Any
-
-from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from nextcloud_mcp_server.nextcloud.errors import NextcloudError
-from nextcloud_mcp_server.nextcloud.paths import UnsafePath, normalize
+from nextcloud_mcp_server.nextcloud.paths import normalize
 from nextcloud_mcp_server.tools._base import ToolDeps
 
 FILES_TEMPLATE = "nc://files/{+path}"
 
 
-def register_resource(server: MCPServer[Any], deps: ToolDeps) -> None:
+def register_resource(deps: ToolDeps) -> None:
     """Register the file resource template."""
 
-    @server.resource(
+    @deps.resource(
         FILES_TEMPLATE,
+        app="files",
         name="file",
         title="Nextcloud file",
         description="A file of the user's Nextcloud by path, e.g. nc://files/Documents/notes.md: "
@@ -30,19 +27,14 @@ def register_resource(server: MCPServer[Any], deps: ToolDeps) -> None:
         from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
         from nextcloud_mcp_server.tools.files import _is_text
 
-        try:
-            target = normalize(path, allow_root=False)
-        except UnsafePath as exc:
-            raise ResourceError(f"Invalid file path: {exc}") from None
-        nc = await deps.nextcloud(None)
+        target = normalize(path, allow_root=False)
+        nc = await deps.nextcloud()
         try:
             data, info = await nc.webdav.read(target, deps.settings.max_read_bytes)
         except FileTooLarge as exc:
             raise ResourceError(
                 f"{target} is {exc.size} bytes, over the read limit of {exc.limit} bytes (MAX_FILE_READ_BYTES)"
             ) from None
-        except NextcloudError as exc:
-            raise ResourceError(f"Cannot read {target}: {exc}") from None
         if info.is_dir:
             raise ResourceError(f"{target} is a folder")
         return data.decode("utf-8") if _is_text(info.content_type, data) else data

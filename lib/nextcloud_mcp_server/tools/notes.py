@@ -23,7 +23,6 @@ from nextcloud_mcp_server.tools._base import (
     Page,
     ToolDeps,
     invalid,
-    nc_tool,
     paginate,
 )
 
@@ -110,8 +109,9 @@ def _blank(value: str | None) -> bool:
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the notes tools and the note resources."""
+    deps.registry.declare_app("notes", "Notes")
 
-    @nc_tool(server, "nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
+    @deps.tool("nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
     async def nc_notes_create_note(
         title: Annotated[str, Field(description="Title of the new note; also its file name.")],
         content: Annotated[str, Field(description="Markdown content of the note.")],
@@ -128,17 +128,17 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """
         if _blank(title):
             raise invalid("title", "must not be empty; give the note a short title")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
 
-    @nc_tool(server, "nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
+    @deps.tool("nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
     async def nc_notes_get_note(note_id: NoteId, ctx: Context) -> NoteResult:
         """Read one note: title, category, Markdown content and the etag needed to update it."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         note = await nc.notes.get(note_id)
         return NoteResult.of(note, content=note.content)
 
-    @nc_tool(server, "nc_notes_update_note", title="Update note", annotations=UPDATE, scope="notes.write")
+    @deps.tool("nc_notes_update_note", title="Update note", annotations=UPDATE, scope="notes.write")
     async def nc_notes_update_note(
         note_id: NoteId,
         etag: Etag,
@@ -163,7 +163,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             raise invalid("title/content/category", "give at least one of them to change")
         if _blank(title):
             raise invalid("title", "must not be empty; omit it to keep the current title")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         note = await nc.notes.update(
             note_id,
             title=title.strip() if title is not None else None,
@@ -173,7 +173,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         )
         return NoteSummary.of(note)
 
-    @nc_tool(server, "nc_notes_append_content", title="Append to note", annotations=CREATE, scope="notes.write")
+    @deps.tool("nc_notes_append_content", title="Append to note", annotations=CREATE, scope="notes.write")
     async def nc_notes_append_content(
         note_id: NoteId,
         content: Annotated[str, Field(description="Markdown text to add at the end of the note.")],
@@ -184,10 +184,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """
         if not content.strip():
             raise invalid("content", "must not be empty; give the text to append")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return NoteSummary.of(await nc.notes.append(note_id, content))
 
-    @nc_tool(server, "nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
+    @deps.tool("nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
     async def nc_notes_search_notes(
         query: Annotated[str, Field(description="Words to find; a note matches if it contains all of them.")],
         ctx: Context,
@@ -200,7 +200,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """
         if not query.strip():
             raise invalid("query", "must not be empty; give one or more words to search for")
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         hits = await nc.notes.search(query)
         chunk, page = paginate(hits, offset, limit)
         terms = query.split()
@@ -210,7 +210,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         ]
         return SearchNotesResult(results=results, query=query, total_found=page.total, page=page)
 
-    @nc_tool(server, "nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
+    @deps.tool("nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
     async def nc_notes_list_notes(
         ctx: Context,
         category: Annotated[
@@ -220,57 +220,51 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         offset: Offset = 0,
     ) -> NoteList:
         """List the user's notes (without content), most recently modified first, a page at a time."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         notes = await nc.notes.list_all(category=category, exclude=("content",))
         notes.sort(key=lambda n: (-n.modified, n.id))
         chunk, page = paginate(notes, offset, limit)
         return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
 
-    @nc_tool(server, "nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
+    @deps.tool("nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
     async def nc_notes_delete_note(note_id: NoteId, ctx: Context) -> DeleteNoteResult:
         """Delete a note permanently (its file goes to the Nextcloud trash bin, if enabled)."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         await nc.notes.delete(note_id)
         return DeleteNoteResult(deleted_id=note_id, message=f"Note {note_id} deleted")
 
-    register_resources(server, deps)
+    register_resources(deps)
 
 
-def register_resources(server: MCPServer[Any], deps: ToolDeps) -> None:
+def register_resources(deps: ToolDeps) -> None:
     """`nc://notes` (an index of all notes) and `nc://notes/{note_id}` (one note as JSON)."""
     from mcp.server.mcpserver.exceptions import ResourceError
 
-    from nextcloud_mcp_server.nextcloud.errors import NextcloudError
-
-    @server.resource(
+    @deps.resource(
         NOTES_INDEX_URI,
+        app="notes",
         name="notes",
         title="Notes",
         description="Index of the user's notes: id, title, category, etag and the nc://notes/{note_id} URI of each.",
         mime_type="application/json",
     )
     async def notes_index() -> str:
-        nc = await deps.nextcloud(None)  # static resources get no Context in the SDK
-        try:
-            notes = await nc.notes.list_all(exclude=("content",))
-        except NextcloudError as exc:
-            raise ResourceError(f"Cannot list notes: {exc}") from None
+        nc = await deps.nextcloud()
+        notes = await nc.notes.list_all(exclude=("content",))
         notes.sort(key=lambda n: (-n.modified, n.id))
         return json.dumps([NoteSummary.of(n).model_dump() for n in notes], ensure_ascii=False)
 
-    @server.resource(
+    @deps.resource(
         NOTE_URI,
+        app="notes",
         name="note",
         title="Note",
         description="One note as JSON: id, title, category, etag, modified, favorite and the Markdown content.",
         mime_type="application/json",
     )
-    async def note_resource(note_id: str, ctx: Context) -> str:
+    async def note_resource(note_id: str) -> str:
         if not note_id.isdigit() or int(note_id) < 1:
             raise ResourceError(f"Invalid note id {note_id!r}: use a positive number from nc://notes")
-        nc = await deps.nextcloud(ctx)
-        try:
-            note = await nc.notes.get(int(note_id))
-        except NextcloudError as exc:
-            raise ResourceError(f"Cannot read note {note_id}: {exc}") from None
+        nc = await deps.nextcloud()
+        note = await nc.notes.get(int(note_id))
         return NoteResult.of(note, content=note.content).model_dump_json()

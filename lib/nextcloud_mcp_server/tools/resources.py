@@ -6,31 +6,27 @@ App resources (files, notes) are registered by their own tool modules.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
 
-from nextcloud_mcp_server.nextcloud.errors import NextcloudError
 from nextcloud_mcp_server.tools._base import ToolDeps
 
 CAPABILITIES_URI = "nc://capabilities"
 
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register `nc://capabilities`."""
+    """Register `nc://capabilities` (what the caller's Nextcloud offers; any caller may read it)."""
 
-    @server.resource(
+    @deps.resource(
         CAPABILITIES_URI,
+        app=None,
         name="capabilities",
         title="Nextcloud capabilities",
         description="The Nextcloud version and the capabilities of each installed app, as JSON.",
         mime_type="application/json",
     )
     async def capabilities() -> str:
-        nc = await deps.nextcloud(None)
-        try:
-            data = await nc.ocs.capabilities()
-        except NextcloudError as exc:
-            raise ResourceError(f"Cannot read Nextcloud capabilities: {exc}") from None
-        return json.dumps(data, ensure_ascii=False)
+        nc = await deps.nextcloud()
+        return json.dumps(await nc.ocs.capabilities(), ensure_ascii=False)

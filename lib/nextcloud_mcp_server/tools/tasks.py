@@ -24,7 +24,6 @@ from nextcloud_mcp_server.tools._base import (
     Page,
     ToolDeps,
     invalid,
-    nc_tool,
     paginate,
 )
 from nextcloud_mcp_server.tools._caldav_common import (
@@ -152,8 +151,9 @@ def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, li
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the task tools."""
+    deps.registry.declare_app("todo", "Tasks")
 
-    @nc_tool(server, "nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
+    @deps.tool("nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_list_todos(
         ctx: Context,
         calendar_name: CalendarName,
@@ -166,11 +166,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     ) -> TodoList:
         """List the tasks of one task list (a calendar holding VTODO, see nc_calendar_list_calendars)."""
         wanted = choice(status, STATUSES, "status") if status else None
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
         return _todo_page(items, calendar_name, offset, limit)
 
-    @nc_tool(server, "nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
+    @deps.tool("nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_search_todos(
         ctx: Context,
         status: FilterStatus = None,
@@ -182,12 +182,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     ) -> TodoList:
         """Search tasks across every task list of the user."""
         wanted = choice(status, STATUSES, "status") if status else None
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
         items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
         return _todo_page(items, None, offset, limit)
 
-    @nc_tool(server, "nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
+    @deps.tool("nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
     async def nc_calendar_create_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -217,10 +217,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         )  # fmt: skip
         with arguments():
             uid, ics = build_todo(changes)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _save(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
-    @nc_tool(server, "nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
+    @deps.tool("nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_update_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -252,10 +252,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             dtstart=moment_arg(dtstart, "dtstart", zone), completed=moment_arg(completed, "completed", zone),
             categories=split_list(categories) if categories is not None else None,
         )  # fmt: skip
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @nc_tool(server, "nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
+    @deps.tool("nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_complete_todo(
         ctx: Context,
         calendar_name: CalendarName,
@@ -268,15 +268,15 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
         when = moment_arg(completed_at, "completed_at") or dt.datetime.now(dt.UTC)
         changes = TodoChanges(status="COMPLETED", percent_complete=100, completed=when)
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @nc_tool(server, "nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
+    @deps.tool("nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
     async def nc_calendar_delete_todo(
         ctx: Context, calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
     ) -> DeleteResult:
         """Delete a task. With `etag`, only if it was not changed since you read it."""
-        nc = await deps.nextcloud(ctx)
+        nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, todo_uid, "VTODO")
         await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
         return DeleteResult(deleted=True, calendar_name=calendar_name, uid=todo_uid, href=found.href)

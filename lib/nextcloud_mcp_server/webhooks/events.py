@@ -5,7 +5,14 @@ events the same way, and none of that needs a server. The shapes are those of Ne
 admin manual (webhook_listeners): `{"event": {"class": ..., ...}, "user": {"uid", "displayName"}
 | null, "time": <unix seconds>}`; node events carry `node` or `source`/`target` with `id` (absent
 for nodes that no longer exist) and `path` (`/<uid>/files/<path>`); calendar-object events carry
-`calendarData.uri` and `objectData.uri`.
+`calendarData.uri` (and the calendar's `principaluri`) and `objectData.uri`.
+
+Whose change is it: the paths and URIs of an event are in its *owner's* namespace — the user in
+the node path `/<uid>/files/...`, or the calendar's principal — whoever acted. So a change is
+shown to its owner only. When bob edits a file alice shared with him, Nextcloud reports it under
+alice's path (`/alice/files/Documents/plan.md`), which is neither bob's path to the file nor his
+to know, so it appears in alice's feed and notifies alice's subscriptions, not bob's. Only where
+no owner can be read does the acting user (`user.uid`) stand in.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ DEFAULT_EVENTS = (
 """What `nextcloud-mcp-server webhooks register` registers by default."""
 
 NOTE_SUFFIXES = (".md", ".txt")
+USER_PRINCIPAL = "principals/users/"
 
 
 class MalformedDelivery(ValueError):
@@ -117,7 +125,8 @@ class Change:
     path: str | None = None  # user-relative path of a file ('Documents/a.md'); calendar: '<cal>/<obj>'
     old_path: str | None = None  # renames: where it was
     file_id: int | None = None
-    user_id: str | None = None
+    user_id: str | None = None  # who acted (the delivery's user)
+    owner: str | None = None  # whose namespace `path` and the URIs are in: the only user the change is shown to
     updated_uris: tuple[str, ...] = ()
     list_changed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +138,15 @@ def user_relative(node_path: str) -> tuple[str | None, str | None]:
     if len(parts) >= 2 and parts[1] == "files":
         return parts[0], parts[2] if len(parts) == 3 else ""
     return (parts[0] or None), None
+
+
+def owner_of(event_class: str, envelope: dict[str, Any]) -> str | None:
+    """The user a stored event concerns (see `Change.owner`); None for ignored or malformed events."""
+    try:
+        change = describe(event_class, envelope)
+    except MalformedEvent:
+        return None
+    return change.owner if change is not None else None
 
 
 def file_uri(path: str) -> str:
@@ -179,6 +197,7 @@ def _node_change(kind: str, event: dict[str, Any], uid: str | None) -> Change:
         old_path=old,
         file_id=file_id,
         user_id=uid or owner,
+        owner=owner or uid,
         updated_uris=tuple(uris),
         list_changed=kind in ("created", "deleted", "renamed"),
     )
@@ -192,11 +211,14 @@ def _calendar_change(kind: str, event: dict[str, Any], uid: str | None) -> Chang
     if not isinstance(obj, dict) or not isinstance(obj.get("uri"), str):
         raise MalformedEvent("'event.objectData.uri' is missing")
     path = f"{calendar['uri']}/{obj['uri']}"
+    principal = calendar.get("principaluri")
+    owned = isinstance(principal, str) and principal.startswith(USER_PRINCIPAL)
     return Change(
         kind=kind,
         object_type="calendar_object",
         path=path,
         user_id=uid,
+        owner=principal.removeprefix(USER_PRINCIPAL) if owned else uid,
         updated_uris=(f"nc://calendars/{quote(path, safe='/')}", f"nc://calendars/{quote(calendar['uri'])}"),
         list_changed=kind != "updated",
         extra={"component": obj.get("component")},

@@ -1,7 +1,8 @@
-"""The recent-changes feed: "what changed since", read from the inbox and described.
+"""The recent-changes feed: "what changed since" for one user, read from the inbox and described.
 
-The inbox's queries live in the store (`InboxRepository.after`); this module turns stored
-events into changes, filters them by path and kind, and pages the result.
+The inbox's queries live in the store (`InboxRepository.after`, by owner); this module turns
+stored events into changes, keeps those of the user (`Change.owner`, see events.py: a change
+is its owner's), filters them by path and kind, and pages the result.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def _described(events: Iterable[InboxEvent]) -> Iterable[FeedItem]:
 
 async def recent_changes(
     store: Store,
+    user: str,
     since: datetime,
     *,
     path_prefix: str | None = None,
@@ -57,7 +59,7 @@ async def recent_changes(
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[FeedItem], int]:
-    """Changes received at or after `since`, oldest first: one page, and how many match in all.
+    """`user`'s changes received at or after `since`, oldest first: one page, and how many match in all.
 
     Scans the inbox in id order (ids grow with arrival) in chunks, so memory stays bounded
     however many events the retention keeps.
@@ -67,9 +69,9 @@ async def recent_changes(
     total = 0
     cursor = 0
     while True:
-        chunk = await store.inbox.after(cursor, limit=SCAN_CHUNK, received_since=since, classes=classes)
+        chunk = await store.inbox.after(cursor, limit=SCAN_CHUNK, received_since=since, classes=classes, owner=user)
         for item in _described(chunk):
-            if not _matches(item.change, path_prefix, kinds):
+            if item.change.owner != user or not _matches(item.change, path_prefix, kinds):
                 continue
             if offset <= total < offset + limit:
                 found.append(item)

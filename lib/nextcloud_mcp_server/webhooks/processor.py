@@ -125,7 +125,9 @@ class InboxProcessor:
                 except Exception:  # one cache must not keep the others (or the subscribers) stale
                     log.exception("A cache invalidator failed for %s", change.path)
             if self.subscriptions is not None and change.updated_uris:
-                self.notified += await self.subscriptions.updated(change.updated_uris, list_changed=change.list_changed)
+                self.notified += await self.subscriptions.updated(
+                    change.owner, change.updated_uris, list_changed=change.list_changed
+                )
         return bool(events)
 
     # -- processing: durable, at least once --------------------------------------------------

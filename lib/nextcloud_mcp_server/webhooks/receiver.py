@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from nextcloud_mcp_server.webhooks.events import MalformedDelivery, dedupe_key, parse_delivery
+from nextcloud_mcp_server.webhooks.events import MalformedDelivery, dedupe_key, owner_of, parse_delivery
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -66,7 +66,9 @@ def routes(secret: SecretStr, store: Callable[[], Store | None], stored: Callabl
         from nextcloud_mcp_server.store import StoreError
 
         try:
-            event_id = await inbox_store.inbox.add(dedupe_key(envelope), envelope["event"]["class"], envelope)
+            event_class = envelope["event"]["class"]
+            owner = owner_of(event_class, envelope)
+            event_id = await inbox_store.inbox.add(dedupe_key(envelope), event_class, envelope, owner=owner)
         except StoreError as exc:
             log.error("A webhook delivery could not be stored: %s", exc)
             return _error(503, "the event could not be stored; retry")
