@@ -160,6 +160,7 @@ def build_exapp(
     )
     app.state.lifecycle = lifecycle
     app.state.access = access
+    app.state.registry = registry
     app.state.external_clients = external
     return app
 

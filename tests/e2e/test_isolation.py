@@ -1,0 +1,440 @@
+"""Every read is the caller's own, in all three modes: single user with an app password; OAuth with
+alice as the configured app-password user and bob signed in with his own token; app mode with
+alice and bob as Nextcloud users through the AppAPI simulator.
+
+For every tool and every resource (template) the server's registry knows, bob calls it with
+alice's ids, paths and URIs, taken from alice's real objects on the stand-in. Whatever he gets —
+a refusal or his own data — never carries anything of alice's: every name and content of hers
+holds a random marker that bob's arguments never contain, and the marker must not appear in
+any result. The suite walks the registry, so a new tool or resource is covered without editing
+this file. A positive control shows alice reaching her marker through the same server, so the
+check cannot pass vacuously, and alice's objects are checked on the stand-in afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+import httpx
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+from mcp_types import ElicitResult
+
+from nextcloud_mcp_server.registry import Registry
+from nextcloud_mcp_server.webhooks.events import CALENDAR_OBJECT_CREATED, NODE_CREATED, NODE_WRITTEN
+from tests.conftest import NcUser, StandInHandle
+from tests.idp.provisioning import consent, free_port, provisioning_settings, register_server_client, trust_idp
+from tests.idp.rig import PUBLIC_CLIENT, IdP, tool_scopes
+from tests.standin import serve_in_thread
+
+pytestmark = pytest.mark.anyio
+
+MARK = uuid.uuid4().hex
+"""In every name and content of alice's; never in an argument bob sends."""
+HOOK_SECRET = "isolation-webhook-secret"
+FOLDER = "Private"
+FILE = f"{FOLDER}/plan.txt"
+
+
+@dataclass
+class Alice:
+    """Alice's real objects on the stand-in, created with her own credentials (not through the server)."""
+
+    user: NcUser
+    note_id: int
+    note_etag: str
+    event_uid: str
+    todo_uid: str
+    contact_uid: str
+
+    def argument(self, name: str) -> Any:
+        """Alice's value for an argument of this name (None: no value of hers fits it)."""
+        values: dict[str, Any] = {
+            "path": FILE,
+            "source_path": FILE,
+            "destination_path": f"{FOLDER}/copy.txt",
+            "scope": FOLDER,
+            "path_prefix": FOLDER,
+            "note_id": self.note_id,
+            "etag": self.note_etag,
+            "calendar_name": "personal",
+            "event_uid": self.event_uid,
+            "todo_uid": self.todo_uid,
+            "addressbook": "contacts",
+            "uid": self.contact_uid,
+            "name": "contacts",
+            "query": "ALICE",  # her objects' names start with it; her marker follows
+            "pattern": "ALICE",
+            "name_pattern": "ALICE",
+            "title_contains": "ALICE",
+            "summary_contains": "ALICE",
+            "mime_type": "text/plain",
+            "content": "written by bob",
+            "title": "bob's",
+            "summary": "bob's",
+            "display_name": "bob's",
+            "contact_data": {"fn": "Bob Friend"},
+            "start_datetime": "2026-06-10T09:00:00",
+            "since": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+            "duration_minutes": 30,
+        }
+        return values.get(name)
+
+    def arguments(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Arguments for a tool's input schema: alice's values where they fit, a plain value for the rest."""
+        arguments: dict[str, Any] = {}
+        required = set(schema.get("required", []))
+        for name, spec in schema.get("properties", {}).items():
+            value = self.argument(name)
+            if value is None and name in required:
+                value = plain_value(spec, self)
+            if value is not None:
+                arguments[name] = value
+        return arguments
+
+    def uri(self, template: str) -> str:
+        """A URI of a resource (template) naming alice's objects."""
+        values = {"path": FILE, "note_id": str(self.note_id)}
+        for name, value in values.items():
+            template = template.replace("{+" + name + "}", value).replace("{" + name + "}", value)
+        assert "{" not in template, f"add a value of alice's for {template}"
+        return template
+
+
+def plain_value(spec: dict[str, Any], alice: Alice) -> Any:
+    """A valid value for a required argument no name above matches (a new tool's), pointing at alice."""
+    options = [spec, *spec.get("anyOf", [])]
+    for option in options:
+        if "enum" in option:
+            return option["enum"][0]
+        kind = option.get("type")
+        if kind == "string":
+            return datetime.now(UTC).isoformat() if option.get("format") == "date-time" else FILE
+        if kind == "integer":
+            return alice.note_id
+        if kind == "boolean":
+            return False
+        if kind == "array":
+            return []
+        if kind == "object":
+            return {}
+    return FILE
+
+
+def seed(user: NcUser) -> Alice:
+    """Alice's file, hidden-named file, note, event, task and contact, each carrying MARK."""
+    dav = f"/remote.php/dav/files/{user.id}"
+    cal = f"/remote.php/dav/calendars/{user.id}"
+    with user.raw() as raw:
+        assert raw.request("MKCOL", f"{dav}/{FOLDER}").status_code == 201
+        assert raw.put(f"{dav}/{FILE}", content=f"ALICE plan {MARK}".encode()).status_code == 201
+        assert raw.put(f"{dav}/{FOLDER}/ALICE-{MARK}.txt", content=f"ALICE {MARK}".encode()).status_code == 201
+        note = raw.post(
+            "/index.php/apps/notes/api/v1/notes",
+            json={"title": f"ALICE note {MARK}", "content": f"ALICE body {MARK}", "category": ""},
+        )
+        assert note.status_code == 200, note.text
+        # Ids are what bob is handed, so they carry no MARK; the names and contents behind them do.
+        event_uid, todo_uid, contact_uid = (f"alice-{kind}-{uuid.uuid4().hex}" for kind in ("event", "todo", "contact"))
+        event = ics("VEVENT", event_uid, "DTSTART:20260610T090000Z", "DTEND:20260610T100000Z")
+        assert raw.put(f"{cal}/personal/{event_uid}.ics", content=event).status_code == 201
+        assert raw.put(f"{cal}/tasks/{todo_uid}.ics", content=ics("VTODO", todo_uid)).status_code == 201
+        card = "\r\n".join(
+            ["BEGIN:VCARD", "VERSION:3.0", f"UID:{contact_uid}", f"FN:ALICE contact {MARK}", "END:VCARD", ""]
+        )
+        book = f"/remote.php/dav/addressbooks/users/{user.id}/contacts/{contact_uid}.vcf"
+        assert raw.put(book, content=card.encode()).status_code == 201
+    return Alice(user, note.json()["id"], note.json()["etag"], event_uid, todo_uid, contact_uid)
+
+
+def ics(component: str, uid: str, *lines: str) -> bytes:
+    body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", f"BEGIN:{component}", f"UID:{uid}"]
+    body += [
+        "DTSTAMP:20260101T000000Z",
+        f"SUMMARY:ALICE {component} {MARK}",
+        *lines,
+        f"END:{component}",
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(body) + "\r\n").encode()
+
+
+def alice_events(uid: str) -> list[dict[str, Any]]:
+    """Webhook envelopes for changes in alice's namespace, as webhook_listeners delivers them."""
+    node = {"id": 4100, "path": f"/{uid}/files/{FOLDER}/ALICE-{MARK}.txt"}
+    calendar = {"id": 7, "uri": "personal", "principaluri": f"principals/users/{uid}"}
+    user = {"uid": uid, "displayName": uid}
+    return [
+        {"event": {"class": NODE_CREATED, "node": node}, "user": user, "time": 1767225600},
+        {"event": {"class": NODE_WRITTEN, "node": node}, "user": user, "time": 1767225601},
+        {
+            "event": {
+                "class": CALENDAR_OBJECT_CREATED,
+                "calendarId": 7,
+                "calendarData": calendar,
+                "objectData": {"id": 8, "uri": f"ALICE-{MARK}.ics", "component": "VEVENT"},
+            },
+            "user": user,
+            "time": 1767225602,
+        },
+    ]
+
+
+Connect = Callable[[], AbstractAsyncContextManager[Client]]
+
+
+@dataclass
+class Mode:
+    name: str
+    registry: Registry
+    bob: Connect
+    alice: Connect
+
+
+def seen(result: Any) -> str:
+    """Everything a client got from a tool call or a resource read, as one text (blobs decoded)."""
+    parts: list[str] = [json.dumps(getattr(result, "structured_content", None), default=str)]
+    for item in [*getattr(result, "content", []), *getattr(result, "contents", [])]:
+        resource = getattr(item, "resource", item)
+        parts.append(str(getattr(resource, "text", "") or ""))
+        blob = getattr(resource, "blob", None)
+        if blob:
+            parts.append(base64.b64decode(blob).decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def alice(standin: StandInHandle) -> Alice:
+    return seed(standin.add_user("iso-alice", "alice-app-password"))
+
+
+@pytest.fixture(scope="module")
+def bob(standin: StandInHandle) -> NcUser:
+    return standin.add_user("iso-bob", "bob-app-password")
+
+
+def post_events(url: str, uid: str) -> None:
+    with httpx.Client() as http:
+        for envelope in alice_events(uid):
+            response = http.post(
+                f"{url}/webhooks/nextcloud", content=json.dumps(envelope), headers={"X-Webhook-Secret": HOOK_SECRET}
+            )
+            assert response.status_code == 200, response.text
+
+
+def plain(url: str) -> Connect:
+    return lambda: Client(f"{url}/mcp")
+
+
+def bearer(url: str, token: str, elicitation: Any = None) -> Connect:
+    def connect() -> Client:
+        http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        return Client(streamable_http_client(f"{url}/mcp", http_client=http), elicitation_callback=elicitation)
+
+    return connect
+
+
+def through_proxy(nextcloud_url: str, user: NcUser) -> Connect:
+    """A Nextcloud user's MCP client at the app's HaRP URL, signed in to Nextcloud with an app password."""
+    from tests.appapi.harness import APP_ID
+
+    @asynccontextmanager
+    async def connect() -> AsyncIterator[Client]:
+        url = f"{nextcloud_url}/exapps/{APP_ID}/mcp"
+        async with (
+            create_mcp_http_client(auth=httpx2.BasicAuth(user.id, user.password)) as http,
+            Client(streamable_http_client(url, http_client=http)) as client,
+        ):
+            yield client
+
+    return connect
+
+
+@dataclass
+class OAuthServer:
+    url: str
+    registry: Registry
+    idp: IdP
+
+    def token(self, user: str) -> str:
+        return self.idp.token(
+            user, scopes=tool_scopes(), resource=f"{self.url}/mcp", client_id=PUBLIC_CLIENT
+        ).access_token
+
+    def browser(self, user: str) -> Any:
+        """The elicitation callback of `user`'s client: they open the consent link and grant access."""
+
+        async def open_link(context: Any, params: Any) -> ElicitResult:
+            query = await anyio.to_thread.run_sync(
+                lambda: consent(self.idp, user, params.url, f"{self.url}/oauth/callback")
+            )
+            async with httpx.AsyncClient() as http:
+                assert (await http.get(f"{self.url}/oauth/callback?{urlencode(query)}")).status_code == 200
+            return ElicitResult(action="accept")
+
+        return open_link
+
+
+@pytest.fixture(scope="module")
+def oauth_server(alice: Alice, standin: StandInHandle, idp: IdP) -> Iterator[OAuthServer]:
+    """Alice is NEXTCLOUD_USERNAME with her app password; everyone else provisions their own access (Flow 2)."""
+    from nextcloud_mcp_server.app import build_app
+
+    trust_idp(standin.app, idp, standin.url)
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    client = register_server_client(idp, f"{public}/oauth/callback")
+    settings = provisioning_settings(alice.user.settings(webhook_secret=HOOK_SECRET), idp, public, client)
+    app = build_app(settings)
+    with serve_in_thread(app, port=port, lifespan="on"):
+        post_events(public, alice.user.id)
+        yield OAuthServer(public, app.state.deps.registry, idp)
+
+
+@pytest.fixture(scope="module", params=["app_password", "oauth", "app"])
+async def mode(
+    request: pytest.FixtureRequest, alice: Alice, bob: NcUser, standin: StandInHandle
+) -> AsyncIterator[Mode]:
+    if request.param == "oauth":
+        server: OAuthServer = request.getfixturevalue("oauth_server")
+        bob_token, alice_token = server.token(bob.id), server.token(alice.user.id)
+        yield Mode(
+            "oauth",
+            server.registry,
+            bearer(server.url, bob_token, server.browser(bob.id)),
+            bearer(server.url, alice_token),
+        )
+        return
+    with ExitStack() as stack:
+        if request.param == "app_password":
+            yield await anyio.to_thread.run_sync(lambda: app_password_mode(stack, alice, bob))
+        else:
+            yield await app_mode(stack, alice, bob, standin, request.getfixturevalue("tmp_path_factory"))
+
+
+def app_password_mode(stack: ExitStack, alice: Alice, bob: NcUser) -> Mode:
+    """Bob's single-user server, and alice's beside it on the same store (two replicas' worth of inbox)."""
+    from nextcloud_mcp_server.app import build_app
+
+    bob_app = build_app(bob.settings(webhook_secret=HOOK_SECRET))
+    alice_app = build_app(alice.user.settings(database_url=bob.database_url, webhook_secret=HOOK_SECRET))
+    bob_url = stack.enter_context(serve_in_thread(bob_app, lifespan="on"))
+    alice_url = stack.enter_context(serve_in_thread(alice_app, lifespan="on"))
+    post_events(bob_url, alice.user.id)  # an admin's webhook for every user also reaches bob's server
+    return Mode("app_password", bob_app.state.deps.registry, plain(bob_url), plain(alice_url))
+
+
+async def app_mode(stack: ExitStack, alice: Alice, bob: NcUser, standin: StandInHandle, tmp: Any) -> Mode:
+    """The ExApp behind the AppAPI simulator; alice's changes arrive through AppAPI's webhook deliveries."""
+    from ex_app.app import build_exapp, exapp_settings
+    from tests.appapi.harness import APP_ID, APP_SECRET, exapp_env, serve_simulator
+
+    simulator, nextcloud_url = stack.enter_context(serve_simulator(standin.app))
+    env = exapp_env(nextcloud_url, tmp.mktemp("isolation-exapp"))
+    app = build_exapp(env, exapp_settings(env), host="127.0.0.1")
+    exapp_url = stack.enter_context(serve_in_thread(app, lifespan="on"))
+    await simulator.register(APP_ID, url=exapp_url, secret=APP_SECRET, version=env.app_version)
+    hooks = {hook.event: hook for hook in simulator.registry.webhooks_of(APP_ID) if not hook.event_filter}
+    for envelope in alice_events(alice.user.id):
+        response = await simulator.deliver(hooks[envelope["event"]["class"]], envelope)
+        assert response.status_code == 200, response.text
+    return Mode("app", app.state.registry, through_proxy(nextcloud_url, bob), through_proxy(nextcloud_url, alice.user))
+
+
+async def listed_tools(client: Client) -> dict[str, Any]:
+    tools: dict[str, Any] = {}
+    cursor = None
+    while True:
+        page = await client.list_tools(cursor=cursor) if cursor else await client.list_tools()
+        tools.update((tool.name, tool) for tool in page.tools)
+        if not (cursor := page.next_cursor):
+            return tools
+
+
+async def read(client: Client, uri: str) -> str:
+    """What reading `uri` showed the client: the contents, or the refusal's message."""
+    try:
+        return seen(await client.read_resource(uri))
+    except MCPError as exc:
+        return str(exc)
+
+
+async def test_bob_gets_a_refusal_or_his_own_data_from_every_tool(mode: Mode, alice: Alice) -> None:
+    leaks: dict[str, str] = {}
+    async with mode.bob() as client:
+        listed = await listed_tools(client)
+        assert sorted(set(mode.registry.tools) - set(listed)) == []  # nothing hidden from him in this mode
+        for name in mode.registry.tools:
+            result = await client.call_tool(name, alice.arguments(listed[name].input_schema))
+            if MARK in (text := seen(result)):
+                leaks[name] = text[:300]
+    assert leaks == {}
+
+
+async def test_bob_gets_a_refusal_or_his_own_data_from_every_resource(mode: Mode, alice: Alice) -> None:
+    leaks: dict[str, str] = {}
+    async with mode.bob() as client:
+        for template in mode.registry.resources:
+            uri = alice.uri(template)
+            if MARK in (text := await read(client, uri)):
+                leaks[uri] = text[:300]
+    assert leaks == {}
+
+
+async def test_alice_reaches_her_own_marked_objects_through_the_same_server(mode: Mode, alice: Alice) -> None:
+    since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    async with mode.alice() as client:
+        file = await read(client, f"nc://files/{FOLDER}/ALICE-{MARK}.txt")
+        notes = seen(await client.call_tool("nc_notes_search_notes", {"query": "ALICE"}))
+        feed = seen(await client.call_tool("nc_activity_recent_changes", {"since": since}))
+        recent = await read(client, "nc://activity/recent")
+    assert MARK in file
+    assert MARK in notes
+    assert f"{FOLDER}/ALICE-{MARK}.txt" in feed
+    assert f"personal/ALICE-{MARK}.ics" in feed
+    assert MARK in recent
+
+
+def test_alices_objects_are_unchanged_on_the_stand_in(mode: Mode, alice: Alice) -> None:
+    cal = f"/remote.php/dav/calendars/{alice.user.id}"
+    with alice.user.raw() as raw:
+        assert raw.get(f"/remote.php/dav/files/{alice.user.id}/{FILE}").text == f"ALICE plan {MARK}"
+        note = raw.get(f"/index.php/apps/notes/api/v1/notes/{alice.note_id}").json()
+        assert (note["title"], note["content"]) == (f"ALICE note {MARK}", f"ALICE body {MARK}")
+        assert MARK in raw.get(f"{cal}/personal/{alice.event_uid}.ics").text
+        assert MARK in raw.get(f"{cal}/tasks/{alice.todo_uid}.ics").text
+        book = f"/remote.php/dav/addressbooks/users/{alice.user.id}/contacts/{alice.contact_uid}.vcf"
+        assert MARK in raw.get(book).text
+
+
+async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with_the_consent_link(
+    oauth_server: OAuthServer, alice: Alice, standin: StandInHandle
+) -> None:
+    """The reported leak: a signed-in user without Flow 2 access read alice's file as a resource."""
+    standin.add_user("iso-carol", "carol-app-password")
+    connect = bearer(oauth_server.url, oauth_server.token("iso-carol"))  # no elicitation: the link comes as an error
+    async with connect() as client:
+        answers = {uri: await read(client, alice.uri(uri)) for uri in oauth_server.registry.resources}
+        tools = await listed_tools(client)
+        for name, info in oauth_server.registry.tools.items():
+            if info.app is not None:  # the nc_auth_* tools concern the caller's own grant
+                answers[name] = seen(await client.call_tool(name, alice.arguments(tools[name].input_schema)))
+    assert {key: text for key, text in answers.items() if MARK in text} == {}
+    refused = {key for key, text in answers.items() if "has not granted this server access" in text}
+    # Everything that reads Nextcloud is refused with the link; her (empty) change feed is her own, from the store.
+    assert {"nc://files/{+path}", "nc://notes/{note_id}", "nc://notes", "nc://capabilities"} <= refused
+    assert {"nc_webdav_read_file", "nc_notes_get_note", "nc_calendar_get_event", "nc_contacts_list_contacts"} <= refused
+    assert all("/oauth/authorize-nextcloud?ticket=" in answers[key] for key in refused)
