@@ -94,6 +94,39 @@ async def test_enable_registers_the_admin_form_with_every_setting(registered: Ex
     assert [field["id"] for field in form["fields"]] == list(KEYS)
 
 
+async def test_the_forms_app_list_offers_every_app_the_server_has_tools_for(registered: ExApp) -> None:
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import offered
+
+    field = next(f for f in registered.settings_forms[FORM_ID]["fields"] if f["id"] == "enabled_apps")
+    registry = offered(Settings(nextcloud_url="http://nc", nextcloud_username="u", nextcloud_password="p"))
+    options = {option["value"]: option["name"] for option in field["options"]}
+    assert sorted(options) == sorted(registry.apps) == sorted({t.app for t in registry.tools.values()})
+    assert options["activity"] == "Recent changes"
+    assert field["default"] == dict.fromkeys(registry.apps, True)
+
+
+async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_app_choice(
+    mcp_as_bob: Any, admin_config: dict[str, str]
+) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    since = "2026-01-01T00:00:00Z"
+    assert "nc_activity_recent_changes" in {t.name for t in (await mcp_as_bob.list_tools()).tools}
+    feed = await mcp_as_bob.call_tool("nc_activity_recent_changes", {"since": since})
+    assert not feed.is_error, feed.content[0].text
+    admin_config["read_only"] = "1"  # reading the feed is a read: still offered
+    assert "nc_activity_recent_changes" in {t.name for t in (await mcp_as_bob.list_tools()).tools}
+    admin_config["enabled_apps"] = json.dumps({"activity": False, "files": True})
+    assert "nc_activity_recent_changes" not in {t.name for t in (await mcp_as_bob.list_tools()).tools}
+    assert "nc://activity/recent" not in {str(r.uri) for r in (await mcp_as_bob.list_resources()).resources}
+    refused = await mcp_as_bob.call_tool("nc_activity_recent_changes", {"since": since})
+    assert refused.is_error
+    assert "turned off by the Nextcloud admin (its app is disabled)" in refused.content[0].text
+    with pytest.raises(MCPError, match="turned off by the Nextcloud admin"):
+        await mcp_as_bob.read_resource("nc://activity/recent")
+
+
 async def test_enable_registers_the_webhooks_with_a_relative_uri_and_stores_them(rig: Rig, registered: ExApp) -> None:
     hooks = rig.simulator.registry.webhooks_of(APP_ID)
     assert sorted(h.event for h in hooks) == expected_events()
