@@ -195,6 +195,7 @@ def test_a_new_calendar_object_and_a_note_are_delivered(
     events = {d.body["event"]["class"].rsplit("\\", 1)[1]: d.body["event"] for d in done}
     calendar = events["CalendarObjectCreatedEvent"]
     assert calendar["calendarData"]["uri"] == "personal"
+    assert calendar["calendarData"]["principaluri"] == f"principals/users/{nc_user.id}"
     assert calendar["objectData"]["uri"] == "hook-1.ics"
     assert calendar["objectData"]["component"] == "VEVENT"
     assert events["NodeCreatedEvent"]["node"]["path"].startswith(f"/{nc_user.id}/files/Notes/Hooked")

@@ -277,7 +277,12 @@ class WebhookListenersService:
             {
                 "class": CALENDAR + event_class,
                 "calendarId": abs(hash((user.id, calendar))) % 10**6,
-                "calendarData": {"id": abs(hash((user.id, calendar))) % 10**6, "uri": calendar},
+                # The calendar's row as CalDavBackend returns it, owner included (principaluri).
+                "calendarData": {
+                    "id": abs(hash((user.id, calendar))) % 10**6,
+                    "uri": calendar,
+                    "principaluri": f"principals/users/{user.id}",
+                },
                 "shares": [],
                 "objectData": {"uri": object_uri, "lastmodified": int(time.time()), "component": component},
             },

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -101,7 +101,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     deps.registry.declare_app("calendar", "Calendar")
 
     @deps.tool("nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
-    async def nc_calendar_list_calendars(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> CalendarList:
+    async def nc_calendar_list_calendars(limit: Limit = 50, offset: Offset = 0) -> CalendarList:
         """List the user's calendars and task lists with their names, colors and what they hold
         (VEVENT events, VTODO tasks). Pass `name` as calendar_name to the other calendar tools."""
         nc = await deps.nextcloud()
@@ -111,7 +111,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write")
     async def nc_calendar_create_event(
-        ctx: Context,
         calendar_name: CalendarName,
         title: Annotated[str, Field(description="The event's title (SUMMARY).")],
         start_datetime: Annotated[
@@ -167,7 +166,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_events(
-        ctx: Context,
         calendar_name: Annotated[str, Field(description="Calendar to search (ignored with search_all_calendars).")],
         start_date: Annotated[str, Field(description="Range start, 'YYYY-MM-DD' or ISO date-time.")] = "",
         end_date: Annotated[str, Field(description="Range end, 'YYYY-MM-DD' (that day included) or date-time.")] = "",
@@ -201,7 +199,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_event(
-        ctx: Context,
         calendar_name: CalendarName,
         event_uid: Annotated[str, Field(min_length=1, description="The event's uid (from list or create).")],
     ) -> EventItem:
@@ -212,7 +209,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write")
     async def nc_calendar_update_event(
-        ctx: Context,
         calendar_name: CalendarName,
         event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
         title: Annotated[str | None, Field(description="New title.")] = None,
@@ -260,7 +256,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write")
     async def nc_calendar_delete_event(
-        ctx: Context,
         calendar_name: CalendarName,
         event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
         etag: EtagArg = "",
@@ -273,7 +268,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_upcoming_events(
-        ctx: Context,
         calendar_name: Annotated[str, Field(description="One calendar; empty: all calendars.")] = "",
         days_ahead: Annotated[int, Field(ge=1, le=366, description="How many days ahead to look.")] = 7,
         limit: Limit = 10,
@@ -289,7 +283,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
     async def nc_calendar_find_availability(
-        ctx: Context,
         duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Length of the meeting in minutes.")],
         attendees: Annotated[str, Field(description="Comma-separated emails of attendees (see note).")] = "",
         date_range_start: Annotated[str, Field(description="First day to search, 'YYYY-MM-DD' (default today).")] = "",
@@ -322,7 +315,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write")
     async def nc_calendar_manage_calendar(
-        ctx: Context,
         action: Annotated[str, Field(description="'create', 'update', 'delete' or 'list'.")],
         calendar_name: Annotated[str, Field(description="The calendar's name (URL segment), e.g. 'work'.")] = "",
         display_name: Annotated[str, Field(description="Name shown in Nextcloud (create/update).")] = "",

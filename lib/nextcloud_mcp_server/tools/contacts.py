@@ -18,7 +18,6 @@ from nextcloud_mcp_server.tools._base import (
     DELETE,
     READ,
     UPDATE,
-    Context,
     Limit,
     Offset,
     ToolDeps,
@@ -192,7 +191,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     deps.registry.declare_app("contacts", "Contacts")
 
     @deps.tool("nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read")
-    async def nc_contacts_list_addressbooks(ctx: Context, limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
+    async def nc_contacts_list_addressbooks(limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
         """List the user's addressbooks. Each `name` is what the other contacts tools take as `addressbook`;
         every user has 'contacts' (Nextcloud creates it)."""
         nc = await deps.nextcloud()
@@ -202,7 +201,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_list_contacts", title="List contacts", annotations=READ, scope="contacts.read")
     async def nc_contacts_list_contacts(
-        ctx: Context, addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
+        addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
     ) -> ContactList:
         """List the contacts of one addressbook, sorted by name, with their UIDs and etags."""
         check_name("addressbook", addressbook)
@@ -212,7 +211,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
     async def nc_contacts_search_contacts(
-        ctx: Context,
         query: Annotated[str, Field(description="Text to find in name, nickname, email, phone or organization.")],
         addressbook: Annotated[
             str | None, Field(description="Addressbook to search; all addressbooks when omitted.")
@@ -237,7 +235,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_addressbook(
-        ctx: Context,
         name: Annotated[str, Field(description="URI slug of the new addressbook, e.g. 'work-contacts'.")],
         display_name: Annotated[str, Field(description="Name shown in Nextcloud, e.g. 'Work contacts'.")],
         description: Annotated[str | None, Field(description="Optional description.")] = None,
@@ -252,7 +249,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write")
     async def nc_contacts_delete_addressbook(
-        ctx: Context, name: Annotated[str, Field(description="The addressbook's name (URI slug) to delete.")]
+        name: Annotated[str, Field(description="The addressbook's name (URI slug) to delete.")],
     ) -> AddressBookDeleted:
         """Delete an addressbook and every contact in it. This cannot be undone."""
         check_name("name", name)
@@ -262,7 +259,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_contact(
-        ctx: Context,
         addressbook: AddressbookArg,
         contact_data: Annotated[
             ContactData, Field(description='The contact, e.g. {"fn": "Ann Lee", "email": "ann@example.com"}.')
@@ -282,7 +278,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_update_contact", title="Update contact", annotations=UPDATE, scope="contacts.write")
     async def nc_contacts_update_contact(
-        ctx: Context,
         addressbook: AddressbookArg,
         uid: UidArg,
         contact_data: Annotated[
@@ -302,7 +297,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_delete_contact", title="Delete contact", annotations=DELETE, scope="contacts.write")
     async def nc_contacts_delete_contact(
-        ctx: Context, addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
+        addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
     ) -> ContactDeleted:
         """Delete a contact. With `etag`, it is deleted only if unchanged since it was read."""
         check_name("addressbook", addressbook)

@@ -132,9 +132,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     limits = deps.settings
 
     @deps.tool("nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
-    async def list_directory(
-        ctx: Context, path: FolderPath = "", limit: Limit = 50, offset: Offset = 0
-    ) -> DirectoryListing:
+    async def list_directory(path: FolderPath = "", limit: Limit = 50, offset: Offset = 0) -> DirectoryListing:
         """List the files and folders directly inside a folder of the user's Nextcloud, folders first.
 
         Paths are relative to the files root ('' is the root). Each entry has the `path` to
@@ -222,7 +220,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         )
 
     @deps.tool("nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
-    async def create_directory(ctx: Context, path: FilePath) -> PathResult:
+    async def create_directory(path: FilePath) -> PathResult:
         """Create a folder in the user's Nextcloud; its parent folder must already exist."""
         target = _path("path", path)
         nc = await deps.nextcloud()
@@ -231,7 +229,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         return PathResult(path=target, is_directory=True, etag=info.etag, file_id=info.file_id)
 
     @deps.tool("nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write")
-    async def delete_resource(ctx: Context, path: FilePath, etag: Etag = None) -> DeleteResult:
+    async def delete_resource(path: FilePath, etag: Etag = None) -> DeleteResult:
         """Delete a file, or a folder WITH EVERYTHING IN IT, from the user's Nextcloud (it goes to the trash bin).
 
         With `etag`, only if it was not changed since.
@@ -241,9 +239,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         await nc.webdav.delete(target, etag=etag)
         return DeleteResult(path=target, deleted=True)
 
-    async def _transfer(
-        ctx: Context, method: str, source_path: str, destination_path: str, overwrite: bool
-    ) -> PathResult:
+    async def _transfer(method: str, source_path: str, destination_path: str, overwrite: bool) -> PathResult:
         src = _path("source_path", source_path)
         dst = _path("destination_path", destination_path)
         if src == dst:
@@ -258,21 +254,20 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_move_resource", title="Move or rename", annotations=UPDATE, scope="files.write")
     async def move_resource(
-        ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+        source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
         """Move or rename a file or folder in the user's Nextcloud; the file id stays the same."""
-        return await _transfer(ctx, "move", source_path, destination_path, overwrite)
+        return await _transfer("move", source_path, destination_path, overwrite)
 
     @deps.tool("nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
     async def copy_resource(
-        ctx: Context, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+        source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
         """Copy a file or folder (with its content) in the user's Nextcloud."""
-        return await _transfer(ctx, "copy", source_path, destination_path, overwrite)
+        return await _transfer("copy", source_path, destination_path, overwrite)
 
     @deps.tool("nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
     async def search_files(
-        ctx: Context,
         scope: Scope = "",
         name_pattern: Annotated[
             str | None, Field(description="Name pattern; % matches any text, _ one character, e.g. '%.pdf'.")
@@ -294,7 +289,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
     async def find_by_name(
-        ctx: Context,
         pattern: Annotated[str, Field(description="Name pattern; % matches any text, e.g. 'report%' or '%.md'.")],
         scope: Scope = "",
         limit: Limit = 50,
@@ -309,7 +303,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
     async def find_by_type(
-        ctx: Context,
         mime_type: Annotated[str, Field(description="MIME type or pattern, e.g. 'application/pdf' or 'image/%'.")],
         scope: Scope = "",
         limit: Limit = 50,
@@ -323,9 +316,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         return await _search(nc, where, limit, offset, type_like=mime_type)
 
     @deps.tool("nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
-    async def list_favorites(
-        ctx: Context, scope: Scope = "", limit: Limit = 50, offset: Offset = 0
-    ) -> SearchFilesResponse:
+    async def list_favorites(scope: Scope = "", limit: Limit = 50, offset: Offset = 0) -> SearchFilesResponse:
         """List the files and folders the user marked as favorite in Nextcloud."""
         where = _path("scope", scope, allow_root=True)
         nc = await deps.nextcloud()

@@ -17,7 +17,6 @@ from nextcloud_mcp_server.tools._base import (
     DELETE,
     READ,
     UPDATE,
-    Context,
     Limit,
     Offset,
     Page,
@@ -115,7 +114,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_notes_create_note(
         title: Annotated[str, Field(description="Title of the new note; also its file name.")],
         content: Annotated[str, Field(description="Markdown content of the note.")],
-        ctx: Context,
         category: Annotated[
             str, Field(description="Category (folder) of the note; use '/' for sub-categories; '' for none.")
         ] = "",
@@ -132,7 +130,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
 
     @deps.tool("nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
-    async def nc_notes_get_note(note_id: NoteId, ctx: Context) -> NoteResult:
+    async def nc_notes_get_note(note_id: NoteId) -> NoteResult:
         """Read one note: title, category, Markdown content and the etag needed to update it."""
         nc = await deps.nextcloud()
         note = await nc.notes.get(note_id)
@@ -142,7 +140,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_notes_update_note(
         note_id: NoteId,
         etag: Etag,
-        ctx: Context,
         title: Annotated[str | None, Field(description="New title; omit or null to keep it.")] = None,
         content: Annotated[
             str | None, Field(description="New full Markdown content (replaces the old); omit or null to keep it.")
@@ -177,7 +174,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_notes_append_content(
         note_id: NoteId,
         content: Annotated[str, Field(description="Markdown text to add at the end of the note.")],
-        ctx: Context,
     ) -> NoteSummary:
         """Append text to the end of a note, separated from the existing content by a line
         with `---`. Safe under concurrent edits: a change made meanwhile is kept, not overwritten.
@@ -190,7 +186,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
     async def nc_notes_search_notes(
         query: Annotated[str, Field(description="Words to find; a note matches if it contains all of them.")],
-        ctx: Context,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SearchNotesResult:
@@ -212,7 +207,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
     async def nc_notes_list_notes(
-        ctx: Context,
         category: Annotated[
             str | None, Field(description="Only notes of this category ('' for uncategorized); omit for all.")
         ] = None,
@@ -227,7 +221,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
 
     @deps.tool("nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
-    async def nc_notes_delete_note(note_id: NoteId, ctx: Context) -> DeleteNoteResult:
+    async def nc_notes_delete_note(note_id: NoteId) -> DeleteNoteResult:
         """Delete a note permanently (its file goes to the Nextcloud trash bin, if enabled)."""
         nc = await deps.nextcloud()
         await nc.notes.delete(note_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.tools._base import (
@@ -155,7 +155,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_list_todos(
-        ctx: Context,
         calendar_name: CalendarName,
         status: FilterStatus = None,
         min_priority: MinPriority = None,
@@ -172,7 +171,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_search_todos(
-        ctx: Context,
         status: FilterStatus = None,
         min_priority: MinPriority = None,
         categories: Categories = None,
@@ -189,7 +187,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
     async def nc_calendar_create_todo(
-        ctx: Context,
         calendar_name: CalendarName,
         summary: Annotated[str, Field(description="The task's title.")],
         description: Annotated[str, Field(description="Details.")] = "",
@@ -222,7 +219,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_update_todo(
-        ctx: Context,
         calendar_name: CalendarName,
         todo_uid: TodoUid,
         summary: Annotated[str | None, Field(description="New title.")] = None,
@@ -257,7 +253,6 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
     async def nc_calendar_complete_todo(
-        ctx: Context,
         calendar_name: CalendarName,
         todo_uid: TodoUid,
         completed_at: Annotated[str | None, Field(description="When it was done (ISO 8601; default now).")] = None,
@@ -273,7 +268,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
     async def nc_calendar_delete_todo(
-        ctx: Context, calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
+        calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
     ) -> DeleteResult:
         """Delete a task. With `etag`, only if it was not changed since you read it."""
         nc = await deps.nextcloud()
