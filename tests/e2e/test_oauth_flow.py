@@ -154,3 +154,21 @@ async def test_a_token_for_another_user_is_told_to_provision_access(oauth_server
         result = await mcp.call_tool("nc_notes_search_notes", {"query": "x"})
     assert result.is_error
     assert "has not granted this server access" in result.content[0].text
+
+
+async def test_a_notes_only_token_lists_only_the_notes_resources_and_cannot_read_a_file(
+    oauth_server: str, idp: IdP, nc_user: NcUser
+) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    token = idp.token(nc_user.id, scopes=["notes.read"], resource=f"{oauth_server}/mcp").access_token
+    http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    async with Client(streamable_http_client(f"{oauth_server}/mcp", http_client=http)) as client:
+        resources = {str(r.uri) for r in (await client.list_resources()).resources}
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        notes = await client.read_resource("nc://notes")
+        with pytest.raises(MCPError):  # the gate's 403 insufficient_scope (its header: test_oauth_gate.py)
+            await client.read_resource("nc://files/Documents/a.md")
+    assert resources == {"nc://notes", "nc://capabilities"}
+    assert templates == {"nc://notes/{note_id}"}
+    assert notes.contents[0].mime_type == "application/json"

@@ -107,3 +107,22 @@ def test_a_tool_call_without_its_scope_gets_403_insufficient_scope(server: str, 
     assert 'error="insufficient_scope"' in challenge
     assert 'scope="files.read"' in challenge
     assert "resource_metadata=" in challenge
+
+
+def test_reading_a_file_resource_without_files_read_gets_403_insufficient_scope(
+    server: str, idp: IdP, nc_user: NcUser
+) -> None:
+    tokens = idp.token(nc_user.id, scopes=["notes.read"], resource=f"{server}/mcp")
+    read = {"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": "nc://files/Documents/a.md"}}
+    response = post(server, tokens.access_token, read)
+    assert response.status_code == 403
+    assert 'scope="files.read"' in response.headers["www-authenticate"]
+    assert "the resource 'nc://files/Documents/a.md'" in response.headers["www-authenticate"]
+
+
+def test_the_metadata_lists_every_scope_the_tools_and_resources_need(server: str) -> None:
+    from tests.idp.rig import tool_scopes
+
+    document = httpx.get(f"{server}/.well-known/oauth-protected-resource").json()
+    assert document["scopes_supported"] == tool_scopes()
+    assert {"files.read", "activity.read", "todo.write"} <= set(document["scopes_supported"])
