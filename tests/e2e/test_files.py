@@ -209,3 +209,16 @@ async def test_file_resource_template_reads_text_and_blobs(mcp, nc_user) -> None
     assert text.contents[0].text == "res ✓"
     blob = await mcp.read_resource(f"nc://files/{base}/r.png")
     assert base64.b64decode(blob.contents[0].blob) == b"\x89PNG\x00\x01"
+
+
+async def test_a_missing_file_resource_is_refused_with_the_same_hint_a_tool_gives(mcp, nc_user) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    missing = f"{folder(nc_user)}/missing.md"
+    tool = await error_of(mcp, "nc_webdav_read_file", path=missing)
+    with pytest.raises(MCPError) as refused:
+        await mcp.read_resource(f"nc://files/{missing}")
+    assert "HTTP 404" in str(refused.value)
+    hint = "use the matching list or search tool to find valid names and ids"
+    assert hint in str(refused.value)
+    assert hint in tool
