@@ -87,6 +87,20 @@ async def test_a_tool_call_reaches_the_stand_in_as_alice(mcp_as_alice: Any, alic
     assert name in {entry["name"] for entry in listed["files"]}
 
 
+async def test_resources_are_read_as_the_appapi_user(mcp_as_alice: Any, alice: Any, standin) -> None:
+    import json
+
+    name = unique("resource") + ".md"
+    (standin.app.files_root(alice.id) / name).write_text("read as alice", encoding="utf-8")
+    note = await call(mcp_as_alice, "nc_notes_create_note", title=unique("note"), content="hers", category="")
+    text = await mcp_as_alice.read_resource(f"nc://files/{name}")
+    index = json.loads((await mcp_as_alice.read_resource("nc://notes")).contents[0].text)
+    capabilities = json.loads((await mcp_as_alice.read_resource("nc://capabilities")).contents[0].text)
+    assert text.contents[0].text == "read as alice"
+    assert note["id"] in {entry["id"] for entry in index}
+    assert "version" in capabilities
+
+
 async def test_the_php_proxy_serves_a_plain_mcp_request_for_a_signed_in_user(
     rig: Rig, registered: ExApp, alice: Any
 ) -> None:
