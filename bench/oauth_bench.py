@@ -70,10 +70,10 @@ async def _rate(verify: Any, token: str, seconds: float) -> float:
 async def _added_latency(settings: Any, verifier: Any, token: str, requests: int) -> tuple[float, float]:
     """Median seconds per tools/call request without and with the gate (same downstream app)."""
     from nextcloud_mcp_server.auth.resource import BearerGate
-    from nextcloud_mcp_server.registry import Registry
+    from nextcloud_mcp_server.registry import Registry, Toolset
 
     registry = Registry()
-    registry.declare_app("notes", "Notes")
+    registry.declare(Toolset("notes", "Notes", "Notes."))
     registry.add_tool("nc_notes_get_note", scope="notes.read", read_only=True)
 
     async def downstream(scope: Any, receive: Any, send: Any) -> None:

@@ -4,11 +4,12 @@ Why read at run time with a short cache: Nextcloud stores what the admin saves i
 config (`appconfig_ex`), and the ExApp learns of a change only by asking; a few seconds of
 cache keep tools/list cheap while a change still takes effect without a restart.
 
-The policy reaches MCP as SDK middleware: tools/list shows only what the admin enabled
-(and only read tools in read-only mode), and tools/call refuses the rest; the same holds for
-resources of a disabled app. The form's app list is the server's `Registry` of apps, so every
-app the server offers can be chosen here (an app the saved settings do not mention yet, such as
-one added by an upgrade, starts as the form shows it: on).
+The policy is one rule of the offer filter (`AdminRule`): lists show only the toolsets the admin
+enabled (and only read tools in read-only mode), and calls and reads refuse the rest. The form's
+list is the server's `Registry` of toolsets, so every toolset the server has can be chosen here;
+one the saved settings do not mention yet (added by an upgrade) is on or off as the toolset's
+default says, as the form shows it. Saved choices made under a toolset's scope name (`todo` for
+Tasks, before toolsets had names of their own) still count.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 if TYPE_CHECKING:
-    from nextcloud_mcp_server.registry import Registry
+    from nextcloud_mcp_server.offer import Check, Item
+    from nextcloud_mcp_server.registry import Registry, Toolset
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,10 @@ def form(registry: Registry) -> Any:
         fields=[
             SettingsField(
                 id="enabled_apps",
-                title="Apps available to MCP clients",
+                title="Toolsets available to MCP clients",
                 type=SettingsFieldType.MULTI_CHECKBOX,
-                default=dict.fromkeys(registry.apps, True),
-                options={app.title: app.key for app in registry.apps.values()},
+                default={name: toolset.default for name, toolset in registry.toolsets.items()},
+                options={toolset.title: name for name, toolset in registry.toolsets.items()},
             ),
             SettingsField(
                 id="read_only",
@@ -123,8 +125,8 @@ def _truthy(value: str | None, default: bool) -> bool:
 class AdminPolicy:
     """What the admin chose; the defaults are what an unconfigured app does."""
 
-    disabled_apps: frozenset[str] = frozenset()
-    """The apps the admin unchecked (the registry's apps are keys; every other app is on)."""
+    choices: dict[str, bool] = field(default_factory=dict)
+    """The toolsets the admin checked (True) or unchecked (False); the others follow their default."""
     read_only: bool = False
     public_url: str = ""
     oidc_discovery_url: str = ""
@@ -135,7 +137,7 @@ class AdminPolicy:
     @classmethod
     def from_config(cls, values: dict[str, str]) -> AdminPolicy:
         """Parse appconfig_ex values as Nextcloud's declarative settings save them (strings; JSON for multi)."""
-        disabled: frozenset[str] = frozenset()
+        choices: dict[str, bool] = {}
         if raw := values.get("enabled_apps"):
             try:
                 chosen = json.loads(raw)
@@ -143,10 +145,10 @@ class AdminPolicy:
                 log.warning("Ignoring the enabled_apps setting: it is not JSON")
             else:
                 if isinstance(chosen, dict):
-                    disabled = frozenset(str(k) for k, v in chosen.items() if not v)
+                    choices = {str(k): bool(v) for k, v in chosen.items()}
         clients = tuple(c.strip() for c in (values.get("allowed_mcp_clients") or "").split(",") if c.strip())
         return cls(
-            disabled_apps=disabled,
+            choices=choices,
             read_only=_truthy(values.get("read_only"), False),
             public_url=(values.get("public_url") or "").strip(),
             oidc_discovery_url=(values.get("oidc_discovery_url") or "").strip(),
@@ -155,18 +157,22 @@ class AdminPolicy:
             webhook_sync=_truthy(values.get("webhook_sync"), True),
         )
 
-    def refusal(self, app: str | None, read_only: bool) -> str | None:
-        """Why something of `app` is turned off by the admin (None: it is on). Server-wide things are always on."""
-        if app is None:
+    def enabled(self, toolset: Toolset) -> bool:
+        choice = self.choices.get(toolset.name, self.choices.get(toolset.scope_prefix))
+        return toolset.default if choice is None else choice
+
+    def refusal(self, toolset: Toolset | None, read_only: bool) -> str | None:
+        """Why something of `toolset` is turned off by the admin (None: it is on). Server-wide things are on."""
+        if toolset is None:
             return None
-        if app in self.disabled_apps:
-            return "its app is disabled"
+        if not self.enabled(toolset):
+            return "is turned off by the Nextcloud admin (its toolset is disabled)"
         if self.read_only and not read_only:
-            return "read-only mode"
+            return "is turned off by the Nextcloud admin (read-only mode)"
         return None
 
-    def enabled_apps(self, registry: Registry) -> list[str]:
-        return sorted(key for key in registry.apps if key not in self.disabled_apps)
+    def enabled_toolsets(self, registry: Registry) -> list[str]:
+        return sorted(name for name, toolset in registry.toolsets.items() if self.enabled(toolset))
 
 
 @dataclass
@@ -206,37 +212,19 @@ def appconfig_fetcher(nextcloud_app: Callable[[], Any]) -> Callable[[], Awaitabl
     return fetch
 
 
-class PolicyMiddleware:
-    """MCP SDK middleware: lists hide, and calls and reads refuse, what the admin turned off."""
+class AdminRule:
+    """An `offer.Rule`: what the admin turned off (a toolset, or writing in read-only mode) is not offered."""
 
     def __init__(self, source: PolicySource, registry: Registry) -> None:
         self.source = source
         self.registry = registry
 
-    def _refusal(self, policy: AdminPolicy, kind: str, key: str) -> str | None:
-        """Why the tool or resource `key` is off (kind as in the list results), or None."""
-        if kind == "tools":
-            tool = self.registry.tools.get(key)
-            return policy.refusal(tool.app, tool.read_only) if tool is not None else None
-        resource = self.registry.resources.get(key) if kind != "read" else self.registry.resource_for(key)
-        return policy.refusal(resource.app, True) if resource is not None else None
+    async def check(self, request: Any) -> Check:
+        policy = await self.source.current()
+        toolsets = self.registry.toolsets
 
-    async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
-        from nextcloud_mcp_server.auth.scopes import filter_listed, refusal
+        def check(item: Item) -> str | None:
+            toolset = toolsets.get(item.toolset) if item.toolset is not None else None
+            return policy.refusal(toolset, item.read_only)
 
-        params = ctx.params or {}
-        target = {"tools/call": ("tools", params.get("name")), "resources/read": ("read", params.get("uri"))}
-        kind, key = target.get(ctx.method, (None, None))
-        if isinstance(key, str) and kind is not None:
-            reason = self._refusal(await self.source.current(), kind, key)
-            if reason is not None:
-                what = "tool" if kind == "tools" else "resource"
-                return refusal(ctx.method, f"The {what} '{key}' is turned off by the Nextcloud admin ({reason}).")
-        result = await call_next(ctx)
-        if ctx.method in ("tools/list", "resources/list", "resources/templates/list"):
-            policy = await self.source.current()
-            name = {"tools": "name", "resources": "uri", "resourceTemplates": "uriTemplate"}
-            result = filter_listed(
-                ctx.method, result, lambda kind, item: self._refusal(policy, kind, str(item.get(name[kind]))) is None
-            )
-        return result
+        return check

@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 
 from ex_app import admin_settings, webhooks
 from ex_app.access import AppApiAccess
-from ex_app.admin_settings import AdminPolicy, PolicyMiddleware, PolicySource, appconfig_fetcher
+from ex_app.admin_settings import AdminPolicy, AdminRule, PolicySource, appconfig_fetcher
 from ex_app.auth import AppApiAuthMiddleware, Receive, Scope, Send
 from ex_app.lifecycle import Lifecycle
 from ex_app.oauth import ExternalClientGate, ExternalClients
@@ -53,6 +53,8 @@ def exapp_settings(env: ExAppEnv, **overrides: Any) -> Settings:
     # The engine's webhook receiver checks a shared secret; in ExApp mode deliveries are
     # authenticated by AppAPI instead, and WebhookBridge hands this process-local secret on.
     values: dict[str, Any] = {"nextcloud_url": env.nextcloud_url, "webhook_secret": secrets.token_urlsafe(32)}
+    # Every toolset is served; the admin's form chooses among them (AdminRule).
+    values["toolsets"] = ["all"]
     if env.persistent_storage is not None:
         values["app_persistent_storage"] = env.persistent_storage
     # OIDC_DISCOVERY_URL stays here: ex_app.oauth (not the engine's gate) serves external clients.
@@ -72,7 +74,6 @@ def build_exapp(
     `settings_ttl`: seconds the admin's settings are cached before they are read again.
     """
     from nextcloud_mcp_server.app import build_app
-    from nextcloud_mcp_server.auth.scopes import ScopeFilter
     from nextcloud_mcp_server.registry import Registry
 
     settings = settings or exapp_settings(env)
@@ -88,7 +89,7 @@ def build_exapp(
         settings.model_copy(update={"oidc_discovery_url": None}),
         host=host or env.app_host,
         access=access,  # type: ignore[arg-type]
-        mcp_middleware=[PolicyMiddleware(policy, registry), ScopeFilter(registry)],
+        offer_rules=[AdminRule(policy, registry)],
         registry=registry,
     )
 
@@ -130,11 +131,7 @@ def build_exapp(
             {
                 "app": env.app_id,
                 "version": env.app_version,
-                "settings": {
-                    **dataclasses.asdict(current),
-                    "disabled_apps": sorted(current.disabled_apps),
-                    "enabled_apps": current.enabled_apps(registry),
-                },
+                "settings": {**dataclasses.asdict(current), "enabled_apps": current.enabled_toolsets(registry)},
                 "webhooks_registered": registered,
             }
         )

@@ -66,7 +66,7 @@ def app_titles() -> list[str]:
     from nextcloud_mcp_server.server import offered
 
     settings = Settings(nextcloud_url="https://cloud.example.com", nextcloud_username="a", nextcloud_password="-")  # noqa: S106
-    return [app.title for app in offered(settings).apps.values()]
+    return [toolset.title for toolset in offered(settings).toolsets.values()]
 
 
 def render() -> bytes:
@@ -75,7 +75,7 @@ def render() -> bytes:
     canvas.rect(0, 0, WIDTH, 44, BLUE)
     canvas.text(16, 15, "Nextcloud  -  Administration settings", WHITE)
     canvas.text(24, 64, "MCP Server", INK, 3)
-    canvas.text(24, 96, "Apps available to MCP clients", GREY)
+    canvas.text(24, 96, "Toolsets available to MCP clients", GREY)
     for index, title in enumerate(app_titles()):
         y = 114 + index * 21
         canvas.rect(32, y, 14, 14, BLUE)

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from nextcloud_mcp_server.config import is_loopback
 from nextcloud_mcp_server.registry import Registry
+from nextcloud_mcp_server.toolsets import ConnectionToolsets
 
 if TYPE_CHECKING:
     import anyio.abc
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.auth.oauth import ResourceServer
     from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.offer import Rule
     from nextcloud_mcp_server.store import Store
     from nextcloud_mcp_server.webhooks.processor import InboxProcessor
 
@@ -103,14 +105,14 @@ def build_app(
     *,
     host: str = "127.0.0.1",
     access: AppPasswordAccess | None = None,
-    mcp_middleware: Sequence[Any] = (),
+    offer_rules: Sequence[Rule] = (),
     store_migrated: bool = False,
     registry: Registry | None = None,
 ) -> Starlette:
     """The whole HTTP application for standalone mode.
 
-    `mcp_middleware` (MCP SDK `ServerMiddleware`) is appended to the MCP server's chain: the
-    ExApp uses it to apply the admin's settings (enabled apps, read-only) to tools/list and calls.
+    `offer_rules` join the offer filter's own (scopes, toolsets): the ExApp applies the admin's
+    settings (enabled toolsets, read-only) with one.
     `store_migrated`: the caller already migrated the store (the CLI does, to fail before listening).
     `registry` is filled with what the server offers (the ExApp passes its own, to read it too).
     """
@@ -125,16 +127,21 @@ def build_app(
         access = oauth.access(access, store=lambda: deps.store)  # type: ignore[assignment]
     subscriptions = ResourceSubscriptions()
     server = build_mcp_server(
-        settings, access, subscriptions=subscriptions, store=lambda: deps.store, registry=registry
+        settings,
+        access,
+        subscriptions=subscriptions,
+        store=lambda: deps.store,
+        registry=registry,
+        offer_rules=offer_rules,
     )
-    server.middleware.extend(mcp_middleware)
-    if oauth is not None:
-        oauth.install(server)
-    mcp_app = server.streamable_http_app(
-        streamable_http_path="/mcp",
-        transport_security=transport_security(settings, host),
-        max_request_body_size=settings.max_request_bytes,
-        host=host,
+    mcp_app = ConnectionToolsets(
+        server.streamable_http_app(
+            streamable_http_path="/mcp",
+            transport_security=transport_security(settings, host),
+            max_request_body_size=settings.max_request_bytes,
+            host=host,
+        ),
+        registry,
     )
     deps = Deps(settings=settings, access=access, server=server, registry=registry)
 

@@ -24,6 +24,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument("--transport", choices=["streamable-http", "stdio"], default="streamable-http")
     run.add_argument("--host", default="127.0.0.1", help="address to listen on (HTTP only; default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8000, help="port to listen on (HTTP only; default 8000)")
+    run.add_argument(
+        "--toolsets",
+        default=None,
+        help="toolsets to offer, comma-separated: names, 'default', 'all' (default: NEXTCLOUD_MCP_TOOLSETS or default)",
+    )
     db_commands.add_parser(commands)
     webhook_commands.add_parser(commands)
     exapp = commands.add_parser("exapp", help="serve as a Nextcloud AppAPI external app (reads AppAPI's environment)")
@@ -57,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from nextcloud_mcp_server.config import ConfigError, load_settings
 
     try:
-        settings = load_settings(serving=True)
+        overrides = {"toolsets": args.toolsets} if args.toolsets is not None else {}
+        settings = load_settings(serving=True, **overrides)
     except ConfigError as exc:
         print(f"{PRODUCT}: {exc}", file=sys.stderr)
         return 2
@@ -78,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"{PRODUCT}: {exc}", file=sys.stderr)
             return 1
-    app = build_app(settings, host=args.host, store_migrated=settings.store_needed)
+    try:
+        app = build_app(settings, host=args.host, store_migrated=settings.store_needed)
+    except ConfigError as exc:  # e.g. an unknown toolset, known only once the tools are registered
+        print(f"{PRODUCT}: {exc}", file=sys.stderr)
+        return 2
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
     return 0
 
@@ -88,12 +98,16 @@ def _run_stdio(settings: object) -> int:
 
     from nextcloud_mcp_server.app import check_nextcloud
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
-    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.config import ConfigError, Settings
     from nextcloud_mcp_server.server import build_mcp_server
 
     assert isinstance(settings, Settings)
     access = AppPasswordAccess(settings)
-    server = build_mcp_server(settings, access)
+    try:
+        server = build_mcp_server(settings, access)
+    except ConfigError as exc:
+        print(f"{PRODUCT}: {exc}", file=sys.stderr)
+        return 2
     log = logging.getLogger(PRODUCT)
 
     async def serve() -> None:

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         default=64 * MIB, gt=0, validation_alias=AliasChoices("MAX_REQUEST_BODY_BYTES", "max_request_bytes")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    toolsets: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["default"],
+        validation_alias=AliasChoices("NEXTCLOUD_MCP_TOOLSETS", "toolsets"),
+        description="Comma-separated toolsets the server offers: names, 'default' and 'all'",
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "database_url"),
@@ -167,7 +172,7 @@ class Settings(BaseSettings):
     )
 
     _split_hosts = field_validator(
-        "allowed_hosts", "allowed_origins", "allowed_mcp_clients", "oidc_userinfo_scopes", mode="before"
+        "allowed_hosts", "allowed_origins", "allowed_mcp_clients", "oidc_userinfo_scopes", "toolsets", mode="before"
     )(_split_list)
 
     @field_validator("log_level")

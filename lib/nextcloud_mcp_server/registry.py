@@ -1,10 +1,11 @@
-"""What this server offers, in one object: the apps, their tools and resources, and the scope each needs.
+"""What this server offers, in one object: its toolsets, their tools and resources, and the scope each needs.
 
-Why one object, built with the server and passed in: the OAuth scope gate and tools/list filter,
-the protected-resource metadata's `scopes_supported`, the Flow 2 scope request, the ExApp admin
-form's app list and its policy all read the same registry, so a tool or resource can never be
-offered in one mode and silently missing in another. It imports nothing of MCP or Nextcloud,
-so `auth/` and `ex_app/` can take it without depending on the tools.
+Why one object, built with the server and passed in: the OAuth scope gate and list filter,
+the protected-resource metadata's `scopes_supported`, the Flow 2 scope request, the toolset
+selection (configuration, per connection, discovery) and the ExApp admin form and policy all
+read the same registry, so a tool or resource can never be offered in one mode and silently
+missing in another. It imports nothing of MCP or Nextcloud, so `auth/` and `ex_app/` can take
+it without depending on the tools.
 """
 
 from __future__ import annotations
@@ -17,18 +18,30 @@ class RegistryError(ValueError):
 
 
 @dataclass(frozen=True)
-class App:
-    """A Nextcloud app (or area) whose tools share an OAuth scope prefix, e.g. `files` → `files.read`."""
+class Toolset:
+    """The tools of one Nextcloud app or area, chosen and gated together.
 
-    key: str
+    `scope` is the OAuth scope prefix (`<scope>.read` / `<scope>.write`); it defaults to the name
+    and differs only where the PyPI `nextcloud-mcp-server` named it otherwise (tasks: `todo`).
+    """
+
+    name: str
     title: str
+    description: str
+    default: bool = True
+    """Offered when NEXTCLOUD_MCP_TOOLSETS is unset or says `default`."""
+    scope: str = ""
+
+    @property
+    def scope_prefix(self) -> str:
+        return self.scope or self.name
 
 
 @dataclass(frozen=True)
 class ToolInfo:
     name: str
-    app: str | None
-    """The app key; None for tools about the caller's own grant to this server (no scope, always offered)."""
+    toolset: str | None
+    """None for tools about the caller's own grant to this server or the toolsets themselves (always offered)."""
     scope: str | None
     read_only: bool
 
@@ -37,7 +50,7 @@ class ToolInfo:
 class ResourceInfo:
     uri: str
     """The URI, or the URI template (RFC 6570) for a resource template."""
-    app: str | None
+    toolset: str | None
     """None for server-wide resources any caller may read."""
     scope: str | None
 
@@ -50,45 +63,51 @@ class ResourceInfo:
     def is_template(self) -> bool:
         return "{" in self.uri
 
+    @property
+    def read_only(self) -> bool:
+        return True  # reading is all a resource does
+
 
 @dataclass
 class Registry:
-    """The apps, tools and resources one MCP server offers; filled while the tool modules register."""
+    """The toolsets, tools and resources one MCP server offers; filled while the tool modules register."""
 
-    apps: dict[str, App] = field(default_factory=dict)
+    toolsets: dict[str, Toolset] = field(default_factory=dict)
     tools: dict[str, ToolInfo] = field(default_factory=dict)
     resources: dict[str, ResourceInfo] = field(default_factory=dict)
 
-    def declare_app(self, key: str, title: str) -> App:
-        app = self.apps.setdefault(key, App(key, title))
-        if app.title != title:
-            raise RegistryError(f"app {key!r} is declared twice with different titles")
-        return app
+    def declare(self, toolset: Toolset) -> Toolset:
+        known = self.toolsets.setdefault(toolset.name, toolset)
+        if known != toolset:
+            raise RegistryError(f"toolset {toolset.name!r} is declared twice, differently")
+        return known
 
-    def _app_of(self, scope: str | None, what: str) -> str | None:
+    def _toolset_of(self, scope: str | None, what: str) -> str | None:
         if scope is None:
             return None
-        app, _, verb = scope.partition(".")
-        if app not in self.apps or verb not in ("read", "write"):
-            raise RegistryError(f"{what}: scope {scope!r} is not '<declared app>.read|write'")
-        return app
+        prefix, _, verb = scope.partition(".")
+        owner = next((t.name for t in self.toolsets.values() if t.scope_prefix == prefix), None)
+        if owner is None or verb not in ("read", "write"):
+            raise RegistryError(f"{what}: scope {scope!r} is not '<declared toolset's scope>.read|write'")
+        return owner
 
     def add_tool(self, name: str, *, scope: str | None, read_only: bool) -> ToolInfo:
         if name in self.tools:
             raise RegistryError(f"tool {name!r} is registered twice")
-        app = self._app_of(scope, f"tool {name!r}")
+        toolset = self._toolset_of(scope, f"tool {name!r}")
         if scope is not None and scope.endswith(".read") != read_only:
             raise RegistryError(f"tool {name!r}: a '.read' scope goes with read-only tools and only with them")
-        info = ToolInfo(name, app, scope, read_only)
+        info = ToolInfo(name, toolset, scope, read_only)
         self.tools[name] = info
         return info
 
-    def add_resource(self, uri: str, *, app: str | None) -> ResourceInfo:
+    def add_resource(self, uri: str, *, toolset: str | None) -> ResourceInfo:
         if uri in self.resources:
             raise RegistryError(f"resource {uri!r} is registered twice")
-        scope = f"{app}.read" if app is not None else None
-        self._app_of(scope, f"resource {uri!r}")
-        info = ResourceInfo(uri, app, scope)
+        if toolset is not None and toolset not in self.toolsets:
+            raise RegistryError(f"resource {uri!r}: toolset {toolset!r} is not declared")
+        scope = f"{self.toolsets[toolset].scope_prefix}.read" if toolset is not None else None
+        info = ResourceInfo(uri, toolset, scope)
         self.resources[uri] = info
         return info
 
@@ -109,3 +128,6 @@ class Registry:
         found = {info.scope for info in self.tools.values() if info.scope is not None}
         found |= {info.scope for info in self.resources.values() if info.scope is not None}
         return sorted(found)
+
+    def default_toolsets(self) -> frozenset[str]:
+        return frozenset(name for name, toolset in self.toolsets.items() if toolset.default)

@@ -12,12 +12,14 @@ from mcp.server.mcpserver import MCPServer
 
 from nextcloud_mcp_server import PRODUCT, __version__
 from nextcloud_mcp_server.auth.caller import CallerMiddleware
+from nextcloud_mcp_server.auth.scopes import ScopeRule
+from nextcloud_mcp_server.offer import OfferFilter, Rule
 from nextcloud_mcp_server.registry import Registry
 from nextcloud_mcp_server.tools import register_all
 from nextcloud_mcp_server.tools._base import NextcloudAccess, ToolDeps
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.store import Store
@@ -39,12 +41,15 @@ def build_mcp_server(
     subscriptions: ResourceSubscriptions | None = None,
     store: Callable[[], Store | None] | None = None,
     registry: Registry | None = None,
+    offer_rules: Sequence[Rule] = (),
 ) -> MCPServer[Any]:
     """The MCP server with every tool and resource registered against `access`, and recorded in `registry`.
 
     Every request first resolves its caller through `access` (CallerMiddleware), so whatever
-    touches Nextcloud acts as that caller. With `subscriptions`, clients may subscribe to
-    resources (both MCP eras) and hear of their own changes the webhooks report; `store` gives
+    touches Nextcloud acts as that caller; then one OfferFilter lists and admits only what the
+    caller's scopes, the selected toolsets and any `offer_rules` (the ExApp admin's) allow.
+    Raises ConfigError when NEXTCLOUD_MCP_TOOLSETS names an unknown toolset. With `subscriptions`,
+    clients may subscribe to resources (both MCP eras) and hear of their own changes the webhooks report; `store` gives
     tools the open Store (the recent-changes feed).
     """
     server: MCPServer[Any] = MCPServer(
@@ -61,6 +66,11 @@ def build_mcp_server(
         subscriptions.install(server)
     deps = ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry(), store=store)
     register_all(server, deps)
+    from nextcloud_mcp_server.toolsets import ToolsetRule, offered_by
+
+    offered = offered_by(settings.toolsets, deps.registry)
+    rules = [ScopeRule(), ToolsetRule(offered), *offer_rules]
+    server.middleware.insert(1, OfferFilter(deps.registry, rules))
     return server
 
 

@@ -94,16 +94,17 @@ async def test_enable_registers_the_admin_form_with_every_setting(registered: Ex
     assert [field["id"] for field in form["fields"]] == list(KEYS)
 
 
-async def test_the_forms_app_list_offers_every_app_the_server_has_tools_for(registered: ExApp) -> None:
+async def test_the_forms_toolset_list_offers_every_toolset_the_server_has(registered: ExApp) -> None:
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.server import offered
 
     field = next(f for f in registered.settings_forms[FORM_ID]["fields"] if f["id"] == "enabled_apps")
     registry = offered(Settings(nextcloud_url="http://nc", nextcloud_username="u", nextcloud_password="p"))
     options = {option["value"]: option["name"] for option in field["options"]}
-    assert sorted(options) == sorted(registry.apps) == sorted({t.app for t in registry.tools.values()})
+    tool_toolsets = {t.toolset for t in registry.tools.values() if t.toolset is not None}
+    assert sorted(options) == sorted(registry.toolsets) == sorted(tool_toolsets)
     assert options["activity"] == "Recent changes"
-    assert field["default"] == dict.fromkeys(registry.apps, True)
+    assert field["default"] == {name: toolset.default for name, toolset in registry.toolsets.items()}
 
 
 async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_app_choice(
@@ -122,7 +123,7 @@ async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_
     assert "nc://activity/recent" not in {str(r.uri) for r in (await mcp_as_bob.list_resources()).resources}
     refused = await mcp_as_bob.call_tool("nc_activity_recent_changes", {"since": since})
     assert refused.is_error
-    assert "turned off by the Nextcloud admin (its app is disabled)" in refused.content[0].text
+    assert "turned off by the Nextcloud admin (its toolset is disabled)" in refused.content[0].text
     with pytest.raises(MCPError, match="turned off by the Nextcloud admin"):
         await mcp_as_bob.read_resource("nc://activity/recent")
 

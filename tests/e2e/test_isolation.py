@@ -430,7 +430,7 @@ async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with
         answers = {uri: await read(client, alice.uri(uri)) for uri in oauth_server.registry.resources}
         tools = await listed_tools(client)
         for name, info in oauth_server.registry.tools.items():
-            if info.app is not None:  # the nc_auth_* tools concern the caller's own grant
+            if info.toolset is not None:  # the nc_auth_* tools concern the caller's own grant
                 answers[name] = seen(await client.call_tool(name, alice.arguments(tools[name].input_schema)))
     assert {key: text for key, text in answers.items() if MARK in text} == {}
     refused = {key for key, text in answers.items() if "has not granted this server access" in text}

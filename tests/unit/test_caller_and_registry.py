@@ -13,7 +13,7 @@ from mcp.shared.exceptions import MCPError
 
 from nextcloud_mcp_server.auth.caller import Caller, NoCaller, current_caller
 from nextcloud_mcp_server.config import Settings
-from nextcloud_mcp_server.registry import Registry, RegistryError
+from nextcloud_mcp_server.registry import Registry, RegistryError, Toolset
 from nextcloud_mcp_server.server import build_mcp_server
 from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
 
@@ -59,31 +59,57 @@ def test_outside_a_request_there_is_no_caller() -> None:
         current_caller()
 
 
-def test_the_registry_refuses_a_duplicate_tool_an_undeclared_app_and_a_read_scope_on_a_write_tool() -> None:
+def test_the_registry_refuses_a_duplicate_tool_an_undeclared_toolset_and_a_read_scope_on_a_write_tool() -> None:
     registry = Registry()
-    registry.declare_app("notes", "Notes")
+    registry.declare(Toolset("notes", "Notes", "Notes."))
     registry.add_tool("nc_notes_get_note", scope="notes.read", read_only=True)
     with pytest.raises(RegistryError, match="twice"):
         registry.add_tool("nc_notes_get_note", scope="notes.read", read_only=True)
-    with pytest.raises(RegistryError, match="declared app"):
+    with pytest.raises(RegistryError, match="declared toolset"):
         registry.add_tool("nc_deck_get_boards", scope="deck.read", read_only=True)
     with pytest.raises(RegistryError, match="read-only"):
         registry.add_tool("nc_notes_delete_note", scope="notes.read", read_only=False)
-    with pytest.raises(RegistryError, match="different titles"):
-        registry.declare_app("notes", "Notizen")
+    with pytest.raises(RegistryError, match="declared twice, differently"):
+        registry.declare(Toolset("notes", "Notizen", "Notes."))
 
 
 def test_a_concrete_uri_maps_to_its_static_resource_or_the_longest_matching_template() -> None:
     registry = Registry()
     for app in ("files", "notes"):
-        registry.declare_app(app, app.title())
-    registry.add_resource("nc://notes", app="notes")
-    registry.add_resource("nc://notes/{note_id}", app="notes")
-    registry.add_resource("nc://files/{+path}", app="files")
-    registry.add_resource("nc://capabilities", app=None)
+        registry.declare(Toolset(app, app.title(), f"{app}."))
+    registry.add_resource("nc://notes", toolset="notes")
+    registry.add_resource("nc://notes/{note_id}", toolset="notes")
+    registry.add_resource("nc://files/{+path}", toolset="files")
+    registry.add_resource("nc://capabilities", toolset=None)
     assert registry.resource_for("nc://notes") == registry.resources["nc://notes"]
     assert registry.resource_for("nc://notes/12") == registry.resources["nc://notes/{note_id}"]
     assert registry.resource_for("nc://files/a/b.md").scope == "files.read"  # type: ignore[union-attr]
     assert registry.resource_for("nc://capabilities").scope is None  # type: ignore[union-attr]
     assert registry.resource_for("nc://elsewhere") is None
     assert registry.scopes() == ["files.read", "notes.read"]
+
+
+def test_a_selection_names_toolsets_default_and_all_and_refuses_unknown_names() -> None:
+    from nextcloud_mcp_server.toolsets import UnknownToolset, select
+
+    registry = Registry()
+    registry.declare(Toolset("notes", "Notes", "Notes."))
+    registry.declare(Toolset("deck", "Deck", "Boards.", default=False))
+    registry.declare(Toolset("tasks", "Tasks", "Tasks.", scope="todo"))
+    assert select(["default"], registry) == {"notes", "tasks"}
+    assert select(["all"], registry) == {"notes", "deck", "tasks"}
+    assert select([" Deck ", "default"], registry) == {"notes", "deck", "tasks"}
+    assert select([], registry) == frozenset()
+    with pytest.raises(UnknownToolset, match="unknown toolset 'todo'; known: deck, notes, tasks"):
+        select(["todo"], registry)  # a scope prefix is not a toolset name
+
+
+def test_every_registered_tool_and_resource_of_an_app_belongs_to_a_declared_toolset() -> None:
+    from nextcloud_mcp_server.server import offered
+
+    registry = offered(SETTINGS)
+    assert set(registry.toolsets) == {"files", "notes", "calendar", "tasks", "contacts", "activity"}
+    assert all(toolset.description and toolset.title for toolset in registry.toolsets.values())
+    orphans = [name for name, tool in registry.tools.items() if tool.toolset is None and tool.scope is not None]
+    assert orphans == []
+    assert {r.toolset for r in registry.resources.values()} <= {*registry.toolsets, None}

@@ -8,7 +8,7 @@ one outbound client, and app.py should only have to ask for "the OAuth parts".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nextcloud_mcp_server.auth.provider import IdentityProvider
 from nextcloud_mcp_server.auth.resource import BearerGate, routes
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import httpx
-    from mcp.server.mcpserver import MCPServer
     from starlette.routing import Route
     from starlette.types import ASGIApp
 
@@ -68,12 +67,6 @@ class ResourceServer:
             broker = TokenBroker(self.settings, self.provider, store)
             self.provisioning = Provisioning(self.settings, self.provider, self.verifier, broker, self.registry)
         return OAuthAccess(self.settings, app_password, self.provisioning)
-
-    def install(self, server: MCPServer[Any]) -> None:
-        """Filter tools/list and refuse tools/call by the caller's scopes."""
-        from nextcloud_mcp_server.auth.scopes import ScopeFilter
-
-        server.middleware.append(ScopeFilter(self.registry))
 
     async def aclose(self) -> None:
         await self.provider.aclose()

@@ -128,9 +128,9 @@ class ToolDeps:
         return decorate
 
     def resource(
-        self, uri: str, *, app: str | None, name: str, title: str, description: str, mime_type: str | None = None
+        self, uri: str, *, toolset: str | None, name: str, title: str, description: str, mime_type: str | None = None
     ) -> Callable[[F], F]:
-        """Register a resource (or template) of `app`, read as its caller, with the tools' error mapping.
+        """Register a resource (or template) of `toolset`, read as its caller, with the tools' error mapping.
 
         A template may answer a missing Flow 2 grant with the consent request (2026-07-28); a
         static resource cannot (the SDK reads it as content only), so it says where to grant access.
@@ -151,7 +151,7 @@ class ToolDeps:
                 except MAPPED as exc:
                     raise ResourceError(failure_message(exc, f"Reading {title.lower()}")) from None
 
-            info = self.registry.add_resource(uri, app=app)
+            info = self.registry.add_resource(uri, toolset=toolset)
             self.server.resource(uri, name=name, title=title, description=description, mime_type=mime_type)(wrapper)
             return fn
 

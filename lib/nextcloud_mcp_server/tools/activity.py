@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import READ, Limit, NotAvailable, Offset, Page, ToolDeps, invalid
 
 if TYPE_CHECKING:
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 RECENT_URI = "nc://activity/recent"
 Kind = Literal["created", "updated", "deleted", "renamed"]
+
+TOOLSET = Toolset(
+    "activity",
+    "Recent changes",
+    "What changed in the user's files, notes and calendars, from Nextcloud's webhooks.",
+)
 
 
 class ChangeEntry(BaseModel):
@@ -96,7 +103,7 @@ async def recent(
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the recent-changes tool and resource."""
-    deps.registry.declare_app("activity", "Recent changes")
+    deps.registry.declare(TOOLSET)
 
     @deps.tool("nc_activity_recent_changes", title="Recent changes", annotations=READ, scope="activity.read")
     async def nc_activity_recent_changes(
@@ -125,7 +132,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.resource(
         RECENT_URI,
-        app="activity",
+        toolset="activity",
         name="recent_changes",
         title="Recent changes",
         description="Changes of the last 24 hours (files, notes, calendar objects) as JSON, oldest first; "

@@ -16,6 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -53,6 +54,12 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
 MANAGE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
+
+TOOLSET = Toolset(
+    "calendar",
+    "Calendar",
+    "Calendars and events (CalDAV): list, create, change and delete events; find free time.",
+)
 
 
 class CalendarList(BaseModel):
@@ -98,7 +105,7 @@ async def _event_calendars(nc: NextcloudClient, calendar_name: str) -> list[str]
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the calendar tools."""
-    deps.registry.declare_app("calendar", "Calendar")
+    deps.registry.declare(TOOLSET)
 
     @deps.tool("nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_calendars(limit: Limit = 50, offset: Offset = 0) -> CalendarList:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -56,6 +57,12 @@ EtagArg = Annotated[
     str,
     Field(description="Optional etag from a previous read; the change is refused if the contact changed since."),
 ]
+
+TOOLSET = Toolset(
+    "contacts",
+    "Contacts",
+    "Address books and contacts (CardDAV): list, search, create, change and delete contacts.",
+)
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -188,7 +195,7 @@ def _sorted(cards: list[Card]) -> list[Card]:
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the contacts tools."""
-    deps.registry.declare_app("contacts", "Contacts")
+    deps.registry.declare(TOOLSET)
 
     @deps.tool("nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read")
     async def nc_contacts_list_addressbooks(limit: Limit = 50, offset: Offset = 0) -> AddressBookList:

@@ -16,6 +16,7 @@ from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, Te
 from pydantic import Field
 
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, normalize
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -61,6 +62,12 @@ Etag = Annotated[
 Overwrite = Annotated[bool, Field(description="Replace the destination if it exists (default: refuse).")]
 Source = Annotated[str, Field(description="The file or folder to act on, relative to the files root.")]
 Destination = Annotated[str, Field(description="The new path, relative to the files root (parent must exist).")]
+
+TOOLSET = Toolset(
+    "files",
+    "Files",
+    "Files in Nextcloud (WebDAV): list, read, write, move, copy, delete and search files and folders.",
+)
 
 
 def _path(argument: str, value: str, *, allow_root: bool = False) -> str:
@@ -128,7 +135,7 @@ async def _ensure_free(nc: NextcloudClient, destination: str, overwrite: bool) -
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the files tools and the nc://files resource template."""
-    deps.registry.declare_app("files", "Files")
+    deps.registry.declare(TOOLSET)
     limits = deps.settings
 
     @deps.tool("nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")

@@ -17,7 +17,7 @@ def register_resource(deps: ToolDeps) -> None:
 
     @deps.resource(
         FILES_TEMPLATE,
-        app="files",
+        toolset="files",
         name="file",
         title="Nextcloud file",
         description="A file of the user's Nextcloud by path, e.g. nc://files/Documents/notes.md: "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -44,6 +45,12 @@ Etag = Annotated[
         "happens if the note is still at this version."
     ),
 ]
+
+TOOLSET = Toolset(
+    "notes",
+    "Notes",
+    "Nextcloud Notes: list, search, read, create, edit and delete Markdown notes.",
+)
 
 
 class NoteSummary(BaseModel):
@@ -108,7 +115,7 @@ def _blank(value: str | None) -> bool:
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the notes tools and the note resources."""
-    deps.registry.declare_app("notes", "Notes")
+    deps.registry.declare(TOOLSET)
 
     @deps.tool("nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
     async def nc_notes_create_note(
@@ -236,7 +243,7 @@ def register_resources(deps: ToolDeps) -> None:
 
     @deps.resource(
         NOTES_INDEX_URI,
-        app="notes",
+        toolset="notes",
         name="notes",
         title="Notes",
         description="Index of the user's notes: id, title, category, etag and the nc://notes/{note_id} URI of each.",
@@ -250,7 +257,7 @@ def register_resources(deps: ToolDeps) -> None:
 
     @deps.resource(
         NOTE_URI,
-        app="notes",
+        toolset="notes",
         name="note",
         title="Note",
         description="One note as JSON: id, title, category, etag, modified, favorite and the Markdown content.",

@@ -21,7 +21,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.resource(
         CAPABILITIES_URI,
-        app=None,
+        toolset=None,
         name="capabilities",
         title="Nextcloud capabilities",
         description="The Nextcloud version and the capabilities of each installed app, as JSON.",

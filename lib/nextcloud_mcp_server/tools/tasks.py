@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -47,6 +48,13 @@ if TYPE_CHECKING:
 STATUSES = ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED", "CANCELLED")
 TodoUid = Annotated[str, Field(min_length=1, description="The task's uid (from list/search/create).")]
 Priority = Annotated[int, Field(ge=0, le=9, description="1 highest .. 9 lowest; 0 undefined.")]
+
+TOOLSET = Toolset(
+    "tasks",
+    "Tasks",
+    "Task lists (CalDAV to-dos): list, search, create, change, complete and delete tasks.",
+    scope="todo",
+)
 
 
 class TodoItem(BaseModel):
@@ -151,7 +159,7 @@ def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, li
 
 def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Register the task tools."""
-    deps.registry.declare_app("todo", "Tasks")
+    deps.registry.declare(TOOLSET)
 
     @deps.tool("nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
     async def nc_calendar_list_todos(

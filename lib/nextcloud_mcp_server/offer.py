@@ -1,0 +1,84 @@
+"""What a request is offered: one MCP middleware that lists and admits tools and resources by rules.
+
+Why one filter with rules: the OAuth token's scopes, the toolsets the server and the connection
+chose, and in app mode the admin's choices each say "not this one" for a reason of their own.
+They must agree between `tools/list` and `tools/call` (and the resource lists and reads), and a
+refusal must say which rule refused and what to do. Each rule looks at the request once and
+answers per item; the filter applies them all, in order, to lists and to calls alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+
+    from nextcloud_mcp_server.registry import Registry, ResourceInfo, ToolInfo
+
+    Item = ToolInfo | ResourceInfo
+
+Check = Callable[["Item"], "str | None"]
+"""Why an item is not offered to this request ("needs the OAuth scope 'x'; ..."), or None when it is."""
+
+LISTS = {"tools/list": "tools", "resources/list": "resources", "resources/templates/list": "resourceTemplates"}
+"""List methods and the key of their items in the (serialized) result."""
+KEY_OF = {"tools": "name", "resources": "uri", "resourceTemplates": "uriTemplate"}
+
+
+class Rule(Protocol):
+    async def check(self, request: ServerRequestContext[Any, Any]) -> Check:
+        """How this rule judges the items for `request` (computed once per request)."""
+        ...
+
+
+def refusal(method: str, text: str) -> Any:
+    """How a refused call is answered: a tool error for tools, an MCP error for resource reads."""
+    if method == "tools/call":
+        from mcp_types import CallToolResult, TextContent
+
+        return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import INVALID_PARAMS
+
+    raise MCPError(code=INVALID_PARAMS, message=text)
+
+
+class OfferFilter:
+    """MCP server middleware: lists show, and calls and reads admit, only what every rule offers."""
+
+    def __init__(self, registry: Registry, rules: Sequence[Rule]) -> None:
+        self.registry = registry
+        self.rules = list(rules)
+
+    async def _checks(self, request: ServerRequestContext[Any, Any]) -> list[Check]:
+        return [await rule.check(request) for rule in self.rules]
+
+    def _target(self, method: str, params: Any) -> tuple[str, str, Item | None] | None:
+        """(what, key, its registry entry) of a tools/call or resources/read; None for other methods."""
+        params = params or {}
+        if method == "tools/call" and isinstance(name := params.get("name"), str):
+            return "tool", name, self.registry.tools.get(name)
+        if method == "resources/read" and isinstance(uri := params.get("uri"), str):
+            return "resource", uri, self.registry.resource_for(uri)
+        return None
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        target = self._target(ctx.method, ctx.params)
+        if target is not None and target[2] is not None:
+            what, key, item = target
+            for check in await self._checks(ctx):
+                if (reason := check(item)) is not None:
+                    return refusal(ctx.method, f"The {what} '{key}' {reason}.")
+        result = await call_next(ctx)
+        kind = LISTS.get(ctx.method)
+        if kind is None or not isinstance(result, dict) or not isinstance(result.get(kind), list):
+            return result
+        checks = await self._checks(ctx)
+        return {**result, kind: [entry for entry in result[kind] if self._offered(kind, entry, checks)]}
+
+    def _offered(self, kind: str, entry: Any, checks: list[Check]) -> bool:
+        key = str(entry.get(KEY_OF[kind], "")) if isinstance(entry, dict) else ""
+        item: Item | None = self.registry.tools.get(key) if kind == "tools" else self.registry.resources.get(key)
+        return item is None or all(check(item) is None for check in checks)
