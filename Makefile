@@ -26,6 +26,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The store's tests start a throwaway PostgreSQL (Debian's); install it when missing (as root).
 postgresql:

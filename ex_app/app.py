@@ -19,11 +19,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from ex_app import admin_settings, webhooks
 from ex_app.access import AppApiAccess
 from ex_app.admin_settings import AdminPolicy, AdminRule, PolicySource, appconfig_fetcher
-from ex_app.auth import AppApiAuthMiddleware, Receive, Scope, Send
+from ex_app.auth import AppApiAuthMiddleware
 from ex_app.lifecycle import Lifecycle
 from ex_app.oauth import ExternalClientGate, ExternalClients
 

@@ -16,15 +16,11 @@ import binascii
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiIdentity
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ def json_info(secret: str, port: int, manifest: Path = MANIFEST) -> dict[str, An
     from defusedxml.ElementTree import parse
 
     root = parse(manifest).getroot()
+    assert root is not None, f"{manifest} has no root element"
     routes = [{child.tag: (child.text or "").strip() for child in route} for route in root.iter("route")]
     return {
         "id": root.findtext("id"),

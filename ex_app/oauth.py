@@ -26,8 +26,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from ex_app.auth import CALLER_KEY, Receive, Scope, Send, unauthorized
+from ex_app.auth import CALLER_KEY, unauthorized
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -75,8 +75,8 @@ class RetryTransport(httpx.AsyncBaseTransport):
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         hinted = _parse_retry_after(retry_after)
         if hinted is not None:
-            return min(hinted, MAX_RETRY_AFTER)
-        return self._backoff * (2 ** (attempt - 1)) * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
+            return float(min(hinted, MAX_RETRY_AFTER))
+        return float(self._backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+    from mcp_types import CallToolResult
 
     from nextcloud_mcp_server.registry import Registry, ResourceInfo, ToolInfo
 
@@ -33,11 +34,11 @@ class Rule(Protocol):
         ...
 
 
-def refusal(method: str, text: str) -> Any:
+def refusal(method: str, text: str) -> CallToolResult:
     """How a refused call is answered: a tool error for tools, an MCP error for resource reads."""
-    if method == "tools/call":
-        from mcp_types import CallToolResult, TextContent
+    from mcp_types import CallToolResult, TextContent
 
+    if method == "tools/call":
         return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
     from mcp.shared.exceptions import MCPError
     from mcp_types import INVALID_PARAMS
@@ -66,8 +67,8 @@ class OfferFilter:
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         target = self._target(ctx.method, ctx.params)
-        if target is not None and target[2] is not None:
-            what, key, item = target
+        if target is not None and (item := target[2]) is not None:
+            what, key = target[0], target[1]
             for check in await self._checks(ctx):
                 if (reason := check(item)) is not None:
                     return refusal(ctx.method, f"The {what} '{key}' {reason}.")

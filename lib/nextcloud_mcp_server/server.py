@@ -69,7 +69,7 @@ def build_mcp_server(
     from nextcloud_mcp_server.toolsets import ToolsetRule, offered_by
 
     offered = offered_by(settings.toolsets, deps.registry)
-    rules = [ScopeRule(), ToolsetRule(offered), *offer_rules]
+    rules: list[Rule] = [ScopeRule(), ToolsetRule(offered), *offer_rules]
     server.middleware.insert(1, OfferFilter(deps.registry, rules))
     return server
 

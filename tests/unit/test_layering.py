@@ -120,6 +120,15 @@ def test_the_store_does_not_make_http_calls() -> None:
     assert violations(ENGINE / "store", ("httpx", "httpx2", "requests")) == []
 
 
+def test_the_store_knows_nothing_of_nextcloud_tools_or_mcp() -> None:
+    forbidden = (f"{PACKAGE}.nextcloud", f"{PACKAGE}.tools", f"{PACKAGE}.webhooks", "mcp", "mcp_types")
+    assert violations(ENGINE / "store", forbidden) == []
+
+
+def test_auth_decides_who_calls_without_knowing_the_tools() -> None:
+    assert violations(ENGINE / "auth", (f"{PACKAGE}.tools",)) == []
+
+
 def test_nothing_outside_ex_app_imports_nc_py_api() -> None:
     found = violations(ENGINE, ("nc_py_api",))
     bench = REPO / "bench"

@@ -254,7 +254,8 @@ class CalDAV:
             response = await self.client.request("PUT", path, headers=headers, content=data)
         except errors.PreconditionFailed as exc:
             raise await self._conflict(calendar, object_name, exc) from None
-        return response.headers.get("ETag")
+        written: str | None = response.headers.get("ETag")
+        return written
 
     async def delete(self, calendar: str, object_name: str, *, etag: str | None = None) -> None:
         path = await self.object_path(calendar, object_name)

@@ -29,6 +29,7 @@ from nextcloud_mcp_server.nextcloud.dav import (
 from nextcloud_mcp_server.nextcloud.discovery import discover_home, propfind, server_path
 from nextcloud_mcp_server.nextcloud.errors import Conflict, NotFound, PreconditionFailed
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, split_user_path
+from nextcloud_mcp_server.nextcloud.vcard_syntax import VCardError
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -67,7 +68,7 @@ class Card:
         """The typed view; a card Nextcloud holds but nobody can parse still lists (by its href)."""
         try:
             return vcard.summarize(self.data)
-        except vcard.VCardError:
+        except VCardError:
             stem = unquote(urlsplit(self.href).path.rsplit("/", 1)[-1]).removesuffix(".vcf")
             return vcard.ContactSummary(uid=stem, fn="", version="unknown")
 

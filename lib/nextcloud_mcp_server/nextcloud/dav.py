@@ -42,7 +42,8 @@ def serialize(root: Element) -> bytes:
     """UTF-8 XML with readable prefixes for the namespaces DAV servers expect."""
     for uri, prefix in PREFIXES.items():
         _register(prefix, uri)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="utf-8", xml_declaration=False)
+    body: bytes = tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _register(prefix: str, uri: str) -> None:

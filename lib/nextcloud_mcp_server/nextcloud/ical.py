@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -75,7 +75,7 @@ def parse_rrule(rule: str, field: str = "recurrence_rule") -> icalendar.vRecur:
         rrulestr(recur.to_ical().decode(), dtstart=dt.datetime(2026, 1, 1), ignoretz=True)
     except (ValueError, TypeError, KeyError) as exc:
         raise IcalError(field, f"{rule!r} is not a valid RRULE ({exc}); e.g. 'FREQ=WEEKLY;BYDAY=MO,WE'") from None
-    return recur
+    return cast(icalendar.vRecur, recur)
 
 
 def split_list(text: str) -> list[str]:
@@ -139,7 +139,7 @@ def merge_event(ics: str | bytes, changes: EventChanges) -> bytes:
     apply_event_changes(event, changes, creating=False)
     event["SEQUENCE"] = int(event.get("SEQUENCE", 0)) + 1
     finish(cal, event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def finish(cal: icalendar.Calendar, component: icalendar.cal.Component) -> None:

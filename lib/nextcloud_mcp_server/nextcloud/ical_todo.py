@@ -104,7 +104,7 @@ def merge_todo(ics: str | bytes, changes: TodoChanges) -> bytes:
     apply_todo_changes(todo, changes)
     todo["SEQUENCE"] = int(todo.get("SEQUENCE", 0)) + 1
     finish(cal, todo)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def apply_todo_changes(todo: icalendar.cal.Component, ch: TodoChanges) -> None:

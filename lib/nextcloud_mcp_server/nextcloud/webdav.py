@@ -8,6 +8,7 @@ caller types can leave /remote.php/dav/files/<user>/.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -302,7 +303,7 @@ class WebDAV:
         type_like: str | None = None,
         favorites_only: bool = False,
         limit: int | None = None,
-    ) -> list[FileInfo]:
+    ) -> builtins.list[FileInfo]:
         """SEARCH (basicsearch) below `scope`: conditions are ANDed; `%` and `_` are wildcards."""
         scope_names = paths.split_user_path(scope)
         body = search_body(
@@ -317,7 +318,7 @@ class WebDAV:
         )
         return self._infos(response.content)
 
-    async def favorites(self, scope: str = "") -> list[FileInfo]:
+    async def favorites(self, scope: str = "") -> builtins.list[FileInfo]:
         """Files and folders marked as favorite below `scope` (the oc:filter-files REPORT)."""
         root = element(OC, "filter-files")
         prop = element(DAV, "prop", root)

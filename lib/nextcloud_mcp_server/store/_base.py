@@ -29,10 +29,17 @@ class Repository:
     def _insert(self, table: Table) -> Any:
         """An INSERT that supports ON CONFLICT (PostgreSQL and SQLite spell it the same)."""
         if self._dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+
+
+def rowcount(result: Any) -> int:
+    """The rows an UPDATE or DELETE touched (its result is a CursorResult; SQLAlchemy types it as any Result)."""
+    return int(result.rowcount)
 
 
 def page(limit: int, offset: int) -> tuple[int, int]:

@@ -196,6 +196,8 @@ class Store:
                         stmt = stmt.where(key_column > last)
                     rows = (await session.execute(stmt)).all()
                     for key, ciphertext in rows:
+                        if ciphertext is None:  # a client without a secret: nothing to re-encrypt
+                            continue
                         fresh = self.cipher.rotate(ciphertext)
                         await session.execute(update(model).where(key_column == key).values({column.key: fresh}))
                 if not rows:

@@ -29,7 +29,7 @@ import anyio
 
 from nextcloud_mcp_server.store.engine import BUSY_TIMEOUT_MS, sqlite_pragmas
 from nextcloud_mcp_server.store.errors import DatabaseUnavailable
-from nextcloud_mcp_server.store.models import UTCDateTime, WebhookEvent
+from nextcloud_mcp_server.store.models import UTCDateTime, WebhookEvent, table_of
 from nextcloud_mcp_server.store.urls import masked, sqlite_path, sync_url
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from psycopg import AsyncConnection
 
-_TABLE = WebhookEvent.__table__
+_TABLE = table_of(WebhookEvent)
 _COLUMNS = ("dedupe_key", "event_class", "payload", "received_at", "attempts", "owner_id")
 _SQL = (  # names from the model, values always bound: nothing from a caller reaches the SQL text
     f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({{marks}}) "  # noqa: S608
@@ -74,7 +74,7 @@ class SqliteInboxWriter:
         self._database = masked(database_url)
         self._path = str(sqlite_path(database_url))
         self._sql = _SQL.format(marks=", ".join("?" for _ in _COLUMNS))
-        self._json = JSON().bind_processor(dialect)
+        self._json = JSON().bind_processor(dialect)  # type: ignore[no-untyped-call]
         self._time = UTCDateTime().bind_processor(dialect)
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()

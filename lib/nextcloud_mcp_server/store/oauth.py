@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import delete, select
 
-from nextcloud_mcp_server.store._base import Repository, page
+from nextcloud_mcp_server.store._base import Repository, page, rowcount
 from nextcloud_mcp_server.store.errors import SessionExpired
-from nextcloud_mcp_server.store.models import OAuthClient, OAuthSession, RefreshToken, utcnow
+from nextcloud_mcp_server.store.models import OAuthClient, OAuthSession, RefreshToken, table_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ClientRepository(Repository):
             "created_at": now,
             "updated_at": now,
         }
-        stmt = self._insert(OAuthClient.__table__).values(**values)
+        stmt = self._insert(table_of(OAuthClient)).values(**values)
         changed = {k: stmt.excluded[k] for k in values if k not in ("client_id", "created_at")}
         stmt = stmt.on_conflict_do_update(index_elements=["client_id"], set_=changed).returning(OAuthClient.created_at)
         async with self._sessions.begin() as session:
@@ -133,7 +133,7 @@ class ClientRepository(Repository):
     async def delete(self, client_id: str) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(OAuthClient).where(OAuthClient.client_id == client_id))
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
 
 class SessionRepository(Repository):
@@ -175,7 +175,7 @@ class SessionRepository(Repository):
         None when there is no such state (never created, or used already); SessionExpired when it
         existed but expired (it is deleted all the same).
         """
-        table = OAuthSession.__table__
+        table = table_of(OAuthSession)
         stmt = delete(table).where(table.c.state == state).returning(*table.c)
         async with self._engine.begin() as conn:
             row = (await conn.execute(stmt)).one_or_none()
@@ -189,7 +189,7 @@ class SessionRepository(Repository):
     async def purge_expired(self, *, now: datetime | None = None) -> int:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(OAuthSession).where(OAuthSession.expires_at <= (now or utcnow())))
-            return int(result.rowcount)
+            return rowcount(result)
 
 
 def _session_record(row: OAuthSession) -> SessionRecord:
@@ -222,7 +222,7 @@ class TokenRepository(Repository):
     ) -> None:
         """Store the token, or replace it (a refresh rotated it): then `rotated_at` is set."""
         now = utcnow()
-        stmt = self._insert(RefreshToken.__table__).values(
+        stmt = self._insert(table_of(RefreshToken)).values(
             user_id=user_id,
             audience=audience,
             token_encrypted=self._cipher.encrypt(token),
@@ -261,7 +261,7 @@ class TokenRepository(Repository):
         )
 
     async def get(self, user_id: str, audience: str) -> TokenRecord | None:
-        table = RefreshToken.__table__
+        table = table_of(RefreshToken)
         stmt = select(table).where(table.c.user_id == user_id, table.c.audience == audience)
         async with self._engine.connect() as conn:
             row = (await conn.execute(stmt)).one_or_none()
@@ -279,4 +279,4 @@ class TokenRepository(Repository):
         if audience is not None:
             stmt = stmt.where(RefreshToken.audience == audience)
         async with self._sessions.begin() as session:
-            return int((await session.execute(stmt)).rowcount)
+            return rowcount(await session.execute(stmt))

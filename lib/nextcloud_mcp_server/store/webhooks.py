@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
 
-from nextcloud_mcp_server.store._base import Repository, page
-from nextcloud_mcp_server.store.models import WebhookEvent, WebhookRegistration, utcnow
+from nextcloud_mcp_server.store._base import Repository, page, rowcount
+from nextcloud_mcp_server.store.models import WebhookEvent, WebhookRegistration, table_of, utcnow
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.store.inbox_writer import InboxWriter
@@ -119,7 +119,7 @@ class WebhookRepository(Repository):
     async def delete(self, nextcloud_id: int) -> bool:
         stmt = delete(WebhookRegistration).where(WebhookRegistration.nextcloud_id == nextcloud_id)
         async with self._sessions.begin() as session:
-            return bool((await session.execute(stmt)).rowcount)
+            return bool(rowcount(await session.execute(stmt)))
 
 
 class InboxRepository(Repository):
@@ -194,13 +194,13 @@ class InboxRepository(Repository):
     async def mark_many_processed(self, event_ids: Collection[int], *, now: datetime | None = None) -> int:
         """Mark these events processed in one statement (those still waiting); how many were."""
         stmt = (
-            update(WebhookEvent.__table__)
+            update(table_of(WebhookEvent))
             .where(WebhookEvent.id.in_(list(event_ids)), WebhookEvent.processed_at.is_(None))
             .where(WebhookEvent.dead_at.is_(None))
             .values(processed_at=now or utcnow())
         )
         async with self._engine.begin() as conn:
-            return int((await conn.execute(stmt)).rowcount)
+            return rowcount(await conn.execute(stmt))
 
     async def _events(self, stmt: Any) -> list[InboxEvent]:
         async with self._sessions() as session:
@@ -221,18 +221,18 @@ class InboxRepository(Repository):
     async def mark_processed(self, event_id: int, *, now: datetime | None = None) -> bool:
         """True if the event was waiting and is now processed; False if unknown or already done."""
         stmt = (
-            update(WebhookEvent.__table__)
+            update(table_of(WebhookEvent))
             .where(WebhookEvent.id == event_id, WebhookEvent.processed_at.is_(None))
             .values(processed_at=now or utcnow())
         )
         async with self._engine.begin() as conn:
-            return bool((await conn.execute(stmt)).rowcount)
+            return bool(rowcount(await conn.execute(stmt)))
 
     async def record_failure(
         self, event_id: int, error: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, now: datetime | None = None
     ) -> InboxEvent | None:
         """Count a failed attempt; at `max_attempts` the event becomes a dead letter. The updated event."""
-        table = WebhookEvent.__table__
+        table = table_of(WebhookEvent)
         stmt = (
             update(table)
             .where(table.c.id == event_id, table.c.processed_at.is_(None), table.c.dead_at.is_(None))
@@ -254,11 +254,11 @@ class InboxRepository(Repository):
             .values(dead_at=None, attempts=0)
         )
         async with self._sessions.begin() as session:
-            return bool((await session.execute(stmt)).rowcount)
+            return bool(rowcount(await session.execute(stmt)))
 
     async def purge_processed(self, *, older_than: timedelta, now: datetime | None = None) -> int:
         """Delete events processed before `now - older_than`. Unprocessed and dead events are kept."""
         cutoff = (now or utcnow()) - older_than
         stmt = delete(WebhookEvent).where(WebhookEvent.processed_at.is_not(None), WebhookEvent.processed_at < cutoff)
         async with self._sessions.begin() as session:
-            return int((await session.execute(stmt)).rowcount)
+            return rowcount(await session.execute(stmt))

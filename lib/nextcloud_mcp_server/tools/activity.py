@@ -54,8 +54,8 @@ class ChangeEntry(BaseModel):
         return cls(
             event_id=item.event_id,
             received_at=item.received_at,
-            kind=change.kind,  # type: ignore[arg-type]
-            object_type=change.object_type,  # type: ignore[arg-type]
+            kind=change.kind,
+            object_type=change.object_type,
             path=change.path,
             old_path=change.old_path,
             file_id=change.file_id,

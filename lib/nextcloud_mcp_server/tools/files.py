@@ -327,7 +327,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """List the files and folders the user marked as favorite in Nextcloud."""
         where = _path("scope", scope, allow_root=True)
         nc = await deps.nextcloud()
-        found = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
+        found: list[FileInfo] = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
         results, page = _paginate_entries(found, offset, limit)
         return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
 

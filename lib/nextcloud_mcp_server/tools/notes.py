@@ -8,7 +8,7 @@ appends are conditional too and retried on a concurrent change, so nothing is lo
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, Field
 
@@ -66,7 +66,7 @@ class NoteSummary(BaseModel):
     uri: str = Field(description="The MCP resource URI of the note.")
 
     @classmethod
-    def of(cls, note: Note, **extra: Any) -> Any:
+    def of(cls, note: Note, **extra: Any) -> Self:
         fields = note.model_dump(include={"id", "title", "category", "etag", "modified", "favorite", "readonly"})
         return cls(**fields, uri=NOTE_URI.format(note_id=note.id), **extra)
 

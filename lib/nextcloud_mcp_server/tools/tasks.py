@@ -112,7 +112,7 @@ async def _update(nc: NextcloudClient, calendar: str, uid: str, changes: TodoCha
 
 
 async def _todos(nc: NextcloudClient, calendars: list[str]) -> list[TodoItem]:
-    items = []
+    items: list[TodoItem] = []
     for calendar in calendars:
         items.extend(_todo_item(obj) for obj in await nc.caldav.query(calendar, "VTODO"))
     items.sort(key=lambda t: (t.status in ("COMPLETED", "CANCELLED"), sort_key(_parse(t.due)), t.summary))

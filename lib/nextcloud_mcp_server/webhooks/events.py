@@ -218,7 +218,7 @@ def _calendar_change(kind: str, event: dict[str, Any], uid: str | None) -> Chang
         object_type="calendar_object",
         path=path,
         user_id=uid,
-        owner=principal.removeprefix(USER_PRINCIPAL) if owned else uid,
+        owner=str(principal).removeprefix(USER_PRINCIPAL) if owned else uid,
         updated_uris=(f"nc://calendars/{quote(path, safe='/')}", f"nc://calendars/{quote(calendar['uri'])}"),
         list_changed=kind != "updated",
         extra={"component": obj.get("component")},

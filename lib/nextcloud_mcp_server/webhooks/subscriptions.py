@@ -53,7 +53,11 @@ class UserSubscriptionBus:
         caller = caller_or_none()
         token = object()
         self._listeners[token] = (caller.user if caller is not None else None, listener)
-        return lambda: self._listeners.pop(token, None)
+
+        def unsubscribe() -> None:
+            self._listeners.pop(token, None)
+
+        return unsubscribe
 
     async def publish(self, event: ServerEvent) -> None:
         await self._deliver(event, lambda user: True)
@@ -93,7 +97,7 @@ class ResourceSubscriptions:
     @staticmethod
     def _connection(ctx: ServerRequestContext[Any]) -> Connection:
         # The request's ServerSession lives for one request; its Connection for the client's session.
-        return ctx.session._connection  # type: ignore[no-any-return]
+        return ctx.session._connection
 
     async def _subscribe(self, ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
         key = (self._user(), str(params.uri))
