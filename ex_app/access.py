@@ -22,16 +22,14 @@ from nextcloud_mcp_server.nextcloud.appapi_auth import AppApiAuth, AppApiIdentit
 
 if TYPE_CHECKING:
     import httpx
-    from mcp.server.context import ServerRequestContext
 
     from ex_app.oauth import ExternalClients
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
 
-def appapi_user(request: ServerRequestContext[Any, Any]) -> str | None:
-    """The Nextcloud user AppAPI vouched for on this request (None for an external OAuth client)."""
-    http = request.request
+def appapi_user(http: Any) -> str | None:
+    """The Nextcloud user AppAPI vouched for on this HTTP request (None for an external OAuth client)."""
     state = getattr(http, "scope", {}).get("state", {}) if http is not None else {}
     user = state.get(CALLER_KEY) if isinstance(state, dict) else None
     return str(user) if user else None
@@ -68,10 +66,10 @@ class AppApiAccess:
         )
         return NextcloudClient(http, user, base)
 
-    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+    def identify(self, http: Any) -> Caller | None:
         """The user AppAPI vouched for, else the verified bearer token's user (an external OAuth client)."""
-        user = appapi_user(request)
-        return Caller(user, "appapi") if user else bearer_caller(request)
+        user = appapi_user(http)
+        return Caller(user, "appapi") if user else bearer_caller(http)
 
     async def client_for(self, caller: Caller) -> NextcloudClient:
         external = self._external

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from nextcloud_mcp_server.config import is_loopback
 from nextcloud_mcp_server.registry import Registry
+from nextcloud_mcp_server.sessions import SessionLimits
 from nextcloud_mcp_server.toolsets import ConnectionToolsets
 
 if TYPE_CHECKING:
@@ -134,15 +135,23 @@ def build_app(
         registry=registry,
         offer_rules=offer_rules,
     )
-    mcp_app = ConnectionToolsets(
-        server.streamable_http_app(
-            streamable_http_path="/mcp",
-            transport_security=transport_security(settings, host),
-            max_request_body_size=settings.max_request_bytes,
-            host=host,
-        ),
-        registry,
+    streamable = server.streamable_http_app(
+        streamable_http_path="/mcp",
+        transport_security=transport_security(settings, host),
+        max_request_body_size=settings.max_request_bytes,
+        session_idle_timeout=settings.session_idle_timeout,
+        max_sessions=settings.max_sessions,
+        host=host,
     )
+    limited = SessionLimits(
+        streamable,
+        access.identify,
+        # The live session ids: the SDK's manager owns them and offers no public view.
+        lambda: server.session_manager._server_instances.keys(),
+        per_user=settings.max_sessions_per_user,
+        idle_timeout=settings.session_idle_timeout,
+    )
+    mcp_app = ConnectionToolsets(limited, registry)
     deps = Deps(settings=settings, access=access, server=server, registry=registry)
 
     async def live(request: Request) -> JSONResponse:

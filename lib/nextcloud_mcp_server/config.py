@@ -88,6 +88,24 @@ class Settings(BaseSettings):
         default=64 * MIB, gt=0, validation_alias=AliasChoices("MAX_REQUEST_BODY_BYTES", "max_request_bytes")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    session_idle_timeout: float = Field(
+        default=1800.0,
+        gt=0,
+        validation_alias=AliasChoices("MCP_SESSION_IDLE_TIMEOUT", "session_idle_timeout"),
+        description="Seconds without a request after which an MCP session (Streamable HTTP) ends",
+    )
+    max_sessions: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias=AliasChoices("MCP_MAX_SESSIONS", "max_sessions"),
+        description="Most live MCP sessions per process; a new one beyond it is answered 503",
+    )
+    max_sessions_per_user: int = Field(
+        default=50,
+        ge=1,
+        validation_alias=AliasChoices("MCP_MAX_SESSIONS_PER_USER", "max_sessions_per_user"),
+        description="Most live MCP sessions per user; a new one beyond it is answered 429",
+    )
     toolsets: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["default"],
         validation_alias=AliasChoices("NEXTCLOUD_MCP_TOOLSETS", "toolsets"),

@@ -17,8 +17,6 @@ from nextcloud_mcp_server.auth.errors import NeedsProvisioning
 from nextcloud_mcp_server.auth.resource import bearer_caller
 
 if TYPE_CHECKING:
-    from mcp.server.context import ServerRequestContext
-
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.auth.provisioning import Provisioning
     from nextcloud_mcp_server.config import Settings
@@ -50,9 +48,9 @@ class OAuthAccess:
             self._anonymous = NextcloudClient(http, "", self._settings.nextcloud_base)
         return self._anonymous
 
-    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+    def identify(self, http: Any) -> Caller | None:
         """The verified bearer token's user; None without one (the gate lets no such request through)."""
-        return bearer_caller(request)
+        return bearer_caller(http)
 
     async def client_for(self, caller: Caller) -> NextcloudClient:
         if caller.user == self._settings.nextcloud_username:

@@ -14,7 +14,6 @@ from nextcloud_mcp_server.auth.caller import Caller, NoCaller
 
 if TYPE_CHECKING:
     import httpx
-    from mcp.server.context import ServerRequestContext
 
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
@@ -38,7 +37,7 @@ class AppPasswordAccess:
                     self._client = NextcloudClient.with_app_password(self._settings, transport=self._transport)
         return self._client
 
-    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None:
+    def identify(self, http: Any) -> Caller | None:
         """Every request is the configured user's: this mode serves one user (its listener is theirs)."""
         user = self._settings.nextcloud_username
         return Caller(user, "app_password") if user else None

@@ -50,8 +50,9 @@ class _Current:
 
 _current: ContextVar[_Current | None] = ContextVar("nextcloud_mcp_caller", default=None)
 
-Identify = Callable[["ServerRequestContext[Any, Any]"], "Caller | None"]
-"""How a deployment mode names the caller of a request (None when it cannot)."""
+Identify = Callable[[Any], "Caller | None"]
+"""How a deployment mode names the caller of an HTTP request (a Starlette `Request`; None over stdio),
+or None when it cannot. The MCP middleware and the HTTP session limits ask the same function."""
 
 
 class CallerMiddleware:
@@ -61,7 +62,7 @@ class CallerMiddleware:
         self.identify = identify
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        token = _current.set(_Current(self.identify(ctx), ctx))
+        token = _current.set(_Current(self.identify(ctx.request), ctx))
         try:
             return await call_next(ctx)
         finally:

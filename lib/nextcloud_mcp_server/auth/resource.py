@@ -43,11 +43,11 @@ def prm_url(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + PRM_PATH + "/mcp"
 
 
-def bearer_caller(request: Any) -> Caller | None:
-    """The caller whose bearer token the gate verified for this MCP request (`request.request` is HTTP's)."""
+def bearer_caller(http: Any) -> Caller | None:
+    """The caller whose bearer token the gate verified for this HTTP request (None: none, or not HTTP)."""
     from nextcloud_mcp_server.auth.caller import Caller
 
-    scope = getattr(getattr(request, "request", None), "scope", None)
+    scope = getattr(http, "scope", None)
     token: TokenCaller | None = scope.get(CALLER_KEY) if isinstance(scope, Mapping) else None
     return Caller(token.user, "oauth", token.scopes) if token is not None else None
 
