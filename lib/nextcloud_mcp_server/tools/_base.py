@@ -27,9 +27,9 @@ from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
 from nextcloud_mcp_server.nextcloud import errors as nc
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath
 from nextcloud_mcp_server.registry import Registry
+from nextcloud_mcp_server.tools.lean import lean_schema
 
 if TYPE_CHECKING:
-    from mcp.server.context import ServerRequestContext
     from mcp.server.mcpserver import MCPServer
 
     from nextcloud_mcp_server.auth.caller import Caller
@@ -68,7 +68,9 @@ Offset = Annotated[int, Field(ge=0, description="Number of items to skip; pass a
 class NextcloudAccess(Protocol):
     """How a deployment mode names the caller of a request and which credential reaches Nextcloud for them."""
 
-    def identify(self, request: ServerRequestContext[Any, Any]) -> Caller | None: ...
+    def identify(self, http: Any) -> Caller | None:
+        """The caller of an HTTP request (a Starlette `Request`; None over stdio), or None."""
+        ...
 
     async def client_for(self, caller: Caller) -> NextcloudClient: ...
 
@@ -123,6 +125,11 @@ class ToolDeps:
                 annotations=annotations,
                 structured_output=structured_output,
             )
+            # What clients list is the model-facing schema; arguments are still validated by the
+            # function's own model. MCPServer offers no public hook for the listed schema.
+            registered = self.server._tool_manager.get_tool(name)
+            assert registered is not None
+            registered.parameters = lean_schema(registered.parameters)
             return fn
 
         return decorate

@@ -1,0 +1,44 @@
+"""Lean input schemas: what reaches the model of every session, without what a client does not need.
+
+Why: every MCP client sends each listed tool's name, description and input schema to its model
+at the start of every session. Pydantic's schemas repeat what the structure already says: a
+`title` on every object and property (the property's name, capitalised), and for an optional
+argument an `anyOf` with `{"type": "null"}` plus `"default": null` (not being in `required`
+already says it may be left out). Arguments are still validated by the function's own model,
+so a client that sends null for an optional argument is served as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NULL = {"type": "null"}
+
+
+def lean_schema(schema: Any) -> Any:
+    """`schema` without titles and without the null alternative and null default of optional values."""
+    if isinstance(schema, list):
+        return [lean_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    lean: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            lean[key] = {name: lean_schema(sub) for name, sub in value.items()}
+        else:
+            lean[key] = lean_schema(value)
+    return _without_null(lean)
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional value's schema as its non-null alternative(s), when its default is null."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list) or NULL not in options or schema.get("default", ...) is not None:
+        return schema
+    rest = [option for option in options if option != NULL]
+    lean = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    if len(rest) == 1 and isinstance(rest[0], dict) and not (set(rest[0]) & set(lean)):
+        return {**rest[0], **lean}
+    return {"anyOf": rest, **lean}

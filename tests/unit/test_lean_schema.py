@@ -1,0 +1,70 @@
+"""Lean input schemas: titles and null alternatives go, meaning stays, and arguments are still
+validated by the tool's own model (a client that sends null for an optional argument is served)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from mcp import Client
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from nextcloud_mcp_server.tools.lean import lean_schema
+
+pytestmark = pytest.mark.anyio
+
+
+def test_titles_go_but_a_property_named_title_stays() -> None:
+    schema = {
+        "title": "createArguments",
+        "type": "object",
+        "properties": {"title": {"title": "Title", "type": "string", "description": "The note's title."}},
+        "required": ["title"],
+    }
+    assert lean_schema(schema) == {
+        "type": "object",
+        "properties": {"title": {"type": "string", "description": "The note's title."}},
+        "required": ["title"],
+    }
+
+
+def test_an_optional_values_null_alternative_and_null_default_go_other_defaults_stay() -> None:
+    schema = {
+        "properties": {
+            "etag": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "description": "Etag."},
+            "kinds": {
+                "anyOf": [{"items": {"type": "string"}, "type": "array"}, {"type": "string"}, {"type": "null"}],
+                "default": None,
+            },
+            "limit": {"type": "integer", "default": 50},
+            "maybe": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": "x"},
+        }
+    }
+    lean = lean_schema(schema)["properties"]
+    assert lean["etag"] == {"type": "string", "description": "Etag."}
+    assert lean["kinds"] == {"anyOf": [{"items": {"type": "string"}, "type": "array"}, {"type": "string"}]}
+    assert lean["limit"] == {"type": "integer", "default": 50}
+    assert lean["maybe"] == schema["properties"]["maybe"]  # a non-null default keeps null meaningful
+
+
+async def test_a_registered_tool_lists_the_lean_schema_and_still_accepts_null() -> None:
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.registry import Registry, Toolset
+    from nextcloud_mcp_server.tools._base import READ, ToolDeps
+
+    server: MCPServer = MCPServer("t")
+    settings = Settings(nextcloud_url="http://nc", nextcloud_username="u", nextcloud_password="p")
+    deps = ToolDeps(settings=settings, access=None, server=server, registry=Registry())  # type: ignore[arg-type]
+    deps.registry.declare(Toolset("notes", "Notes", "Notes."))
+
+    @deps.tool("nc_notes_echo", title="Echo", annotations=READ, scope="notes.read")
+    async def echo(word: Annotated[str | None, Field(description="A word.")] = None) -> str:
+        """Echo."""
+        return repr(word)
+
+    async with Client(server) as client:
+        [tool] = (await client.list_tools()).tools
+        result = await client.call_tool("nc_notes_echo", {"word": None})
+    assert tool.input_schema == {"type": "object", "properties": {"word": {"type": "string", "description": "A word."}}}
+    assert result.content[0].text == "None"
