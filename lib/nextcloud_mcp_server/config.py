@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MCP_MAX_SESSIONS_PER_USER", "max_sessions_per_user"),
         description="Most live MCP sessions per user; a new one beyond it is answered 429",
     )
+    dynamic_toolsets: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("NEXTCLOUD_MCP_DYNAMIC_TOOLSETS", "dynamic_toolsets"),
+        description="Offer the toolset discovery tools, with which a model enables further toolsets for its session",
+    )
     toolsets: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["default"],
         validation_alias=AliasChoices("NEXTCLOUD_MCP_TOOLSETS", "toolsets"),

@@ -49,9 +49,22 @@ def refusal(method: str, text: str) -> CallToolResult:
 class OfferFilter:
     """MCP server middleware: lists show, and calls and reads admit, only what every rule offers."""
 
-    def __init__(self, registry: Registry, rules: Sequence[Rule]) -> None:
+    def __init__(self, registry: Registry, rules: Sequence[Rule] = (), *, tools_change: bool = False) -> None:
         self.registry = registry
         self.rules = list(rules)
+        self.tools_change = tools_change
+        """Whether a session's tool list can change (discovery): then `initialize` says so (2025 protocols)."""
+
+    async def refusals(
+        self, request: ServerRequestContext[Any, Any], item: Item, *, skip: type | None = None
+    ) -> str | None:
+        """The first reason a rule (other than one of type `skip`) refuses `item` for `request`, or None."""
+        for rule in self.rules:
+            if skip is not None and isinstance(rule, skip):
+                continue
+            if (reason := (await rule.check(request))(item)) is not None:
+                return reason
+        return None
 
     async def _checks(self, request: ServerRequestContext[Any, Any]) -> list[Check]:
         return [await rule.check(request) for rule in self.rules]
@@ -73,6 +86,10 @@ class OfferFilter:
                 if (reason := check(item)) is not None:
                     return refusal(ctx.method, f"The {what} '{key}' {reason}.")
         result = await call_next(ctx)
+        if ctx.method == "initialize" and self.tools_change and isinstance(result, dict):
+            tools = (result.get("capabilities") or {}).get("tools")
+            if isinstance(tools, dict):
+                tools["listChanged"] = True
         kind = LISTS.get(ctx.method)
         if kind is None or not isinstance(result, dict) or not isinstance(result.get(kind), list):
             return result

@@ -64,13 +64,25 @@ def build_mcp_server(
     server.middleware.insert(0, CallerMiddleware(access.identify))
     if subscriptions is not None:
         subscriptions.install(server)
-    deps = ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry(), store=store)
-    register_all(server, deps)
-    from nextcloud_mcp_server.toolsets import ToolsetRule, offered_by
+    from nextcloud_mcp_server.toolsets import ToolsetRule
 
-    offered = offered_by(settings.toolsets, deps.registry)
-    rules: list[Rule] = [ScopeRule(), ToolsetRule(offered), *offer_rules]
-    server.middleware.insert(1, OfferFilter(deps.registry, rules))
+    registry = registry or Registry()
+    toolsets = ToolsetRule(settings.toolsets, registry, dynamic=settings.dynamic_toolsets)
+    offer = OfferFilter(registry, tools_change=settings.dynamic_toolsets)
+    deps = ToolDeps(
+        settings=settings,
+        access=access,
+        server=server,
+        registry=registry,
+        store=store,
+        offer=offer,
+        toolsets=toolsets,
+        subscriptions=subscriptions,
+    )
+    register_all(server, deps)
+    toolsets.validate()
+    offer.rules.extend([ScopeRule(), toolsets, *offer_rules])
+    server.middleware.insert(1, offer)
     return server
 
 

@@ -1,17 +1,25 @@
-"""Which toolsets a server offers, and how a connection narrows them.
+"""Which toolsets a session has: the server's start set, a connection's narrowing, and discovery.
 
 Why: every MCP client sends each listed tool's name, description and schema to its model at the
-start of every session, so a server offers only the toolsets it was asked for
-(`NEXTCLOUD_MCP_TOOLSETS` / `--toolsets`: names, `default`, `all`), and a client may narrow that
-further for its own connection (`/mcp/x/notes,files` or an `X-MCP-Toolsets` header) but never
-widen it. The choice is applied by `ToolsetRule` in the one offer filter, so a tool outside the
-selection is neither listed nor callable.
+start of every session, so a session starts with only the toolsets the server was asked for
+(`NEXTCLOUD_MCP_TOOLSETS` / `--toolsets`: names, `default`, `all`), which a client may narrow for
+its own connection (`/mcp/x/notes,files` or an `X-MCP-Toolsets` header) but never widen. With
+dynamic discovery on (`NEXTCLOUD_MCP_DYNAMIC_TOOLSETS`, the default) the model may enable any
+other toolset for its session (`nc_toolsets_enable`); off, the start set is all there is. The
+choice is applied by `ToolsetRule` in the one offer filter, so a tool outside it is neither
+listed nor callable.
+
+A session is the client's MCP session on the 2025 protocol versions. The 2026-07-28 protocol has
+no sessions (each request stands alone), so there what a model enabled belongs to its user and
+client (by the client's name) in this server process.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -112,29 +120,93 @@ def connection_toolsets(request: ServerRequestContext[Any, Any]) -> frozenset[st
     return chosen if isinstance(chosen, frozenset) else None
 
 
-class ToolsetRule:
-    """An `offer.Rule`: only the server's toolsets, narrowed by the connection's choice, are offered."""
+MODERN_CLIENTS = 10_000
+"""At most this many (user, client) selections are kept for 2026-07-28 clients (least recently used go)."""
 
-    def __init__(self, offered: frozenset[str]) -> None:
-        self.offered = offered
+
+class SessionToolsets:
+    """What each session enabled through discovery, beyond its start set."""
+
+    def __init__(self) -> None:
+        self._by_connection: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+        self._by_client: OrderedDict[Hashable, frozenset[str]] = OrderedDict()
+
+    @staticmethod
+    def _key(request: ServerRequestContext[Any, Any]) -> tuple[str, Hashable]:
+        from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+        from nextcloud_mcp_server.auth.caller import caller_or_none
+
+        if request.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            return "connection", request.session._connection  # the 2025 session (SDK: no public handle)
+        caller = caller_or_none()
+        params = request.session.client_params
+        client = params.client_info.name if params is not None else ""
+        return "client", (caller.user if caller is not None else "", client)
+
+    def enabled(self, request: ServerRequestContext[Any, Any]) -> frozenset[str]:
+        kind, key = self._key(request)
+        if kind == "connection":
+            return self._by_connection.get(key, frozenset())
+        chosen = self._by_client.get(key, frozenset())
+        if chosen:
+            self._by_client.move_to_end(key)
+        return chosen
+
+    def enable(self, request: ServerRequestContext[Any, Any], names: Iterable[str]) -> frozenset[str]:
+        """Add `names` to what this session enabled; everything it enabled so far."""
+        kind, key = self._key(request)
+        chosen = self.enabled(request) | frozenset(names)
+        if kind == "connection":
+            self._by_connection[key] = chosen
+        else:
+            self._by_client[key] = chosen
+            self._by_client.move_to_end(key)
+            while len(self._by_client) > MODERN_CLIENTS:
+                self._by_client.popitem(last=False)
+        return chosen
+
+
+class ToolsetRule:
+    """An `offer.Rule`: a session is offered its start set (the server's, narrowed by the connection)
+    plus what it enabled through discovery; without discovery, only the start set."""
+
+    def __init__(self, names: Iterable[str], registry: Registry, *, dynamic: bool) -> None:
+        self._names = list(names)
+        self.registry = registry
+        self.dynamic = dynamic
+        self.sessions = SessionToolsets()
+        self._start: frozenset[str] | None = None
+
+    @property
+    def start(self) -> frozenset[str]:
+        """The server's start set (checked once the tools are registered: `validate`)."""
+        if self._start is None:
+            self._start = offered_by(self._names, self.registry)
+        return self._start
+
+    def validate(self) -> None:
+        """Raise ConfigError now if NEXTCLOUD_MCP_TOOLSETS names an unknown toolset."""
+        _ = self.start
+
+    def on(self, request: ServerRequestContext[Any, Any]) -> frozenset[str]:
+        """The toolsets this request's session has on."""
+        narrowed = connection_toolsets(request)
+        start = self.start if narrowed is None else self.start & narrowed
+        return start | self.sessions.enabled(request) if self.dynamic else start
 
     async def check(self, request: ServerRequestContext[Any, Any]) -> Check:
-        narrowed = connection_toolsets(request)
+        on = self.on(request)
 
         def check(item: Item) -> str | None:
             toolset = item.toolset
-            if toolset is None:
+            if toolset is None or toolset in on:
                 return None
-            if toolset not in self.offered:
-                return (
-                    f"belongs to the toolset '{toolset}', which this server does not offer "
-                    "(NEXTCLOUD_MCP_TOOLSETS / --toolsets selects them)"
-                )
-            if narrowed is not None and toolset not in narrowed:
-                return (
-                    f"belongs to the toolset '{toolset}', which this connection left out "
-                    "(its /mcp/x/<toolsets> URL or X-MCP-Toolsets header)"
-                )
-            return None
+            if self.dynamic:
+                return f"belongs to the toolset '{toolset}', which is not enabled; enable it with nc_toolsets_enable"
+            return (
+                f"belongs to the toolset '{toolset}', which this server or connection does not offer "
+                "(NEXTCLOUD_MCP_TOOLSETS, or the connection's /mcp/x/<toolsets> URL or X-MCP-Toolsets header)"
+            )
 
         return check

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
@@ -33,6 +34,10 @@ NOTES_TOOLS = {
     "nc_notes_list_notes",
     "nc_notes_delete_note",
 }
+
+
+DISCOVERY = {"nc_toolsets_list", "nc_toolsets_describe", "nc_toolsets_enable"}
+"""Always listed while dynamic discovery is on (the default)."""
 
 
 def tools_of(*toolsets: str, reading_only: bool = False) -> set[str]:
@@ -77,7 +82,7 @@ async def test_the_default_set_lists_every_default_toolset(default_server: str) 
     registry = offered(Settings(nextcloud_url="http://nc", nextcloud_username="u", nextcloud_password="p"))
     expected = {name for name, tool in registry.tools.items() if tool.toolset in registry.default_toolsets()}
     async with connect(f"{default_server}/mcp") as client:
-        assert await names(client) == expected
+        assert await names(client) == expected | DISCOVERY
 
 
 async def test_a_server_offering_notes_lists_and_calls_only_notes_tools(notes_server: str) -> None:
@@ -86,11 +91,11 @@ async def test_a_server_offering_notes_lists_and_calls_only_notes_tools(notes_se
         refused = await client.call_tool("nc_webdav_list_directory", {})
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
         created = await call(client, "nc_notes_create_note", title="in the notes toolset", content="", category="")
-    assert listed == NOTES_TOOLS
+    assert listed == NOTES_TOOLS | DISCOVERY
     assert refused.is_error
     text = refused.content[0].text
-    assert "toolset 'files'" in text
-    assert "NEXTCLOUD_MCP_TOOLSETS" in text
+    assert "toolset 'files', which is not enabled" in text
+    assert "nc_toolsets_enable" in text
     assert templates == {"nc://notes/{note_id}"}
     assert created["title"] == "in the notes toolset"
 
@@ -99,9 +104,9 @@ async def test_a_connection_narrows_the_offer_by_its_url(default_server: str) ->
     async with connect(f"{default_server}/mcp/x/notes") as client:
         listed = await names(client)
         refused = await client.call_tool("nc_webdav_list_directory", {})
-    assert listed == NOTES_TOOLS
+    assert listed == NOTES_TOOLS | DISCOVERY
     assert refused.is_error
-    assert "this connection left out" in refused.content[0].text
+    assert "which is not enabled" in refused.content[0].text
 
 
 async def test_a_connection_narrows_by_header_and_url_and_header_together_keep_what_both_name(
@@ -111,16 +116,28 @@ async def test_a_connection_narrows_by_header_and_url_and_header_together_keep_w
         both = await names(client)
     async with connect(f"{default_server}/mcp/x/notes,files", **{"X-MCP-Toolsets": "files, tasks"}) as client:
         common = await names(client)
-    assert both == tools_of("notes", "files")
-    assert common == tools_of("files")
+    assert both == tools_of("notes", "files") | DISCOVERY
+    assert common == tools_of("files") | DISCOVERY
 
 
-async def test_a_connection_cannot_widen_what_the_server_offers(notes_server: str) -> None:
+async def test_a_connection_cannot_widen_what_the_server_starts_with(notes_server: str) -> None:
     async with connect(f"{notes_server}/mcp/x/notes,files") as client:
         listed = await names(client)
         refused = await client.call_tool("nc_webdav_list_directory", {})
+    assert listed == NOTES_TOOLS | DISCOVERY
+    assert "which is not enabled" in refused.content[0].text
+
+
+async def test_without_discovery_the_start_set_is_all_there_is(nc_user: NcUser) -> None:
+    from nextcloud_mcp_server.app import build_app
+
+    app = build_app(nc_user.settings(toolsets=["notes"], dynamic_toolsets=False))
+    with serve_in_thread(app, lifespan="on") as url:
+        async with connect(f"{url}/mcp/x/notes,files") as client:
+            listed = await names(client)
+            refused = await client.call_tool("nc_webdav_list_directory", {})
     assert listed == NOTES_TOOLS
-    assert "this server does not offer" in refused.content[0].text
+    assert "which this server or connection does not offer (NEXTCLOUD_MCP_TOOLSETS" in refused.content[0].text
 
 
 async def test_an_unknown_toolset_in_the_url_is_a_400_naming_the_known_ones(default_server: str) -> None:
@@ -133,7 +150,7 @@ async def test_an_unknown_toolset_in_the_url_is_a_400_naming_the_known_ones(defa
 
 async def test_over_stdio_the_environment_chooses_the_toolsets(nc_user: NcUser) -> None:
     async with Client(stdio_params(nc_user, NEXTCLOUD_MCP_TOOLSETS="notes")) as client:
-        assert await names(client) == NOTES_TOOLS
+        assert await names(client) == NOTES_TOOLS | DISCOVERY
 
 
 def test_an_unknown_toolset_stops_the_server_with_the_known_names(nc_user: NcUser) -> None:
@@ -161,7 +178,7 @@ async def test_an_oauth_tokens_scopes_and_the_connections_toolsets_narrow_togeth
         async with connect(f"{public}/mcp/x/notes,files", Authorization=f"Bearer {token.access_token}") as client:
             listed = await names(client)
     own_grant = {"nc_auth_check_status", "nc_auth_revoke"}  # no scope, no toolset: about the caller's own grant
-    assert listed == tools_of("notes", "files", reading_only=True) | own_grant
+    assert listed == tools_of("notes", "files", reading_only=True) | own_grant | DISCOVERY
     assert {"nc_notes_get_note", "nc_webdav_read_file"} <= listed
 
 
@@ -181,4 +198,91 @@ async def test_through_appapis_proxy_a_connection_narrows_by_url(standin: Any, t
                 create_mcp_http_client(auth=httpx2.BasicAuth(user.id, user.password)) as http,
                 Client(streamable_http_client(url, http_client=http)) as client,
             ):
-                assert await names(client) == NOTES_TOOLS
+                assert await names(client) == NOTES_TOOLS | DISCOVERY
+
+
+@pytest.fixture
+def discovering(nc_user: NcUser) -> Iterator[str]:
+    """A server starting with notes only; each test gets its own (what a client enabled stays with it)."""
+    from nextcloud_mcp_server.app import build_app
+
+    with serve_in_thread(build_app(nc_user.settings(toolsets=["notes"])), lifespan="on") as url:
+        yield url
+
+
+async def test_a_2025_session_lists_describes_and_enables_a_toolset_and_hears_its_list_changed(
+    discovering: str,
+) -> None:
+    changed = anyio.Event()
+
+    async def on_message(message: Any) -> None:
+        if getattr(message, "method", None) == "notifications/tools/list_changed":
+            changed.set()
+
+    http = httpx.AsyncClient(timeout=30)
+    async with Client(
+        streamable_http_client(f"{discovering}/mcp", http_client=http), mode="legacy", message_handler=on_message
+    ) as client:
+        assert client.server_capabilities.tools.list_changed
+        states = {s["name"]: s for s in (await call(client, "nc_toolsets_list"))["toolsets"]}
+        described = await call(client, "nc_toolsets_describe", toolset="files")
+        enabled = await call(client, "nc_toolsets_enable", toolset="files")
+        with anyio.fail_after(5):
+            await changed.wait()
+        listed = await names(client)
+        listing = await call(client, "nc_webdav_list_directory")
+    assert states["notes"]["enabled"] is True
+    assert (states["files"]["enabled"], states["files"]["available"], states["files"]["reason"]) == (False, True, None)
+    assert "nc_webdav_read_file" in {tool["name"] for tool in described["tools"]}
+    assert described["enabled"] is False
+    assert set(enabled["added_tools"]) == tools_of("files")
+    assert enabled["enabled"] == ["files", "notes"]
+    assert listed == NOTES_TOOLS | tools_of("files") | DISCOVERY
+    assert "files" in listing
+
+
+async def test_a_2026_client_hears_tools_list_changed_on_its_listen_stream(discovering: str) -> None:
+    async with connect(f"{discovering}/mcp") as client:
+        async with client.listen(tools_list_changed=True) as events:
+            await call(client, "nc_toolsets_enable", toolset="calendar")
+            with anyio.fail_after(5):
+                event = await events.__anext__()
+        listed = await names(client)
+    assert type(event).__name__ == "ToolsListChanged"
+    assert tools_of("calendar") <= listed
+
+
+async def test_enabling_a_toolset_over_stdio_adds_its_tools(nc_user: NcUser) -> None:
+    async with Client(stdio_params(nc_user, NEXTCLOUD_MCP_TOOLSETS="notes")) as client:
+        await call(client, "nc_toolsets_enable", toolset="contacts")
+        assert await names(client) == NOTES_TOOLS | tools_of("contacts") | DISCOVERY
+
+
+async def test_a_toolset_the_token_has_no_scope_for_is_unavailable_with_the_reason(nc_user: NcUser, idp: IdP) -> None:
+    from nextcloud_mcp_server.app import build_app
+
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    settings = nc_user.settings(
+        public_url=public,
+        oidc_discovery_url=idp.discovery_url,
+        nextcloud_oidc_client_id=SERVER_CLIENT,
+        nextcloud_oidc_client_secret=SERVER_SECRET,
+        toolsets=["notes"],
+    )
+    token = idp.token(nc_user.id, scopes=["notes.read"], resource=f"{public}/mcp").access_token
+    with serve_in_thread(build_app(settings), port=port, lifespan="on"):
+        async with connect(f"{public}/mcp", Authorization=f"Bearer {token}") as client:
+            states = {s["name"]: s for s in (await call(client, "nc_toolsets_list"))["toolsets"]}
+            refused = await client.call_tool("nc_toolsets_enable", {"toolset": "files"})
+    assert states["files"]["available"] is False
+    assert "needs the OAuth scope 'files.read'" in states["files"]["reason"]
+    assert refused.is_error
+    assert "cannot be enabled for you" in refused.content[0].text
+
+
+async def test_enabling_an_unknown_toolset_names_the_known_ones(discovering: str) -> None:
+    async with connect(f"{discovering}/mcp") as client:
+        refused = await client.call_tool("nc_toolsets_enable", {"toolset": "dek"})
+    assert refused.is_error
+    assert "unknown toolset 'dek'; known: activity, calendar, contacts, files, notes, tasks" in refused.content[0].text

@@ -85,6 +85,14 @@ def caller_or_none() -> Caller | None:
     return current.caller if current is not None else None
 
 
+def current_request() -> ServerRequestContext[Any, Any]:
+    """The MCP request being served (its session, protocol version, params); NoCaller outside one."""
+    current = _current.get()
+    if current is None:
+        raise NoCaller("no MCP request is being served")
+    return current.request
+
+
 def current_context() -> Context[Any, Any] | None:
     """An SDK `Context` for the request being served (consent elicitations need one), or None.
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from nextcloud_mcp_server.tools._base import ToolDeps
 
-TOOL_MODULES = ("files", "notes", "calendar", "tasks", "contacts", "resources", "activity", "auth")
+TOOL_MODULES = ("files", "notes", "calendar", "tasks", "contacts", "resources", "activity", "auth", "toolsets")
 
 
 def register_all(server: MCPServer[Any], deps: ToolDeps) -> None:

@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.auth.caller import Caller
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.offer import OfferFilter
     from nextcloud_mcp_server.store import Store
+    from nextcloud_mcp_server.toolsets import ToolsetRule
+    from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
 
 __all__ = [
     "CREATE",
@@ -85,6 +88,12 @@ class ToolDeps:
     registry: Registry
     store: Callable[[], Store | None] | None = None
     """The open Store, when the server runs one (HTTP mode); tools that need it say so otherwise."""
+    offer: OfferFilter | None = None
+    """What each request is offered (the discovery tools explain it)."""
+    toolsets: ToolsetRule | None = None
+    """Each session's toolsets (the discovery tools change them)."""
+    subscriptions: ResourceSubscriptions | None = None
+    """Listen streams and legacy subscriptions, to tell a session its tool list changed."""
 
     async def nextcloud(self) -> NextcloudClient:
         """The NextcloudClient of the caller of this request: the only way a tool or resource reaches Nextcloud."""
