@@ -182,3 +182,34 @@ async def test_every_tool_has_a_scope_that_matches_its_annotations(tools: list[A
 async def test_every_tool_that_issue_2_requires_is_registered(tools: list[Any], app: str) -> None:
     names = {tool.name for tool in tools}
     assert [name for name in REQUIRED[app] if name not in names] == []
+
+
+def model_facing_bytes(tool: Any) -> int:
+    """What a client hands its model for one tool: name, description and input schema, compact JSON."""
+    import json
+
+    return len(
+        json.dumps(
+            {"name": tool.name, "description": tool.description, "inputSchema": tool.input_schema},
+            separators=(",", ":"),
+        )
+    )
+
+
+MAX_TOOL_BYTES = 1_850
+"""No tool's model-facing definition grows past this (the largest, nc_calendar_update_event, is ~1.8 KB)."""
+MAX_DEFAULT_SET_BYTES = 28_500
+"""The default set's total (45 tools, ~27.9 KB measured on 2026-12-04); issue 10's target is 25 KB."""
+
+
+async def test_every_tool_stays_within_its_model_facing_budget(tools: list[Any]) -> None:
+    def problem(tool: Any) -> str:
+        size = model_facing_bytes(tool)
+        return f"{size} bytes > {MAX_TOOL_BYTES}" if size > MAX_TOOL_BYTES else ""
+
+    assert offenders(tools, problem) == []
+
+
+async def test_the_default_set_stays_within_its_model_facing_budget(tools: list[Any]) -> None:
+    total = sum(model_facing_bytes(tool) for tool in tools)  # the fixture's server offers the default set
+    assert total <= MAX_DEFAULT_SET_BYTES, f"{total} bytes for {len(tools)} tools"

@@ -25,20 +25,8 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.nextcloud.ical_read import Moment
 
-CalendarName = Annotated[
-    str,
-    Field(
-        min_length=1,
-        description="The calendar's name (its URL segment, e.g. 'personal'), as `name` in nc_calendar_list_calendars.",
-    ),
-]
-EtagArg = Annotated[
-    str,
-    Field(
-        description="Optional: the etag from your last read; the change is refused (with the current etag) "
-        "if someone changed the object since. Empty: use the stored version."
-    ),
-]
+CalendarName = Annotated[str, Field(min_length=1, description="e.g. 'personal'.")]
+EtagArg = Annotated[str, Field(description="Only if it still has this etag.")]
 
 
 class CalendarItem(BaseModel):

@@ -107,23 +107,13 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_activity_recent_changes", title="Recent changes", annotations=READ, scope="activity.read")
     async def nc_activity_recent_changes(
-        since: Annotated[
-            datetime, Field(description="Start of the window, ISO 8601 (e.g. 2026-05-01T08:00:00Z); UTC if no zone.")
-        ],
-        path_prefix: Annotated[
-            str | None, Field(description="Only changes at or under this path, e.g. 'Documents/Projects'.")
-        ] = None,
-        kinds: Annotated[
-            list[Kind] | None, Field(description="Only these kinds: created, updated, deleted, renamed.")
-        ] = None,
+        since: Annotated[datetime, Field(description="e.g. 2026-05-01T08:00:00Z; UTC if no zone.")],
+        path_prefix: Annotated[str | None, Field(description="e.g. 'Documents/Projects'.")] = None,
+        kinds: Annotated[list[Kind] | None, Field(description="Default: all kinds.")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> RecentChangesResult:
-        """What changed in your Nextcloud (files, notes, calendar objects) since a time, oldest first.
-
-        Answered from the events Nextcloud pushed to this server, without crawling folders. Each change
-        lists the resource URIs to read again. Page with limit/offset until page.next_offset is null.
-        """
+        """Changes to your files, notes and calendars since a time, oldest first, with resource URIs to re-read."""
         if path_prefix is not None and (".." in path_prefix.split("/") or "\\" in path_prefix):
             raise invalid("path_prefix", "use a path inside your files with '/' between names, e.g. 'Documents'")
         if _utc(since) > datetime.now(UTC) + timedelta(minutes=5):

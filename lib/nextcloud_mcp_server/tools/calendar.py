@@ -53,6 +53,14 @@ from nextcloud_mcp_server.tools._calendar_events import (
 if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
+# Descriptions the event tools share (arguments of different types, so not one alias).
+WHEN = "ISO 8601; without offset: in `timezone`."
+COMMAS = "Comma-separated."
+EVENT_STATUS = "CONFIRMED, TENTATIVE or CANCELLED."
+PRIORITY = "1 high .. 9 low; 0 none."
+PRIVACY = "PUBLIC, PRIVATE or CONFIDENTIAL."
+EventUid = Annotated[str, Field(min_length=1, description="The event's uid.")]
+
 MANAGE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
 
 TOOLSET = Toolset(
@@ -109,8 +117,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_list_calendars", title="List calendars", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_calendars(limit: Limit = 50, offset: Offset = 0) -> CalendarList:
-        """List the user's calendars and task lists with their names, colors and what they hold
-        (VEVENT events, VTODO tasks). Pass `name` as calendar_name to the other calendar tools."""
+        """List calendars (VEVENT) and task lists (VTODO); `name` is the calendar_name."""
         nc = await deps.nextcloud()
         calendars = sorted(await nc.caldav.list_calendars(), key=lambda c: c.name)
         chunk, page = paginate(calendars, offset, limit)
@@ -119,40 +126,27 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_calendar_create_event", title="Create calendar event", annotations=CREATE, scope="calendar.write")
     async def nc_calendar_create_event(
         calendar_name: CalendarName,
-        title: Annotated[str, Field(description="The event's title (SUMMARY).")],
-        start_datetime: Annotated[
-            str,
-            Field(
-                description="Start, ISO 8601: '2026-03-16T10:00:00' (in `timezone`, floating without one), "
-                "'2026-03-16T09:00:00Z' or with an offset (exact instant), or '2026-03-16' for all-day."
-            ),
-        ],
-        end_datetime: Annotated[str, Field(description="End, same forms; empty: 1 hour, or 1 day if all-day.")] = "",
-        all_day: Annotated[
-            bool, Field(description="An all-day event (dates only; the end date is exclusive).")
-        ] = False,
+        title: Annotated[str, Field(description="Event title.")],
+        start_datetime: Annotated[str, Field(description=f"{WHEN} A date: all-day.")],
+        end_datetime: Annotated[str, Field(description="Default: start + 1 hour (all-day: 1 day).")] = "",
+        all_day: Annotated[bool, Field(description="Dates only; the end date is exclusive.")] = False,
         description: Annotated[str, Field(description="Details.")] = "",
-        location: Annotated[str, Field(description="Where it takes place.")] = "",
-        categories: Annotated[str, Field(description="Comma-separated categories, e.g. 'work,meeting'.")] = "",
-        recurring: Annotated[bool, Field(description="Repeat the event (give recurrence_rule).")] = False,
-        recurrence_rule: Annotated[str, Field(description="RFC 5545 RRULE, e.g. 'FREQ=WEEKLY;BYDAY=MO,WE'.")] = "",
-        recurrence_end_date: Annotated[
-            str, Field(description="Last day of the recurrence ('2026-06-30'), in the event's time zone.")
-        ] = "",
-        reminder_minutes: Annotated[int, Field(ge=0, description="Reminder this many minutes before; 0: none.")] = 15,
-        reminder_email: Annotated[bool, Field(description="Remind by email instead of a notification.")] = False,
-        status: Annotated[str, Field(description="CONFIRMED, TENTATIVE or CANCELLED.")] = "CONFIRMED",
-        priority: Annotated[int, Field(ge=0, le=9, description="1 highest .. 9 lowest; 0 undefined.")] = 5,
-        privacy: Annotated[str, Field(description="PUBLIC, PRIVATE or CONFIDENTIAL.")] = "PUBLIC",
-        attendees: Annotated[str, Field(description="Comma-separated email addresses.")] = "",
-        url: Annotated[str, Field(description="A related URL.")] = "",
-        color: Annotated[str, Field(description="Event color, e.g. '#1976D2' or a CSS color name.")] = "",
-        timezone: Annotated[
-            str, Field(description="IANA zone for times without an offset, e.g. 'Europe/Berlin'.")
-        ] = "",
+        location: Annotated[str, Field(description="Location.")] = "",
+        categories: Annotated[str, Field(description=COMMAS)] = "",
+        recurring: Annotated[bool, Field(description="Needs recurrence_rule.")] = False,
+        recurrence_rule: Annotated[str, Field(description="RRULE, e.g. 'FREQ=WEEKLY;BYDAY=MO'.")] = "",
+        recurrence_end_date: Annotated[str, Field(description="Last day, YYYY-MM-DD.")] = "",
+        reminder_minutes: Annotated[int, Field(ge=0, description="Minutes before start; 0: none.")] = 15,
+        reminder_email: Annotated[bool, Field(description="By email, not notification.")] = False,
+        status: Annotated[str, Field(description=EVENT_STATUS)] = "CONFIRMED",
+        priority: Annotated[int, Field(ge=0, le=9, description=PRIORITY)] = 5,
+        privacy: Annotated[str, Field(description=PRIVACY)] = "PUBLIC",
+        attendees: Annotated[str, Field(description="Comma-separated emails.")] = "",
+        url: Annotated[str, Field(description="Related URL.")] = "",
+        color: Annotated[str, Field(description="e.g. '#1976D2' or 'red'.")] = "",
+        timezone: Annotated[str, Field(description="IANA zone, e.g. 'Europe/Berlin'.")] = "",
     ) -> EventItem:
-        """Create an event in a calendar (calendar_name from nc_calendar_list_calendars). Times without
-        an offset are in `timezone`; recurring events take an RRULE. Returns the event with its uid and etag."""
+        """Create an event in a calendar."""
         if not title.strip():
             raise invalid("title", "an event needs a non-empty title")
         if recurring and not recurrence_rule:
@@ -173,22 +167,21 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_list_events", title="List calendar events", annotations=READ, scope="calendar.read")
     async def nc_calendar_list_events(
-        calendar_name: Annotated[str, Field(description="Calendar to search (ignored with search_all_calendars).")],
-        start_date: Annotated[str, Field(description="Range start, 'YYYY-MM-DD' or ISO date-time.")] = "",
-        end_date: Annotated[str, Field(description="Range end, 'YYYY-MM-DD' (that day included) or date-time.")] = "",
+        calendar_name: Annotated[str, Field(description="Ignored with search_all_calendars.")],
+        start_date: Annotated[str, Field(description="Range start: 'YYYY-MM-DD' or date-time.")] = "",
+        end_date: Annotated[str, Field(description="Range end; a date includes that day.")] = "",
         limit: Limit = 50,
         offset: Offset = 0,
-        min_attendees: Annotated[int | None, Field(ge=0, description="Only events with this many attendees.")] = None,
-        min_duration_minutes: Annotated[int | None, Field(ge=0, description="Only events this long.")] = None,
-        categories: Annotated[str | None, Field(description="Only events in any of these (comma-separated).")] = None,
-        status: Annotated[str | None, Field(description="Only events with this status.")] = None,
-        title_contains: Annotated[str | None, Field(description="Only titles containing this text.")] = None,
-        location_contains: Annotated[str | None, Field(description="Only locations containing this text.")] = None,
+        min_attendees: Annotated[int | None, Field(ge=0, description="At least this many attendees.")] = None,
+        min_duration_minutes: Annotated[int | None, Field(ge=0, description="At least this long.")] = None,
+        categories: Annotated[str | None, Field(description="Any of these, comma-separated.")] = None,
+        status: Annotated[str | None, Field(description="e.g. CONFIRMED.")] = None,
+        title_contains: Annotated[str | None, Field(description="Text in the title.")] = None,
+        location_contains: Annotated[str | None, Field(description="Text in the location.")] = None,
         search_all_calendars: Annotated[bool, Field(description="Search every calendar.")] = False,
-        timezone: Annotated[str, Field(description="IANA zone for the range dates (default UTC).")] = "",
+        timezone: Annotated[str, Field(description="IANA zone of the range dates; default UTC.")] = "",
     ) -> EventList:
-        """List events, optionally within a date range. Inside a range, recurring events are expanded:
-        each occurrence is listed with its own start (and recurrence_id). Filters narrow the list."""
+        """List events; in a date range, recurring events are listed per occurrence."""
         zone = zone_arg(timezone)
         start, end = range_arg(start_date, end_date, zone, default_days=31)
         if not search_all_calendars and not calendar_name:
@@ -207,9 +200,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_calendar_get_event", title="Get calendar event", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_event(
         calendar_name: CalendarName,
-        event_uid: Annotated[str, Field(min_length=1, description="The event's uid (from list or create).")],
+        event_uid: EventUid,
     ) -> EventItem:
-        """Get one event with all its details: times and zone, recurrence rule, attendees, reminders, etag."""
+        """Get one event with all its details."""
         nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, event_uid)
         return event_item(found)
@@ -217,33 +210,29 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_calendar_update_event", title="Update calendar event", annotations=UPDATE, scope="calendar.write")
     async def nc_calendar_update_event(
         calendar_name: CalendarName,
-        event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
+        event_uid: EventUid,
         title: Annotated[str | None, Field(description="New title.")] = None,
-        start_datetime: Annotated[str | None, Field(description="New start (forms as in create_event).")] = None,
+        start_datetime: Annotated[str | None, Field(description=WHEN)] = None,
         end_datetime: Annotated[str | None, Field(description="New end.")] = None,
-        all_day: Annotated[bool | None, Field(description="Make it all-day (true) or timed (false).")] = None,
-        description: Annotated[str | None, Field(description="New description ('' clears).")] = None,
-        location: Annotated[str | None, Field(description="New location ('' clears).")] = None,
-        categories: Annotated[str | None, Field(description="New comma-separated categories.")] = None,
-        recurring: Annotated[bool | None, Field(description="false: stop repeating (removes the rule).")] = None,
-        recurrence_rule: Annotated[str | None, Field(description="New RRULE ('' removes it).")] = None,
-        recurrence_end_date: Annotated[str | None, Field(description="New last day of the recurrence.")] = None,
-        reminder_minutes: Annotated[int | None, Field(ge=0, description="Replace reminders; 0 removes them.")] = None,
+        all_day: Annotated[bool | None, Field(description="true: all-day; false: timed.")] = None,
+        description: Annotated[str | None, Field(description="'' clears.")] = None,
+        location: Annotated[str | None, Field(description="'' clears.")] = None,
+        categories: Annotated[str | None, Field(description=COMMAS)] = None,
+        recurring: Annotated[bool | None, Field(description="false: stop repeating.")] = None,
+        recurrence_rule: Annotated[str | None, Field(description="RRULE; '' removes it.")] = None,
+        recurrence_end_date: Annotated[str | None, Field(description="Last day, YYYY-MM-DD.")] = None,
+        reminder_minutes: Annotated[int | None, Field(ge=0, description="Replaces reminders; 0: none.")] = None,
         reminder_email: Annotated[bool | None, Field(description="Remind by email.")] = None,
-        status: Annotated[str | None, Field(description="CONFIRMED, TENTATIVE or CANCELLED.")] = None,
-        priority: Annotated[int | None, Field(ge=0, le=9, description="1 highest .. 9 lowest.")] = None,
-        privacy: Annotated[str | None, Field(description="PUBLIC, PRIVATE or CONFIDENTIAL.")] = None,
-        attendees: Annotated[str | None, Field(description="Replace attendees (comma-separated emails).")] = None,
+        status: Annotated[str | None, Field(description=EVENT_STATUS)] = None,
+        priority: Annotated[int | None, Field(ge=0, le=9, description=PRIORITY)] = None,
+        privacy: Annotated[str | None, Field(description=PRIVACY)] = None,
+        attendees: Annotated[str | None, Field(description="Comma-separated emails.")] = None,
         url: Annotated[str | None, Field(description="New URL.")] = None,
         color: Annotated[str | None, Field(description="New color.")] = None,
-        timezone: Annotated[
-            str | None, Field(description="IANA zone for the new times (alone: same wall time in that zone).")
-        ] = None,
+        timezone: Annotated[str | None, Field(description="IANA zone; alone: same wall time there.")] = None,
         etag: EtagArg = "",
     ) -> EventItem:
-        """Change only the named properties of an event; attendees, reminders, time zone, recurrence and
-        properties set by other apps stay as they are. Pass `etag` from your last read to avoid
-        overwriting someone else's change (you then get the current etag to retry with)."""
+        """Change only the given properties of an event; lists are replaced."""
         changes = build_changes(
             title=title, start_datetime=start_datetime, end_datetime=end_datetime, all_day=all_day,
             description=description, location=location, categories=categories, recurring=recurring,
@@ -264,10 +253,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_calendar_delete_event", title="Delete calendar event", annotations=DELETE, scope="calendar.write")
     async def nc_calendar_delete_event(
         calendar_name: CalendarName,
-        event_uid: Annotated[str, Field(min_length=1, description="The event's uid.")],
+        event_uid: EventUid,
         etag: EtagArg = "",
     ) -> DeleteResult:
-        """Delete an event (all its occurrences). With `etag`, only if it was not changed since you read it."""
+        """Delete an event with all its occurrences."""
         nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, event_uid)
         await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
@@ -275,12 +264,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_get_upcoming_events", title="Get upcoming events", annotations=READ, scope="calendar.read")
     async def nc_calendar_get_upcoming_events(
-        calendar_name: Annotated[str, Field(description="One calendar; empty: all calendars.")] = "",
-        days_ahead: Annotated[int, Field(ge=1, le=366, description="How many days ahead to look.")] = 7,
+        calendar_name: Annotated[str, Field(description="One calendar; default all.")] = "",
+        days_ahead: Annotated[int, Field(ge=1, le=366, description="Days ahead to look.")] = 7,
         limit: Limit = 10,
         offset: Offset = 0,
     ) -> EventList:
-        """The events (and occurrences of recurring events) from now to `days_ahead` days ahead, soonest first."""
+        """Events from now to `days_ahead` days ahead, soonest first."""
         start = dt.datetime.now(dt.UTC)
         end = start + dt.timedelta(days=days_ahead)
         nc = await deps.nextcloud()
@@ -290,18 +279,17 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_find_availability", title="Find free time", annotations=READ, scope="calendar.read")
     async def nc_calendar_find_availability(
-        duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Length of the meeting in minutes.")],
-        attendees: Annotated[str, Field(description="Comma-separated emails of attendees (see note).")] = "",
-        date_range_start: Annotated[str, Field(description="First day to search, 'YYYY-MM-DD' (default today).")] = "",
-        date_range_end: Annotated[str, Field(description="Last day to search (default 7 days on).")] = "",
+        duration_minutes: Annotated[int, Field(ge=5, le=1440, description="Meeting length.")],
+        attendees: Annotated[str, Field(description="Emails; their calendars are not checked.")] = "",
+        date_range_start: Annotated[str, Field(description="First day, 'YYYY-MM-DD'; default today.")] = "",
+        date_range_end: Annotated[str, Field(description="Last day; default 7 days on.")] = "",
         business_hours_only: Annotated[bool, Field(description="Only 09:00-17:00.")] = True,
-        exclude_weekends: Annotated[bool, Field(description="Skip Saturdays and Sundays.")] = True,
-        preferred_times: Annotated[str, Field(description="Time windows 'HH:MM-HH:MM', comma-separated.")] = "",
-        timezone: Annotated[str, Field(description="IANA zone of the working hours (default UTC).")] = "",
+        exclude_weekends: Annotated[bool, Field(description="Skip weekends.")] = True,
+        preferred_times: Annotated[str, Field(description="Windows 'HH:MM-HH:MM', comma-separated.")] = "",
+        timezone: Annotated[str, Field(description="IANA zone of the hours; default UTC.")] = "",
         limit: Limit = 20,
     ) -> Availability:
-        """Find free periods of at least `duration_minutes` in the user's calendars, within working hours
-        or preferred windows. Busy: every event that is not cancelled, recurring occurrences included."""
+        """Find free slots in the user's calendars; every event not cancelled is busy."""
         zone = zone_arg(timezone)
         windows = parse_windows(preferred_times, business_hours_only)
         emails_arg(attendees)
@@ -322,16 +310,14 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_calendar_manage_calendar", title="Manage calendars", annotations=MANAGE, scope="calendar.write")
     async def nc_calendar_manage_calendar(
-        action: Annotated[str, Field(description="'create', 'update', 'delete' or 'list'.")],
-        calendar_name: Annotated[str, Field(description="The calendar's name (URL segment), e.g. 'work'.")] = "",
-        display_name: Annotated[str, Field(description="Name shown in Nextcloud (create/update).")] = "",
+        action: Annotated[str, Field(description="create, update, delete or list.")],
+        calendar_name: Annotated[str, Field(description="e.g. 'work'.")] = "",
+        display_name: Annotated[str, Field(description="Shown name (create/update).")] = "",
         description: Annotated[str, Field(description="Description (create/update).")] = "",
-        color: Annotated[str, Field(description="Color '#RRGGBB' (create/update).")] = "#1976D2",
-        components: Annotated[
-            str, Field(description="For create: 'VEVENT', 'VTODO' (a task list) or 'VEVENT,VTODO'.")
-        ] = "VEVENT,VTODO",
+        color: Annotated[str, Field(description="'#RRGGBB' (create/update).")] = "#1976D2",
+        components: Annotated[str, Field(description="For create: VEVENT, VTODO (tasks) or both.")] = "VEVENT,VTODO",
     ) -> ManageResult:
-        """Create, rename/recolor, delete or list calendars. Deleting removes every event in it."""
+        """Create, update, delete (with its events) or list calendars."""
         act = action.strip().lower()
         if act not in ("create", "update", "delete", "list"):
             raise invalid("action", "use 'create', 'update', 'delete' or 'list'")

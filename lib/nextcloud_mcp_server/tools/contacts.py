@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
@@ -46,17 +47,9 @@ _EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 _TYPE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,30}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-AddressbookArg = Annotated[
-    str,
-    Field(
-        description="The addressbook's name (its URI slug, e.g. 'contacts'), as nc_contacts_list_addressbooks shows."
-    ),
-]
-UidArg = Annotated[str, Field(description="The contact's UID, as the list and search tools show it.")]
-EtagArg = Annotated[
-    str,
-    Field(description="Optional etag from a previous read; the change is refused if the contact changed since."),
-]
+AddressbookArg = Annotated[str, Field(description="URI slug, e.g. 'contacts'.")]
+UidArg = Annotated[str, Field(description="The contact's UID.")]
+EtagArg = Annotated[str, Field(description="Only if it still has this etag.")]
 
 TOOLSET = Toolset(
     "contacts",
@@ -69,40 +62,47 @@ TOOLSET = Toolset(
 
 
 class TypedEntry(BaseModel):
-    """An email address, phone number or URL with an optional label."""
+    # An email address or phone number with an optional label.
+    #
+    # The contact models carry no docstrings and describe only fields whose name and type
+    # do not say it all: every client sends this schema to its model in every session,
+    # twice (create and update).
 
     model_config = ConfigDict(extra="forbid")
 
-    value: str = Field(description="The address or number, e.g. 'ann@example.com' or '+49 30 1234567'.")
-    type: str | None = Field(default=None, description="A label such as 'work', 'home', 'cell'.")
-    preferred: bool = Field(default=False, description="Mark this entry as the preferred one.")
+    value: str
+    type: str | None = Field(default=None, description="Label, e.g. 'work'.")
+    preferred: bool = False
 
 
-Multi = str | list[str | TypedEntry] | None
+# Named unions: each becomes one `$defs` entry, not a copy in every field's schema.
+Entries = TypeAliasType("Entries", str | list[str | TypedEntry])
+Strings = TypeAliasType("Strings", str | list[str])
 
 
 class ContactData(BaseModel):
-    """Contact fields. On update, a field left out is kept; an empty string or list removes it."""
+    # Contact fields. On update, a field left out is kept; an empty string or list removes it
+    # (the update tool's `contact_data` description says so).
 
     model_config = ConfigDict(extra="forbid")
 
-    fn: str | None = Field(default=None, description="Full display name, e.g. 'Ann Lee'.")
-    given_name: str | None = Field(default=None, description="Given (first) name.")
-    family_name: str | None = Field(default=None, description="Family (last) name.")
-    email: Multi = Field(default=None, description="Email address(es): a string, or a list of strings/entries.")
-    tel: Multi = Field(default=None, description="Phone number(s): a string, or a list of strings/entries.")
-    phone: Multi = Field(default=None, description="Alias of tel.")
-    org: str | list[str] | None = Field(default=None, description="Organization (a list adds departments).")
-    organization: str | list[str] | None = Field(default=None, description="Alias of org.")
+    fn: str | None = Field(default=None, description="Full name.")
+    given_name: str | None = None
+    family_name: str | None = None
+    email: Entries | None = None
+    tel: Entries | None = None
+    phone: Entries | None = Field(default=None, description="Alias of tel.")
+    org: Strings | None = Field(default=None, description="A list adds departments.")
+    organization: Strings | None = Field(default=None, description="Alias of org.")
     title: str | None = Field(default=None, description="Job title.")
-    note: str | None = Field(default=None, description="Free-form note.")
-    nickname: str | list[str] | None = Field(default=None, description="Nickname(s).")
-    bday: str | None = Field(default=None, description="Birthday as YYYY-MM-DD (or --MM-DD without a year).")
-    categories: str | list[str] | None = Field(default=None, description="Groups, as a list or comma-separated.")
-    url: str | list[str] | None = Field(default=None, description="Web page URL(s).")
+    note: str | None = None
+    nickname: Strings | None = None
+    bday: str | None = Field(default=None, description="YYYY-MM-DD or --MM-DD.")
+    categories: Strings | None = Field(default=None, description="Groups, comma-separated.")
+    url: Strings | None = None
 
 
-def _entries(argument: str, value: Multi, *, email: bool = False) -> list[TypedValue] | None:
+def _entries(argument: str, value: Entries | None, *, email: bool = False) -> list[TypedValue] | None:
     from nextcloud_mcp_server.nextcloud.vcard import TypedValue
 
     if value is None:
@@ -124,7 +124,7 @@ def _entries(argument: str, value: Multi, *, email: bool = False) -> list[TypedV
     return out
 
 
-def _strings(value: str | list[str] | None, *, split: bool = False) -> list[str] | None:
+def _strings(value: Strings | None, *, split: bool = False) -> list[str] | None:
     if value is None:
         return None
     items = value.split(",") if split and isinstance(value, str) else [value] if isinstance(value, str) else value
@@ -199,8 +199,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read")
     async def nc_contacts_list_addressbooks(limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
-        """List the user's addressbooks. Each `name` is what the other contacts tools take as `addressbook`;
-        every user has 'contacts' (Nextcloud creates it)."""
+        """List addressbooks; `name` is the `addressbook` argument ('contacts' always exists)."""
         nc = await deps.nextcloud()
         books = sorted(await nc.carddav.list_addressbooks(), key=lambda b: b.name)
         chunk, page = paginate(books, offset, limit)
@@ -210,7 +209,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_contacts_list_contacts(
         addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
     ) -> ContactList:
-        """List the contacts of one addressbook, sorted by name, with their UIDs and etags."""
+        """List the contacts of an addressbook, sorted by name."""
         check_name("addressbook", addressbook)
         nc = await deps.nextcloud()
         chunk, page = paginate(_sorted(await nc.carddav.list_cards(addressbook)), offset, limit)
@@ -218,15 +217,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
     async def nc_contacts_search_contacts(
-        query: Annotated[str, Field(description="Text to find in name, nickname, email, phone or organization.")],
-        addressbook: Annotated[
-            str | None, Field(description="Addressbook to search; all addressbooks when omitted.")
-        ] = None,
+        query: Annotated[str, Field(description="Text to find (any case).")],
+        addressbook: Annotated[str | None, Field(description="Addressbook to search; default all.")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> ContactList:
-        """Find contacts whose name, nickname, email, phone or organization contains `query`
-        (case-insensitive), in one addressbook or in all of them."""
+        """Find contacts whose name, nickname, email, phone or organization contains `query`."""
         text = query.strip()
         if not text:
             raise invalid("query", "must not be empty; use nc_contacts_list_contacts to list everyone")
@@ -242,11 +238,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_addressbook(
-        name: Annotated[str, Field(description="URI slug of the new addressbook, e.g. 'work-contacts'.")],
-        display_name: Annotated[str, Field(description="Name shown in Nextcloud, e.g. 'Work contacts'.")],
-        description: Annotated[str | None, Field(description="Optional description.")] = None,
+        name: Annotated[str, Field(description="URI slug, e.g. 'work-contacts'.")],
+        display_name: Annotated[str, Field(description="e.g. 'Work contacts'.")],
+        description: Annotated[str | None, Field(description="Free text.")] = None,
     ) -> AddressBookResult:
-        """Create an addressbook. Fails if one with this name exists (see nc_contacts_list_addressbooks)."""
+        """Create an addressbook; fails if the name is taken."""
         check_name("name", name, strict=True)
         if not display_name.strip():
             raise invalid("display_name", "must not be empty")
@@ -256,9 +252,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write")
     async def nc_contacts_delete_addressbook(
-        name: Annotated[str, Field(description="The addressbook's name (URI slug) to delete.")],
+        name: Annotated[str, Field(description="URI slug.")],
     ) -> AddressBookDeleted:
-        """Delete an addressbook and every contact in it. This cannot be undone."""
+        """Delete an addressbook and all its contacts, irreversibly."""
         check_name("name", name)
         nc = await deps.nextcloud()
         await nc.carddav.delete_addressbook(name)
@@ -267,14 +263,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
     async def nc_contacts_create_contact(
         addressbook: AddressbookArg,
-        contact_data: Annotated[
-            ContactData, Field(description='The contact, e.g. {"fn": "Ann Lee", "email": "ann@example.com"}.')
-        ],
-        uid: Annotated[
-            str | None, Field(description="UID for the new contact; a random UUID is used when omitted.")
-        ] = None,
+        contact_data: Annotated[ContactData, Field(description='e.g. {"fn":"Ann Lee","email":"ann@example.com"}.')],
+        uid: Annotated[str | None, Field(description="UID to use; default a random UUID.")] = None,
     ) -> ContactResult:
-        """Create a contact (a vCard 3.0, as Nextcloud's Contacts app writes). Returns its UID and etag."""
+        """Create a contact (vCard 3.0); it needs at least fn, org, email or tel."""
         check_name("addressbook", addressbook)
         if uid is not None:
             check_name("uid", uid)
@@ -287,13 +279,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_contacts_update_contact(
         addressbook: AddressbookArg,
         uid: UidArg,
-        contact_data: Annotated[
-            ContactData, Field(description='Only the fields to change, e.g. {"title": "CTO"}; "" removes a field.')
-        ],
+        contact_data: Annotated[ContactData, Field(description='Fields to change; "" or [] removes one.')],
         etag: EtagArg = "",
     ) -> ContactResult:
-        """Change some fields of a contact. Everything not named (photo, addresses, custom fields) is kept.
-        With `etag`, the update is refused if someone changed the contact since; the error says its current etag."""
+        """Change fields of a contact; the rest (photo, addresses, custom fields) is kept."""
         check_name("addressbook", addressbook)
         if not uid.strip():
             raise invalid("uid", "must not be empty")
@@ -306,7 +295,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_contacts_delete_contact(
         addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
     ) -> ContactDeleted:
-        """Delete a contact. With `etag`, it is deleted only if unchanged since it was read."""
+        """Delete a contact from an addressbook."""
         check_name("addressbook", addressbook)
         if not uid.strip():
             raise invalid("uid", "must not be empty")

@@ -47,21 +47,16 @@ if TYPE_CHECKING:
 
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
 
-FilePath = Annotated[str, Field(description="Path relative to the user's files root, e.g. 'Documents/report.md'.")]
-FolderPath = Annotated[
-    str, Field(description="Folder path relative to the user's files root; '' (the default) is the root.")
-]
-Scope = Annotated[str, Field(description="Folder to search in, relative to the files root; '' searches everything.")]
-Etag = Annotated[
-    str | None,
-    Field(
-        description="Only act if the file still has this etag (from a listing or read); a newer version is reported."
-    ),
-]
+FilePath = Annotated[str, Field(description="Relative to the files root, e.g. 'Documents/a.md'.")]
+FolderPath = Annotated[str, Field(description="Relative to the files root; '' is the root.")]
+Scope = Annotated[str, Field(description="Folder to search in; '' for all.")]
+Etag = Annotated[str | None, Field(description="Only if it still has this etag.")]
 
-Overwrite = Annotated[bool, Field(description="Replace the destination if it exists (default: refuse).")]
-Source = Annotated[str, Field(description="The file or folder to act on, relative to the files root.")]
-Destination = Annotated[str, Field(description="The new path, relative to the files root (parent must exist).")]
+Overwrite = Annotated[bool, Field(description="Replace an existing target.")]
+Source = Annotated[str, Field(description="Relative to the files root.")]
+Destination = Annotated[str, Field(description="New path; its parent must exist.")]
+
+NAME_PATTERN = "e.g. '%.pdf' (% any text, _ one character)."
 
 TOOLSET = Toolset(
     "files",
@@ -140,12 +135,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
     async def list_directory(path: FolderPath = "", limit: Limit = 50, offset: Offset = 0) -> DirectoryListing:
-        """List the files and folders directly inside a folder of the user's Nextcloud, folders first.
-
-        Paths are relative to the files root ('' is the root). Each entry has the `path` to
-        pass to the other file tools and an `etag` for conditional writes. Follow
-        `page.next_offset` for more.
-        """
+        """List the files and folders in a folder, folders first."""
         folder = _path("path", path, allow_root=True)
         nc = await deps.nextcloud()
         me, children = await nc.webdav.listing(folder)
@@ -164,12 +154,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_read_file", title="Read file", annotations=READ, scope="files.read")
     async def read_file(ctx: Context, path: FilePath) -> Annotated[CallToolResult, FileReadResult]:
-        """Read a file from the user's Nextcloud.
-
-        Text files come back as text; binary files (images, PDFs, ...) as an embedded base64
-        resource with their MIME type. Files over the server's size limit are refused. The
-        result's `etag` can be passed to nc_webdav_write_file to update only this version.
-        """
+        """Read a file (binary ones as a base64 resource; size-limited)."""
         target = _path("path", path)
         nc = await deps.nextcloud()
         info = await nc.webdav.stat(target)
@@ -189,25 +174,14 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def write_file(
         ctx: Context,
         path: FilePath,
-        content: Annotated[str, Field(description="The file content: text, or base64 for binary data.")],
+        content: Annotated[str, Field(description="Text, or base64.")],
         content_type: Annotated[
-            str | None,
-            Field(
-                description="MIME type, e.g. 'text/markdown'. Append ';base64' (e.g. 'image/png;base64') "
-                "when `content` is base64."
-            ),
+            str | None, Field(description="e.g. 'text/markdown'; 'image/png;base64' for base64 content.")
         ] = None,
-        encoding: Annotated[
-            Literal["text", "base64"] | None,
-            Field(description="'base64' if `content` is base64-encoded binary data; default text."),
-        ] = None,
+        encoding: Annotated[Literal["text", "base64"] | None, Field(description="Of `content`; default text.")] = None,
         etag: Etag = None,
     ) -> WriteResult:
-        """Create or replace a file in the user's Nextcloud; the parent folder must exist.
-
-        With `etag` (from a listing or read) the write only happens if nobody changed the
-        file since; otherwise the error names the current etag.
-        """
+        """Create or replace a file; its folder must exist."""
         target = _path("path", path)
         is_b64 = encoding == "base64" or (content_type is not None and ";base64" in content_type.lower())
         mime = content_type.replace(";base64", "").replace(";BASE64", "").strip() if content_type else None
@@ -228,7 +202,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
     async def create_directory(path: FilePath) -> PathResult:
-        """Create a folder in the user's Nextcloud; its parent folder must already exist."""
+        """Create a folder; its parent must exist."""
         target = _path("path", path)
         nc = await deps.nextcloud()
         await nc.webdav.mkcol(target)
@@ -237,10 +211,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write")
     async def delete_resource(path: FilePath, etag: Etag = None) -> DeleteResult:
-        """Delete a file, or a folder WITH EVERYTHING IN IT, from the user's Nextcloud (it goes to the trash bin).
-
-        With `etag`, only if it was not changed since.
-        """
+        """Delete a file or a whole folder (into the trash bin)."""
         target = _path("path", path)
         nc = await deps.nextcloud()
         await nc.webdav.delete(target, etag=etag)
@@ -263,31 +234,26 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def move_resource(
         source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
-        """Move or rename a file or folder in the user's Nextcloud; the file id stays the same."""
+        """Move or rename a file or folder."""
         return await _transfer("move", source_path, destination_path, overwrite)
 
     @deps.tool("nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
     async def copy_resource(
         source_path: Source, destination_path: Destination, overwrite: Overwrite = False
     ) -> PathResult:
-        """Copy a file or folder (with its content) in the user's Nextcloud."""
+        """Copy a file or a whole folder."""
         return await _transfer("copy", source_path, destination_path, overwrite)
 
     @deps.tool("nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
     async def search_files(
         scope: Scope = "",
-        name_pattern: Annotated[
-            str | None, Field(description="Name pattern; % matches any text, _ one character, e.g. '%.pdf'.")
-        ] = None,
-        mime_type: Annotated[str | None, Field(description="MIME type pattern, e.g. 'image/%'.")] = None,
-        only_favorites: Annotated[bool, Field(description="Only files marked as favorite.")] = False,
+        name_pattern: Annotated[str | None, Field(description=NAME_PATTERN)] = None,
+        mime_type: Annotated[str | None, Field(description="e.g. 'image/%'.")] = None,
+        only_favorites: Annotated[bool, Field(description="Only favorites.")] = False,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SearchFilesResponse:
-        """Search the user's files by name pattern, MIME type and favorite state.
-
-        All given filters must match; with none, everything below `scope` is listed.
-        """
+        """Search files; all given filters must match."""
         where = _path("scope", scope, allow_root=True)
         nc = await deps.nextcloud()
         return await _search(
@@ -296,12 +262,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
     async def find_by_name(
-        pattern: Annotated[str, Field(description="Name pattern; % matches any text, e.g. 'report%' or '%.md'.")],
+        pattern: Annotated[str, Field(description=NAME_PATTERN)],
         scope: Scope = "",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SearchFilesResponse:
-        """Find files and folders whose name matches a pattern (case-insensitive; % and _ are wildcards)."""
+        """Find files and folders by name, case-insensitive."""
         if not pattern.strip():
             raise invalid("pattern", "is empty; use e.g. '%.md'")
         where = _path("scope", scope, allow_root=True)
@@ -310,12 +276,12 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
     async def find_by_type(
-        mime_type: Annotated[str, Field(description="MIME type or pattern, e.g. 'application/pdf' or 'image/%'.")],
+        mime_type: Annotated[str, Field(description="e.g. 'application/pdf' or 'image/%' (% wildcard).")],
         scope: Scope = "",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SearchFilesResponse:
-        """Find files of a MIME type ('%' is a wildcard: 'image/%' finds all images)."""
+        """Find files by MIME type."""
         if not mime_type.strip():
             raise invalid("mime_type", "is empty; use e.g. 'image/%'")
         where = _path("scope", scope, allow_root=True)
@@ -324,7 +290,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
     async def list_favorites(scope: Scope = "", limit: Limit = 50, offset: Offset = 0) -> SearchFilesResponse:
-        """List the files and folders the user marked as favorite in Nextcloud."""
+        """List the user's favorite files and folders."""
         where = _path("scope", scope, allow_root=True)
         nc = await deps.nextcloud()
         found: list[FileInfo] = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)

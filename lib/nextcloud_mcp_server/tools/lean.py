@@ -2,10 +2,12 @@
 
 Why: every MCP client sends each listed tool's name, description and input schema to its model
 at the start of every session. Pydantic's schemas repeat what the structure already says: a
-`title` on every object and property (the property's name, capitalised), and for an optional
-argument an `anyOf` with `{"type": "null"}` plus `"default": null` (not being in `required`
-already says it may be left out). Arguments are still validated by the function's own model,
-so a client that sends null for an optional argument is served as before.
+`title` on every object and property (the property's name, capitalised), for an optional
+argument an `anyOf` with `{"type": "null"}` plus `"default": null`, and empty defaults (`""`,
+`false`, `[]`) that only say "left out" (not being in `required` already says it may be left
+out). Defaults that mean something (`limit` 50, a reminder of 15 minutes) stay. Arguments are
+still validated by the function's own model, so a client that sends null, or leaves an argument
+out, is served as before.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 NULL = {"type": "null"}
+EMPTY_DEFAULTS: tuple[Any, ...] = ("", False, [], {})
+"""Defaults that say only "not given"; dropped from the listed schema."""
 
 
 def lean_schema(schema: Any) -> Any:
@@ -24,6 +28,8 @@ def lean_schema(schema: Any) -> Any:
     lean: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
+            continue
+        if key == "default" and any(value == empty and type(value) is type(empty) for empty in EMPTY_DEFAULTS):
             continue
         if key in ("properties", "$defs") and isinstance(value, dict):
             lean[key] = {name: lean_schema(sub) for name, sub in value.items()}

@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
 
 STATUSES = ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED", "CANCELLED")
-TodoUid = Annotated[str, Field(min_length=1, description="The task's uid (from list/search/create).")]
-Priority = Annotated[int, Field(ge=0, le=9, description="1 highest .. 9 lowest; 0 undefined.")]
+TodoUid = Annotated[str, Field(min_length=1, description="The task's uid.")]
+Priority = Annotated[int, Field(ge=0, le=9, description="1 high .. 9 low; 0 none.")]
+STATUS = "NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED."
 
 TOOLSET = Toolset(
     "tasks",
@@ -144,12 +145,10 @@ def _filter(
     ]
 
 
-FilterStatus = Annotated[str | None, Field(description="Only tasks with this status (NEEDS-ACTION, COMPLETED, ...).")]
-MinPriority = Annotated[
-    int | None, Field(ge=1, le=9, description="Only tasks at least this important (priority 1..this value).")
-]
-Categories = Annotated[str | None, Field(description="Only tasks in any of these categories (comma-separated).")]
-Contains = Annotated[str | None, Field(description="Only tasks whose summary contains this text.")]
+FilterStatus = Annotated[str | None, Field(description="e.g. NEEDS-ACTION or COMPLETED.")]
+MinPriority = Annotated[int | None, Field(ge=1, le=9, description="Only priority 1 to this.")]
+Categories = Annotated[str | None, Field(description="Any of these, comma-separated.")]
+Contains = Annotated[str | None, Field(description="Text in the summary.")]
 
 
 def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, limit: int) -> TodoList:
@@ -171,7 +170,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> TodoList:
-        """List the tasks of one task list (a calendar holding VTODO, see nc_calendar_list_calendars)."""
+        """List a task list's tasks, open ones first."""
         wanted = choice(status, STATUSES, "status") if status else None
         nc = await deps.nextcloud()
         items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
@@ -186,7 +185,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> TodoList:
-        """Search tasks across every task list of the user."""
+        """Search tasks across all of the user's task lists."""
         wanted = choice(status, STATUSES, "status") if status else None
         nc = await deps.nextcloud()
         names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
@@ -196,18 +195,17 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
     async def nc_calendar_create_todo(
         calendar_name: CalendarName,
-        summary: Annotated[str, Field(description="The task's title.")],
+        summary: Annotated[str, Field(description="Task title.")],
         description: Annotated[str, Field(description="Details.")] = "",
-        status: Annotated[str, Field(description="NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED.")] = "NEEDS-ACTION",
+        status: Annotated[str, Field(description=STATUS)] = "NEEDS-ACTION",
         priority: Priority = 0,
-        due: Annotated[str, Field(description="Due: '2026-03-20' or '2026-03-20T17:00:00' (in `timezone`).")] = "",
+        due: Annotated[str, Field(description="Date or date-time, e.g. '2026-03-20T17:00:00'.")] = "",
         dtstart: Annotated[str, Field(description="Start date or date-time.")] = "",
-        categories: Annotated[str, Field(description="Comma-separated categories.")] = "",
-        percent_complete: Annotated[int, Field(ge=0, le=100, description="Progress 0-100.")] = 0,
-        timezone: Annotated[str, Field(description="IANA zone for times without offset (default floating).")] = "",
+        categories: Annotated[str, Field(description="Comma-separated.")] = "",
+        percent_complete: Annotated[int, Field(ge=0, le=100, description="Progress.")] = 0,
+        timezone: Annotated[str, Field(description="IANA zone for times without offset.")] = "",
     ) -> TodoItem:
-        """Create a task in a task list (a calendar whose components include VTODO; the default
-        'personal' calendar holds events only and refuses tasks)."""
+        """Create a task in a task list (a calendar with VTODO; 'personal' holds only events)."""
         from nextcloud_mcp_server.nextcloud.ical import split_list
         from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges, build_todo
 
@@ -230,18 +228,18 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         calendar_name: CalendarName,
         todo_uid: TodoUid,
         summary: Annotated[str | None, Field(description="New title.")] = None,
-        description: Annotated[str | None, Field(description="New details ('' clears).")] = None,
-        status: Annotated[str | None, Field(description="NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED.")] = None,
-        priority: Annotated[int | None, Field(ge=0, le=9, description="1 highest .. 9 lowest; 0 clears.")] = None,
-        percent_complete: Annotated[int | None, Field(ge=0, le=100, description="Progress 0-100.")] = None,
-        due: Annotated[str | None, Field(description="New due date/time ('' removes it).")] = None,
-        dtstart: Annotated[str | None, Field(description="New start date/time.")] = None,
-        completed: Annotated[str | None, Field(description="Completion time (marks it COMPLETED).")] = None,
-        categories: Annotated[str | None, Field(description="New comma-separated categories.")] = None,
+        description: Annotated[str | None, Field(description="'' clears.")] = None,
+        status: Annotated[str | None, Field(description=STATUS)] = None,
+        priority: Annotated[int | None, Field(ge=0, le=9, description="1 high .. 9 low; 0 clears.")] = None,
+        percent_complete: Annotated[int | None, Field(ge=0, le=100, description="Progress.")] = None,
+        due: Annotated[str | None, Field(description="Date or date-time; '' removes it.")] = None,
+        dtstart: Annotated[str | None, Field(description="Start date or date-time.")] = None,
+        completed: Annotated[str | None, Field(description="Completion time; marks it COMPLETED.")] = None,
+        categories: Annotated[str | None, Field(description="Comma-separated.")] = None,
         timezone: Annotated[str | None, Field(description="IANA zone for times without offset.")] = None,
         etag: EtagArg = "",
     ) -> TodoItem:
-        """Change only the named fields of a task; the rest (alarms, other apps' properties) is kept."""
+        """Change only the given fields of a task; the rest (alarms, other apps' data) is kept."""
         from nextcloud_mcp_server.nextcloud.ical import split_list
         from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
 
@@ -263,10 +261,10 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_calendar_complete_todo(
         calendar_name: CalendarName,
         todo_uid: TodoUid,
-        completed_at: Annotated[str | None, Field(description="When it was done (ISO 8601; default now).")] = None,
+        completed_at: Annotated[str | None, Field(description="ISO 8601; default now.")] = None,
         etag: EtagArg = "",
     ) -> TodoItem:
-        """Mark a task done: STATUS COMPLETED, PERCENT-COMPLETE 100 and the COMPLETED time, in one change."""
+        """Mark a task done: status COMPLETED, 100% and the completion time."""
         from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
 
         when = moment_arg(completed_at, "completed_at") or dt.datetime.now(dt.UTC)
@@ -278,7 +276,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_calendar_delete_todo(
         calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
     ) -> DeleteResult:
-        """Delete a task. With `etag`, only if it was not changed since you read it."""
+        """Delete a task from a task list."""
         nc = await deps.nextcloud()
         found = await nc.caldav.find(calendar_name, todo_uid, "VTODO")
         await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
