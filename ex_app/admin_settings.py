@@ -219,7 +219,7 @@ class AdminRule:
         self.source = source
         self.registry = registry
 
-    async def check(self, request: Any) -> Check:
+    async def check(self, request: Any, items: Any) -> Check:
         policy = await self.source.current()
         toolsets = self.registry.toolsets
 

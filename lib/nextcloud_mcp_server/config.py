@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MCP_MAX_SESSIONS_PER_USER", "max_sessions_per_user"),
         description="Most live MCP sessions per user; a new one beyond it is answered 429",
     )
+    capabilities_ttl: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias=AliasChoices("NEXTCLOUD_CAPABILITIES_TTL", "capabilities_ttl"),
+        description="Seconds a user's Nextcloud capabilities (which apps they have) are cached for gating",
+    )
     dynamic_toolsets: bool = Field(
         default=True,
         validation_alias=AliasChoices("NEXTCLOUD_MCP_DYNAMIC_TOOLSETS", "dynamic_toolsets"),

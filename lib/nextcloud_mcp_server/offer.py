@@ -29,8 +29,8 @@ KEY_OF = {"tools": "name", "resources": "uri", "resourceTemplates": "uriTemplate
 
 
 class Rule(Protocol):
-    async def check(self, request: ServerRequestContext[Any, Any]) -> Check:
-        """How this rule judges the items for `request` (computed once per request)."""
+    async def check(self, request: ServerRequestContext[Any, Any], items: Sequence[Item]) -> Check:
+        """How this rule judges `items` (those about to be listed or called) for `request`, computed once."""
         ...
 
 
@@ -62,12 +62,12 @@ class OfferFilter:
         for rule in self.rules:
             if skip is not None and isinstance(rule, skip):
                 continue
-            if (reason := (await rule.check(request))(item)) is not None:
+            if (reason := (await rule.check(request, [item]))(item)) is not None:
                 return reason
         return None
 
-    async def _checks(self, request: ServerRequestContext[Any, Any]) -> list[Check]:
-        return [await rule.check(request) for rule in self.rules]
+    async def _checks(self, request: ServerRequestContext[Any, Any], items: Sequence[Item]) -> list[Check]:
+        return [await rule.check(request, items) for rule in self.rules]
 
     def _target(self, method: str, params: Any) -> tuple[str, str, Item | None] | None:
         """(what, key, its registry entry) of a tools/call or resources/read; None for other methods."""
@@ -82,7 +82,7 @@ class OfferFilter:
         target = self._target(ctx.method, ctx.params)
         if target is not None and (item := target[2]) is not None:
             what, key = target[0], target[1]
-            for check in await self._checks(ctx):
+            for check in await self._checks(ctx, [item]):
                 if (reason := check(item)) is not None:
                     return refusal(ctx.method, f"The {what} '{key}' {reason}.")
         result = await call_next(ctx)
@@ -93,10 +93,11 @@ class OfferFilter:
         kind = LISTS.get(ctx.method)
         if kind is None or not isinstance(result, dict) or not isinstance(result.get(kind), list):
             return result
-        checks = await self._checks(ctx)
-        return {**result, kind: [entry for entry in result[kind] if self._offered(kind, entry, checks)]}
+        entries = [(entry, self._item(kind, entry)) for entry in result[kind]]
+        checks = await self._checks(ctx, [item for _, item in entries if item is not None])
+        kept = [entry for entry, item in entries if item is None or all(check(item) is None for check in checks)]
+        return {**result, kind: kept}
 
-    def _offered(self, kind: str, entry: Any, checks: list[Check]) -> bool:
+    def _item(self, kind: str, entry: Any) -> Item | None:
         key = str(entry.get(KEY_OF[kind], "")) if isinstance(entry, dict) else ""
-        item: Item | None = self.registry.tools.get(key) if kind == "tools" else self.registry.resources.get(key)
-        return item is None or all(check(item) is None for check in checks)
+        return self.registry.tools.get(key) if kind == "tools" else self.registry.resources.get(key)

@@ -11,6 +11,43 @@ it without depending on the tools.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a toolset or tool needs of the caller's Nextcloud.
+
+    `app` is the app's key in the capabilities (`notes`, `deck`, `spreed`); `min_version` is compared
+    with that entry's `version`; `feature` must appear in its `features` list (Talk's style).
+    """
+
+    app: str
+    title: str = ""
+    min_version: str | None = None
+    feature: str | None = None
+
+    def unmet(self, capabilities: dict[str, Any]) -> str | None:
+        """Why `capabilities` do not satisfy this (naming the app), or None."""
+        name = self.title or self.app
+        entry = capabilities.get(self.app)
+        if not isinstance(entry, dict):
+            return f"needs the Nextcloud app '{name}' ({self.app}), which is not installed or not enabled for you"
+        if self.min_version is not None:
+            have = entry.get("version")
+            if have is None or _version(str(have)) < _version(self.min_version):
+                return f"needs {name} {self.min_version} or newer (this Nextcloud has {have or 'an unknown version'})"
+        if self.feature is not None and self.feature not in (entry.get("features") or []):
+            return f"needs the {name} feature '{self.feature}', which this Nextcloud's {name} does not have"
+        return None
 
 
 class RegistryError(ValueError):
@@ -31,6 +68,8 @@ class Toolset:
     default: bool = True
     """Offered when NEXTCLOUD_MCP_TOOLSETS is unset or says `default`."""
     scope: str = ""
+    requires: Requirement | None = None
+    """What the caller's Nextcloud must have for the toolset to be offered (gating.py); None: always there."""
 
     @property
     def scope_prefix(self) -> str:
@@ -44,6 +83,8 @@ class ToolInfo:
     """None for tools about the caller's own grant to this server or the toolsets themselves (always offered)."""
     scope: str | None
     read_only: bool
+    requires: Requirement | None = None
+    """A tool's own requirement beyond its toolset's (a newer app version, a feature)."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +132,15 @@ class Registry:
             raise RegistryError(f"{what}: scope {scope!r} is not '<declared toolset's scope>.read|write'")
         return owner
 
-    def add_tool(self, name: str, *, scope: str | None, read_only: bool) -> ToolInfo:
+    def add_tool(
+        self, name: str, *, scope: str | None, read_only: bool, requires: Requirement | None = None
+    ) -> ToolInfo:
         if name in self.tools:
             raise RegistryError(f"tool {name!r} is registered twice")
         toolset = self._toolset_of(scope, f"tool {name!r}")
         if scope is not None and scope.endswith(".read") != read_only:
             raise RegistryError(f"tool {name!r}: a '.read' scope goes with read-only tools and only with them")
-        info = ToolInfo(name, toolset, scope, read_only)
+        info = ToolInfo(name, toolset, scope, read_only, requires)
         self.tools[name] = info
         return info
 

@@ -6,6 +6,7 @@ connect to it in memory.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -21,9 +22,12 @@ from nextcloud_mcp_server.tools._base import NextcloudAccess, ToolDeps
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from nextcloud_mcp_server.auth.caller import Caller
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.store import Store
     from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
+
+log = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
 Tools for the user's Nextcloud: files (WebDAV), notes, calendars and tasks (CalDAV),
@@ -81,9 +85,32 @@ def build_mcp_server(
     )
     register_all(server, deps)
     toolsets.validate()
-    offer.rules.extend([ScopeRule(), toolsets, *offer_rules])
+    offer.rules.extend([ScopeRule(), _gating(settings, access, registry, subscriptions), toolsets, *offer_rules])
     server.middleware.insert(1, offer)
     return server
+
+
+def _gating(
+    settings: Settings, access: NextcloudAccess, registry: Registry, subscriptions: ResourceSubscriptions | None
+) -> Rule:
+    """The capability rule: each caller's capabilities, fetched as them and cached per user."""
+    from nextcloud_mcp_server.gating import CapabilityCache, CapabilityRule, ToolListListeners
+
+    async def fetch(caller: Caller) -> dict[str, Any] | None:
+        from nextcloud_mcp_server.auth.caller import NoCaller
+        from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
+        from nextcloud_mcp_server.nextcloud.errors import NextcloudError
+
+        try:
+            data = await (await access.client_for(caller)).ocs.capabilities()
+        except (NeedsProvisioning, AuthError, NoCaller, NextcloudError) as exc:  # unknown: gate nothing
+            log.debug("No capabilities for %s (%s); nothing is gated for them", caller.user, type(exc).__name__)
+            return None
+        found = data.get("capabilities")
+        return found if isinstance(found, dict) else None
+
+    listeners = ToolListListeners(subscriptions.bus.publish_to if subscriptions is not None else None)
+    return CapabilityRule(registry, CapabilityCache(fetch, settings.capabilities_ttl), listeners=listeners)
 
 
 def offered(settings: Settings) -> Registry:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -195,7 +195,7 @@ class ToolsetRule:
         start = self.start if narrowed is None else self.start & narrowed
         return start | self.sessions.enabled(request) if self.dynamic else start
 
-    async def check(self, request: ServerRequestContext[Any, Any]) -> Check:
+    async def check(self, request: ServerRequestContext[Any, Any], items: Sequence[Item]) -> Check:
         on = self.on(request)
 
         def check(item: Item) -> str | None:

@@ -65,8 +65,17 @@ def authenticate_ex_app(sim: AppApiSimulator, scope: Scope, endpoint: str) -> tu
 
 
 async def handle_capabilities(sim: AppApiSimulator, scope: Scope, send: Send) -> None:
-    """Capabilities are public in Nextcloud; AppAPI and webhook_listeners add their own entries."""
-    document = capabilities()
+    """Capabilities are public in Nextcloud; AppAPI and webhook_listeners add their own entries.
+
+    Asked as a user (an ExApp acting for one), the user's apps contribute theirs, as for a signed-in
+    user; asked anonymously or as the app itself, every app that is enabled for anyone does.
+    """
+    try:
+        _, user_id = authenticate_ex_app(sim, scope, "cloud/capabilities")
+    except OcsFailure:
+        user_id = ""
+    user = sim.standin.users.get(user_id) if user_id else None
+    document = capabilities(sim.standin.app_capabilities(user))
     if sim.nextcloud_version is not None:
         major, minor, micro = (int(x) for x in sim.nextcloud_version.split("."))
         document["version"].update(major=major, minor=minor, micro=micro, string=sim.nextcloud_version)

@@ -53,6 +53,11 @@ class Service(Protocol):
     async def handle(self, scope: Scope, receive: Receive, send: Send, user: User) -> None: ...
 
 
+APP_ATTRIBUTE = "app_id"
+"""A service that emulates a Nextcloud app names it here; the app can then be disabled per user,
+and its `capabilities(user)` (when it has that method) join `/ocs/.../cloud/capabilities`."""
+
+
 async def send_response(
     send: Send, status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None
 ) -> None:
@@ -100,6 +105,8 @@ class StandIn:
         """Enabled AppAPI external apps: app id -> app secret (set by the AppAPI simulator)."""
         self.oidc: BearerConfig | None = None
         """The identity provider whose Bearer tokens are accepted (user_oidc); set by the tests."""
+        self.disabled_apps: dict[str, set[str]] = {}
+        """User id -> the app ids disabled for that user (Nextcloud: app enabled only for some groups)."""
         self._mount_parts()
 
     # -- parts -------------------------------------------------------------------------
@@ -122,6 +129,29 @@ class StandIn:
         for prefix in prefixes:
             self.routes.append((prefix, service))
         self.routes.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def set_app_enabled(self, user_id: str, app_id: str, enabled: bool) -> None:
+        """Enable or disable an app for one user: its routes answer 404 and its capabilities vanish."""
+        with self._lock:
+            disabled = self.disabled_apps.setdefault(user_id, set())
+            if enabled:
+                disabled.discard(app_id)
+            else:
+                disabled.add(app_id)
+
+    def app_enabled(self, user: User | None, service: Any) -> bool:
+        """Whether `user` may use the app `service` emulates (None: anyone; apps are disabled per user)."""
+        app_id = getattr(service, APP_ATTRIBUTE, None)
+        return app_id is None or user is None or app_id not in self.disabled_apps.get(user.id, set())
+
+    def app_capabilities(self, user: User | None) -> dict[str, Any]:
+        """What the enabled app services contribute to the capabilities of `user` (None: anonymous)."""
+        found: dict[str, Any] = {}
+        for service in self.services.values():
+            contribute = getattr(service, "capabilities", None)
+            if contribute is not None and self.app_enabled(user, service):
+                found.update(contribute(user))
+        return found
 
     # -- users -------------------------------------------------------------------------
     def add_user(
@@ -227,6 +257,9 @@ class StandIn:
         user = self.authenticate(scope)
         if user is None:
             await self._unauthorized(scope, send)
+            return
+        if not self.app_enabled(user, service):  # Nextcloud does not load an app the user may not use
+            await send_response(send, 404, b"Page not found", [("Content-Type", "text/html; charset=utf-8")])
             return
         await service.handle(scope, receive, send, user)
 

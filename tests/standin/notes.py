@@ -72,6 +72,12 @@ class Meta:
 class NotesService:
     """`/index.php/apps/notes/api/v1/...` (and the `/apps/notes/api/` alias)."""
 
+    app_id = "notes"
+
+    def capabilities(self, user: User) -> dict[str, Any]:
+        """notes/lib/AppInfo/Capabilities.php."""
+        return {"notes": {"api_version": ["0.2", "1.3"], "version": "4.11.0"}}
+
     def __init__(self, standin: StandIn) -> None:
         self.standin = standin
         self._settings: dict[str, dict[str, str]] = {}

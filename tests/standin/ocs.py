@@ -7,6 +7,7 @@ in, 998 not found, ...), and `totalitems`/`itemsperpage` present as strings.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from tests.standin.core import NEXTCLOUD_VERSION_STRING, Receive, Scope, Send, User, header, send_json
@@ -48,7 +49,8 @@ async def ocs_error(scope: Scope, send: Send, status: int, message: str) -> None
     await ocs_reply(scope, send, status, None, message)
 
 
-def capabilities() -> dict[str, Any]:
+def capabilities(apps: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The capabilities document: the server's own, plus what the user's apps contribute (`apps`)."""
     major, minor, micro = (int(x) for x in NEXTCLOUD_VERSION_STRING.split("."))
     return {
         "version": {
@@ -86,7 +88,7 @@ def capabilities() -> dict[str, Any]:
                     "supportsFileId": True,
                 },
             },
-            "notes": {"api_version": ["0.2", "1.3"], "version": "4.11.0"},
+            **(apps or {}),
         },
     }
 
@@ -147,6 +149,8 @@ class OcsService:
 
     def __init__(self, standin: StandIn) -> None:
         self.standin = standin
+        self.capabilities_requests: Counter[str] = Counter()
+        """Capabilities requests per user (tests check that clients cache them)."""
 
     def provision(self, user: User) -> None:
         return None
@@ -162,7 +166,8 @@ class OcsService:
             await ocs_error(scope, send, 405, "Method not allowed")
             return
         if rest == "cloud/capabilities":
-            await ocs_reply(scope, send, 200, capabilities())
+            self.capabilities_requests[user.id] += 1
+            await ocs_reply(scope, send, 200, capabilities(self.standin.app_capabilities(user)))
         elif rest == "cloud/user":
             await ocs_reply(scope, send, 200, user_details(self.standin, user))
         else:

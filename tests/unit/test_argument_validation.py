@@ -39,7 +39,10 @@ class RecordingAccess:
         self.requests: list[httpx.Request] = []
 
         def handler(request: httpx.Request) -> httpx.Response:
-            self.requests.append(request)
+            # Gating reads the user's capabilities (cached per user) before a gated tool runs; what must
+            # not happen is a request for the tool's own work.
+            if not request.url.path.endswith("/cloud/capabilities"):
+                self.requests.append(request)
             return httpx.Response(500)
 
         http = make_client(settings, base_url=BASE, transport=httpx.MockTransport(handler))

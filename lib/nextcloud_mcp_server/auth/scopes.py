@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from nextcloud_mcp_server.auth.caller import caller_or_none
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mcp.server.context import ServerRequestContext
 
     from nextcloud_mcp_server.offer import Check, Item
@@ -26,7 +28,7 @@ def _unlimited(item: Item) -> str | None:
 class ScopeRule:
     """An `offer.Rule`: an OAuth caller is offered only what their token's scopes allow."""
 
-    async def check(self, request: ServerRequestContext[Any, Any]) -> Check:
+    async def check(self, request: ServerRequestContext[Any, Any], items: Sequence[Item]) -> Check:
         caller = caller_or_none()
         if caller is None or caller.scopes is None:  # not limited by a token
             return _unlimited

@@ -26,7 +26,7 @@ from nextcloud_mcp_server.auth.caller import NoCaller, current_caller, current_c
 from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
 from nextcloud_mcp_server.nextcloud import errors as nc
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath
-from nextcloud_mcp_server.registry import Registry
+from nextcloud_mcp_server.registry import Registry, Requirement
 from nextcloud_mcp_server.tools.lean import lean_schema
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ CREATE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempoten
 UPDATE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 
-Limit = Annotated[int, Field(ge=1, le=500, description="Maximum number of items to return (1-500).")]
-Offset = Annotated[int, Field(ge=0, description="Number of items to skip; pass a previous result's next_offset.")]
+Limit = Annotated[int, Field(ge=1, le=500, description="Most items to return.")]
+Offset = Annotated[int, Field(ge=0, description="Items to skip: a previous page.next_offset.")]
 
 
 class NextcloudAccess(Protocol):
@@ -107,8 +107,12 @@ class ToolDeps:
         annotations: ToolAnnotations,
         scope: str | None,
         structured_output: bool | None = None,
+        requires: Requirement | None = None,
     ) -> Callable[[F], F]:
-        """Register a tool whose failures become actionable ToolErrors (see `tool_failure`)."""
+        """Register a tool whose failures become actionable ToolErrors (see `failure_message`).
+
+        `requires`: what the caller's Nextcloud must have beyond the toolset's requirement (gating.py).
+        """
 
         def decorate(fn: F) -> F:
             @functools.wraps(fn)
@@ -125,7 +129,7 @@ class ToolDeps:
                 except MAPPED as exc:
                     raise ToolError(failure_message(exc, title)) from None
 
-            self.registry.add_tool(name, scope=scope, read_only=bool(annotations.read_only_hint))
+            self.registry.add_tool(name, scope=scope, read_only=bool(annotations.read_only_hint), requires=requires)
             self.server.add_tool(
                 wrapper,
                 name=name,

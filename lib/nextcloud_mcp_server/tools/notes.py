@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, Field
 
-from nextcloud_mcp_server.registry import Toolset
+from nextcloud_mcp_server.registry import Requirement, Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
     DELETE,
@@ -34,22 +34,14 @@ if TYPE_CHECKING:
 NOTE_URI = "nc://notes/{note_id}"
 NOTES_INDEX_URI = "nc://notes"
 
-NoteId = Annotated[
-    int,
-    Field(ge=1, description="The note's id (from nc_notes_list_notes, nc_notes_search_notes or nc_notes_create_note)."),
-]
-Etag = Annotated[
-    str,
-    Field(
-        description="The note's etag from nc_notes_get_note (or the last create/update result). The update only "
-        "happens if the note is still at this version."
-    ),
-]
+NoteId = Annotated[int, Field(ge=1, description="The note's id.")]
+Etag = Annotated[str, Field(description="From your last read or write of the note.")]
 
 TOOLSET = Toolset(
     "notes",
     "Notes",
     "Nextcloud Notes: list, search, read, create, edit and delete Markdown notes.",
+    requires=Requirement("notes", "Notes"),
 )
 
 
@@ -119,18 +111,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
     async def nc_notes_create_note(
-        title: Annotated[str, Field(description="Title of the new note; also its file name.")],
-        content: Annotated[str, Field(description="Markdown content of the note.")],
-        category: Annotated[
-            str, Field(description="Category (folder) of the note; use '/' for sub-categories; '' for none.")
-        ] = "",
+        title: Annotated[str, Field(description="Also the file name.")],
+        content: Annotated[str, Field(description="Markdown.")],
+        category: Annotated[str, Field(description="Folder, e.g. 'Work/2026'.")] = "",
     ) -> NoteSummary:
-        """Create a note in the user's Nextcloud Notes and return its id and etag.
-
-        Nextcloud removes characters that are unsafe in file names from the title and adds
-        ' (2)' if a note with that title already exists in the category; the result shows
-        the title actually used.
-        """
+        """Create a note; Nextcloud may adjust the title (see the result)."""
         if _blank(title):
             raise invalid("title", "must not be empty; give the note a short title")
         nc = await deps.nextcloud()
@@ -138,7 +123,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
     async def nc_notes_get_note(note_id: NoteId) -> NoteResult:
-        """Read one note: title, category, Markdown content and the etag needed to update it."""
+        """Read a note with its content and etag."""
         nc = await deps.nextcloud()
         note = await nc.notes.get(note_id)
         return NoteResult.of(note, content=note.content)
@@ -147,20 +132,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     async def nc_notes_update_note(
         note_id: NoteId,
         etag: Etag,
-        title: Annotated[str | None, Field(description="New title; omit or null to keep it.")] = None,
-        content: Annotated[
-            str | None, Field(description="New full Markdown content (replaces the old); omit or null to keep it.")
-        ] = None,
-        category: Annotated[
-            str | None, Field(description="New category; '' for none; omit or null to keep it.")
-        ] = None,
+        title: Annotated[str | None, Field(description="New title.")] = None,
+        content: Annotated[str | None, Field(description="New full Markdown content.")] = None,
+        category: Annotated[str | None, Field(description="New category; '' for none.")] = None,
     ) -> NoteSummary:
-        """Change a note's title, content and/or category, only if it is still at `etag`.
-
-        Get the etag with nc_notes_get_note first. If someone changed the note since, the
-        update is refused with the note's current etag: read it again, merge, and retry.
-        To add text at the end, prefer nc_notes_append_content.
-        """
+        """Change a note's title, content or category, if still at `etag`. To add text, use nc_notes_append_content."""
         if not etag.strip():
             raise invalid("etag", "must not be empty; read the note with nc_notes_get_note to get its etag")
         if title is None and content is None and category is None:
@@ -180,11 +156,9 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
     @deps.tool("nc_notes_append_content", title="Append to note", annotations=CREATE, scope="notes.write")
     async def nc_notes_append_content(
         note_id: NoteId,
-        content: Annotated[str, Field(description="Markdown text to add at the end of the note.")],
+        content: Annotated[str, Field(description="Markdown to add.")],
     ) -> NoteSummary:
-        """Append text to the end of a note, separated from the existing content by a line
-        with `---`. Safe under concurrent edits: a change made meanwhile is kept, not overwritten.
-        """
+        """Append text to a note after a `---` line; safe under concurrent edits."""
         if not content.strip():
             raise invalid("content", "must not be empty; give the text to append")
         nc = await deps.nextcloud()
@@ -192,14 +166,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
     async def nc_notes_search_notes(
-        query: Annotated[str, Field(description="Words to find; a note matches if it contains all of them.")],
+        query: Annotated[str, Field(description="Words, all must occur (any case).")],
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SearchNotesResult:
-        """Search notes by title, category and content (case-insensitive; every word must occur).
-
-        Returns ids, titles, etags and an excerpt; read a whole note with nc_notes_get_note.
-        """
+        """Search notes' titles, categories and content."""
         if not query.strip():
             raise invalid("query", "must not be empty; give one or more words to search for")
         nc = await deps.nextcloud()
@@ -214,13 +185,11 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
     async def nc_notes_list_notes(
-        category: Annotated[
-            str | None, Field(description="Only notes of this category ('' for uncategorized); omit for all.")
-        ] = None,
+        category: Annotated[str | None, Field(description="Only this category; '' for none.")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> NoteList:
-        """List the user's notes (without content), most recently modified first, a page at a time."""
+        """List notes (without content), newest first."""
         nc = await deps.nextcloud()
         notes = await nc.notes.list_all(category=category, exclude=("content",))
         notes.sort(key=lambda n: (-n.modified, n.id))
@@ -229,7 +198,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
     async def nc_notes_delete_note(note_id: NoteId) -> DeleteNoteResult:
-        """Delete a note permanently (its file goes to the Nextcloud trash bin, if enabled)."""
+        """Delete a note (into the trash bin, if enabled)."""
         nc = await deps.nextcloud()
         await nc.notes.delete(note_id)
         return DeleteNoteResult(deleted_id=note_id, message=f"Note {note_id} deleted")
