@@ -213,3 +213,19 @@ async def test_every_tool_stays_within_its_model_facing_budget(tools: list[Any])
 async def test_the_default_set_stays_within_its_model_facing_budget(tools: list[Any]) -> None:
     total = sum(model_facing_bytes(tool) for tool in tools)  # the fixture's server offers the default set
     assert total <= MAX_DEFAULT_SET_BYTES, f"{total} bytes for {len(tools)} tools"
+
+
+async def test_a_tools_text_content_is_its_structured_content_as_compact_json() -> None:
+    import json
+
+    from mcp import Client
+
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p")
+    async with Client(build_mcp_server(settings, AppPasswordAccess(settings))) as client:
+        result = await client.call_tool("nc_toolsets_list", {})
+    text = result.content[0].text
+    assert text == json.dumps(result.structured_content, separators=(",", ":"), ensure_ascii=False)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.auth.caller import NoCaller, current_caller, current_context
@@ -118,7 +118,7 @@ class ToolDeps:
             @functools.wraps(fn)
             async def wrapper(*args: Any, **kwargs: Any) -> Any:
                 try:
-                    return await fn(*args, **kwargs)
+                    return compact(await fn(*args, **kwargs))
                 except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
                     from nextcloud_mcp_server.auth.consent import consent_request
 
@@ -236,6 +236,18 @@ def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
 
 class NotAvailable(Exception):
     """This server cannot answer this at all as it is run (its message says why and what to use instead)."""
+
+
+def compact(result: Any) -> Any:
+    """A model result as compact JSON text beside its structured content (the SDK would indent the text).
+
+    The text is what a client without structured output hands its model: indentation costs tokens
+    and says nothing. Other results (already a CallToolResult, text, a consent request) pass as they are.
+    """
+    if not isinstance(result, BaseModel) or isinstance(result, CallToolResult):
+        return result
+    text = TextContent(type="text", text=result.model_dump_json(by_alias=True))
+    return CallToolResult(content=[text], structured_content=result.model_dump(mode="json", by_alias=True))
 
 
 MAPPED = (nc.NextcloudError, UnsafePath, NoCaller, AuthError, NotAvailable)
