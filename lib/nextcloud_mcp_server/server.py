@@ -68,8 +68,11 @@ def build_mcp_server(
     server.middleware.insert(0, CallerMiddleware(access.identify))
     if subscriptions is not None:
         subscriptions.install(server)
+    from nextcloud_mcp_server.session_log import SessionLog
     from nextcloud_mcp_server.toolsets import ToolsetRule
 
+    session_log = SessionLog()
+    session_log.install(server)
     registry = registry or Registry()
     toolsets = ToolsetRule(settings.toolsets, registry, dynamic=settings.dynamic_toolsets)
     offer = OfferFilter(registry, tools_change=settings.dynamic_toolsets)
@@ -82,6 +85,7 @@ def build_mcp_server(
         offer=offer,
         toolsets=toolsets,
         subscriptions=subscriptions,
+        log=session_log,
     )
     register_all(server, deps)
     toolsets.validate()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.offer import OfferFilter
+    from nextcloud_mcp_server.session_log import SessionLog
     from nextcloud_mcp_server.store import Store
     from nextcloud_mcp_server.toolsets import ToolsetRule
     from nextcloud_mcp_server.webhooks.subscriptions import ResourceSubscriptions
@@ -94,6 +96,8 @@ class ToolDeps:
     """Each session's toolsets (the discovery tools change them)."""
     subscriptions: ResourceSubscriptions | None = None
     """Listen streams and legacy subscriptions, to tell a session its tool list changed."""
+    log: SessionLog | None = None
+    """Log notifications to the calling session, at the level it chose."""
 
     async def nextcloud(self) -> NextcloudClient:
         """The NextcloudClient of the caller of this request: the only way a tool or resource reaches Nextcloud."""
@@ -117,8 +121,9 @@ class ToolDeps:
         def decorate(fn: F) -> F:
             @functools.wraps(fn)
             async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                began = time.perf_counter()
                 try:
-                    return compact(await fn(*args, **kwargs))
+                    result = compact(await fn(*args, **kwargs))
                 except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
                     from nextcloud_mcp_server.auth.consent import consent_request
 
@@ -127,7 +132,13 @@ class ToolDeps:
                         return request
                     raise ToolError(f"{title} failed: {exc}") from None
                 except MAPPED as exc:
-                    raise ToolError(failure_message(exc, title)) from None
+                    message = failure_message(exc, title)
+                    if self.log is not None:
+                        await self.log.log("warning", f"{name}: {message}")
+                    raise ToolError(message) from None
+                if self.log is not None:
+                    await self.log.log("debug", f"{name}: done in {(time.perf_counter() - began) * 1000:.0f} ms")
+                return result
 
             self.registry.add_tool(name, scope=scope, read_only=bool(annotations.read_only_hint), requires=requires)
             self.server.add_tool(
