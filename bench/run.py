@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming", "store", "oauth", "webhooks")
+SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         if "streaming" in wanted:
             _say("streaming memory")
             rows += streaming.measure_streaming(nc.url, USER, PASSWORD, args.stream_mb)
+        if "context" in wanted:
+            _say("model-facing tool bytes and abandoned sessions")
+            from bench import context_bench
+
+            rows += context_bench.measure_context()
+            rows += context_bench.measure_sessions(env)
     if "store" in wanted:
         _say("store (SQLite and PostgreSQL)")
         from bench import store_bench

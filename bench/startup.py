@@ -74,10 +74,11 @@ async def measure_startup(server_env: dict[str, str], runs: int) -> StartupResul
             f"median of {runs}",
         )
     )
-    env = {**server_env, "LOG_LEVEL": "WARNING"}
+    env = {**server_env, "LOG_LEVEL": "WARNING", "NEXTCLOUD_MCP_TOOLSETS": "all"}  # every tool registered and listed
     variants: list[tuple[str, str, list[str]]] = [
         (
-            "stdio spawn -> initialize -> tools/list (`python -m nextcloud_mcp_server run --transport stdio`)",
+            "stdio spawn -> initialize -> tools/list, all toolsets "
+            "(`python -m nextcloud_mcp_server run --transport stdio`)",
             sys.executable,
             ["-m", "nextcloud_mcp_server", "run", "--transport", "stdio"],
         ),
