@@ -18,6 +18,7 @@ from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 from nextcloud_mcp_server.registry import Registry
 from nextcloud_mcp_server.tools import notes
 from nextcloud_mcp_server.tools._base import ToolDeps
+from nextcloud_mcp_server.tools.declare import register_declared
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +51,8 @@ def server_with(handler: Callable[[httpx.Request], httpx.Response], registry: Re
     server: MCPServer[Any] = MCPServer("test")
     access = ScriptedAccess(settings, handler)
     server.middleware.insert(0, CallerMiddleware(access.identify))
-    notes.register(server, ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry()))
+    deps = ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry())
+    register_declared(notes, deps)
     return server
 
 
@@ -154,3 +156,14 @@ def test_the_notes_tool_module_imports_no_http_or_api_module_at_start_up() -> No
     names = {alias.name for node in top_level if isinstance(node, ast.Import) for alias in node.names}
     names |= {node.module or "" for node in top_level if isinstance(node, ast.ImportFrom)}
     assert not {n for n in names if n.startswith(("httpx", "nextcloud_mcp_server.nextcloud"))}
+
+
+async def test_a_template_tool_is_a_plain_function_callable_with_any_client() -> None:
+    def nextcloud(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/index.php/apps/notes/api/v1/notes/7"
+        return httpx.Response(200, json=note_json(7, content="body"), headers={"ETag": '"e7"'})
+
+    settings = Settings(nextcloud_url=BASE, nextcloud_username="u", nextcloud_password="p", nextcloud_retries=0)
+    client = ScriptedAccess(settings, nextcloud).client
+    result = await notes.nc_notes_get_note(client, 7)
+    assert (result.id, result.content, result.uri) == (7, "body", "nc://notes/7")

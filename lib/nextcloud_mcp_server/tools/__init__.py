@@ -18,6 +18,12 @@ TOOL_MODULES = ("files", "notes", "calendar", "tasks", "contacts", "resources", 
 
 
 def register_all(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register every tool and resource of every app on `server`."""
+    """Register every tool and resource of every app on `server`: those a module declares at module
+    level (the template, tools/declare.py), and those an older module registers in its `register`."""
+    from nextcloud_mcp_server.tools.declare import register_declared
+
     for name in TOOL_MODULES:
-        import_module(f"{__name__}.{name}").register(server, deps)
+        module = import_module(f"{__name__}.{name}")
+        register_declared(module, deps)
+        if (register := getattr(module, "register", None)) is not None:
+            register(server, deps)

@@ -181,6 +181,8 @@ class ToolDeps:
                     raise ResourceError(f"Reading {uri} failed: {exc}") from None
                 except MAPPED as exc:
                     raise ResourceError(failure_message(exc, f"Reading {title.lower()}")) from None
+                except ToolError as exc:  # an argument refused with `invalid`
+                    raise ResourceError(str(exc)) from None
 
             info = self.registry.add_resource(uri, toolset=toolset)
             self.server.resource(uri, name=name, title=title, description=description, mime_type=mime_type)(wrapper)

@@ -1,6 +1,8 @@
 """MCP tools and resources for Nextcloud Notes: validate -> NotesAPI -> shape.
 
-Names and arguments follow the `nextcloud-mcp-server` package (nc_notes_*). Every result
+The worked example of the tool template (tools/declare.py): module-level functions declared with
+their toolset, taking the caller's client as `nc`. Names and arguments follow the
+`nextcloud-mcp-server` package (nc_notes_*). Every result
 that names a note carries its id and etag, so the follow-up update can be conditional;
 appends are conditional too and retried on a concurrent change, so nothing is lost.
 """
@@ -21,14 +23,12 @@ from nextcloud_mcp_server.tools._base import (
     Limit,
     Offset,
     Page,
-    ToolDeps,
     invalid,
     paginate,
 )
+from nextcloud_mcp_server.tools.declare import Nextcloud, resource, tool
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
-
     from nextcloud_mcp_server.nextcloud.notes import Note
 
 NOTE_URI = "nc://notes/{note_id}"
@@ -105,136 +105,126 @@ def _blank(value: str | None) -> bool:
     return value is not None and not value.strip()
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the notes tools and the note resources."""
-    deps.registry.declare(TOOLSET)
-
-    @deps.tool("nc_notes_create_note", title="Create note", annotations=CREATE, scope="notes.write")
-    async def nc_notes_create_note(
-        title: Annotated[str, Field(description="Also the file name.")],
-        content: Annotated[str, Field(description="Markdown.")],
-        category: Annotated[str, Field(description="Folder, e.g. 'Work/2026'.")] = "",
-    ) -> NoteSummary:
-        """Create a note; Nextcloud may adjust the title (see the result)."""
-        if _blank(title):
-            raise invalid("title", "must not be empty; give the note a short title")
-        nc = await deps.nextcloud()
-        return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
-
-    @deps.tool("nc_notes_get_note", title="Get note", annotations=READ, scope="notes.read")
-    async def nc_notes_get_note(note_id: NoteId) -> NoteResult:
-        """Read a note with its content and etag."""
-        nc = await deps.nextcloud()
-        note = await nc.notes.get(note_id)
-        return NoteResult.of(note, content=note.content)
-
-    @deps.tool("nc_notes_update_note", title="Update note", annotations=UPDATE, scope="notes.write")
-    async def nc_notes_update_note(
-        note_id: NoteId,
-        etag: Etag,
-        title: Annotated[str | None, Field(description="New title.")] = None,
-        content: Annotated[str | None, Field(description="New full Markdown content.")] = None,
-        category: Annotated[str | None, Field(description="New category; '' for none.")] = None,
-    ) -> NoteSummary:
-        """Change a note's title, content or category, if still at `etag`. To add text, use nc_notes_append_content."""
-        if not etag.strip():
-            raise invalid("etag", "must not be empty; read the note with nc_notes_get_note to get its etag")
-        if title is None and content is None and category is None:
-            raise invalid("title/content/category", "give at least one of them to change")
-        if _blank(title):
-            raise invalid("title", "must not be empty; omit it to keep the current title")
-        nc = await deps.nextcloud()
-        note = await nc.notes.update(
-            note_id,
-            title=title.strip() if title is not None else None,
-            content=content,
-            category=category.strip() if category is not None else None,
-            etag=etag,
-        )
-        return NoteSummary.of(note)
-
-    @deps.tool("nc_notes_append_content", title="Append to note", annotations=CREATE, scope="notes.write")
-    async def nc_notes_append_content(
-        note_id: NoteId,
-        content: Annotated[str, Field(description="Markdown to add.")],
-    ) -> NoteSummary:
-        """Append text to a note after a `---` line; safe under concurrent edits."""
-        if not content.strip():
-            raise invalid("content", "must not be empty; give the text to append")
-        nc = await deps.nextcloud()
-        return NoteSummary.of(await nc.notes.append(note_id, content))
-
-    @deps.tool("nc_notes_search_notes", title="Search notes", annotations=READ, scope="notes.read")
-    async def nc_notes_search_notes(
-        query: Annotated[str, Field(description="Words, all must occur (any case).")],
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> SearchNotesResult:
-        """Search notes' titles, categories and content."""
-        if not query.strip():
-            raise invalid("query", "must not be empty; give one or more words to search for")
-        nc = await deps.nextcloud()
-        hits = await nc.notes.search(query)
-        chunk, page = paginate(hits, offset, limit)
-        terms = query.split()
-        results = [
-            NoteSearchHit.of(hit.note, score=round(hit.score, 3), excerpt=excerpt(hit.note.content, terms))
-            for hit in chunk
-        ]
-        return SearchNotesResult(results=results, query=query, total_found=page.total, page=page)
-
-    @deps.tool("nc_notes_list_notes", title="List notes", annotations=READ, scope="notes.read")
-    async def nc_notes_list_notes(
-        category: Annotated[str | None, Field(description="Only this category; '' for none.")] = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> NoteList:
-        """List notes (without content), newest first."""
-        nc = await deps.nextcloud()
-        notes = await nc.notes.list_all(category=category, exclude=("content",))
-        notes.sort(key=lambda n: (-n.modified, n.id))
-        chunk, page = paginate(notes, offset, limit)
-        return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
-
-    @deps.tool("nc_notes_delete_note", title="Delete note", annotations=DELETE, scope="notes.write")
-    async def nc_notes_delete_note(note_id: NoteId) -> DeleteNoteResult:
-        """Delete a note (into the trash bin, if enabled)."""
-        nc = await deps.nextcloud()
-        await nc.notes.delete(note_id)
-        return DeleteNoteResult(deleted_id=note_id, message=f"Note {note_id} deleted")
-
-    register_resources(deps)
+@tool(TOOLSET, CREATE, title="Create note")
+async def nc_notes_create_note(
+    nc: Nextcloud,
+    title: Annotated[str, Field(description="Also the file name.")],
+    content: Annotated[str, Field(description="Markdown.")],
+    category: Annotated[str, Field(description="Folder, e.g. 'Work/2026'.")] = "",
+) -> NoteSummary:
+    """Create a note; Nextcloud may adjust the title (see the result)."""
+    if _blank(title):
+        raise invalid("title", "must not be empty; give the note a short title")
+    return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
 
 
-def register_resources(deps: ToolDeps) -> None:
-    """`nc://notes` (an index of all notes) and `nc://notes/{note_id}` (one note as JSON)."""
-    from mcp.server.mcpserver.exceptions import ResourceError
+@tool(TOOLSET, READ, title="Get note")
+async def nc_notes_get_note(nc: Nextcloud, note_id: NoteId) -> NoteResult:
+    """Read a note with its content and etag."""
+    note = await nc.notes.get(note_id)
+    return NoteResult.of(note, content=note.content)
 
-    @deps.resource(
-        NOTES_INDEX_URI,
-        toolset="notes",
-        name="notes",
-        title="Notes",
-        description="Index of the user's notes: id, title, category, etag and the nc://notes/{note_id} URI of each.",
-        mime_type="application/json",
+
+@tool(TOOLSET, UPDATE, title="Update note")
+async def nc_notes_update_note(
+    nc: Nextcloud,
+    note_id: NoteId,
+    etag: Etag,
+    title: Annotated[str | None, Field(description="New title.")] = None,
+    content: Annotated[str | None, Field(description="New full Markdown content.")] = None,
+    category: Annotated[str | None, Field(description="New category; '' for none.")] = None,
+) -> NoteSummary:
+    """Change a note's title, content or category, if still at `etag`. To add text, use nc_notes_append_content."""
+    if not etag.strip():
+        raise invalid("etag", "must not be empty; read the note with nc_notes_get_note to get its etag")
+    if title is None and content is None and category is None:
+        raise invalid("title/content/category", "give at least one of them to change")
+    if _blank(title):
+        raise invalid("title", "must not be empty; omit it to keep the current title")
+    note = await nc.notes.update(
+        note_id,
+        title=title.strip() if title is not None else None,
+        content=content,
+        category=category.strip() if category is not None else None,
+        etag=etag,
     )
-    async def notes_index() -> str:
-        nc = await deps.nextcloud()
-        notes = await nc.notes.list_all(exclude=("content",))
-        notes.sort(key=lambda n: (-n.modified, n.id))
-        return json.dumps([NoteSummary.of(n).model_dump() for n in notes], ensure_ascii=False)
+    return NoteSummary.of(note)
 
-    @deps.resource(
-        NOTE_URI,
-        toolset="notes",
-        name="note",
-        title="Note",
-        description="One note as JSON: id, title, category, etag, modified, favorite and the Markdown content.",
-        mime_type="application/json",
-    )
-    async def note_resource(note_id: str) -> str:
-        if not note_id.isdigit() or int(note_id) < 1:
-            raise ResourceError(f"Invalid note id {note_id!r}: use a positive number from nc://notes")
-        nc = await deps.nextcloud()
-        note = await nc.notes.get(int(note_id))
-        return NoteResult.of(note, content=note.content).model_dump_json()
+
+@tool(TOOLSET, CREATE, title="Append to note")
+async def nc_notes_append_content(
+    nc: Nextcloud, note_id: NoteId, content: Annotated[str, Field(description="Markdown to add.")]
+) -> NoteSummary:
+    """Append text to a note after a `---` line; safe under concurrent edits."""
+    if not content.strip():
+        raise invalid("content", "must not be empty; give the text to append")
+    return NoteSummary.of(await nc.notes.append(note_id, content))
+
+
+@tool(TOOLSET, READ, title="Search notes")
+async def nc_notes_search_notes(
+    nc: Nextcloud,
+    query: Annotated[str, Field(description="Words, all must occur (any case).")],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SearchNotesResult:
+    """Search notes' titles, categories and content."""
+    if not query.strip():
+        raise invalid("query", "must not be empty; give one or more words to search for")
+    hits = await nc.notes.search(query)
+    chunk, page = paginate(hits, offset, limit)
+    terms = query.split()
+    results = [
+        NoteSearchHit.of(hit.note, score=round(hit.score, 3), excerpt=excerpt(hit.note.content, terms)) for hit in chunk
+    ]
+    return SearchNotesResult(results=results, query=query, total_found=page.total, page=page)
+
+
+@tool(TOOLSET, READ, title="List notes")
+async def nc_notes_list_notes(
+    nc: Nextcloud,
+    category: Annotated[str | None, Field(description="Only this category; '' for none.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> NoteList:
+    """List notes (without content), newest first."""
+    notes = await nc.notes.list_all(category=category, exclude=("content",))
+    notes.sort(key=lambda n: (-n.modified, n.id))
+    chunk, page = paginate(notes, offset, limit)
+    return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
+
+
+@tool(TOOLSET, DELETE, title="Delete note")
+async def nc_notes_delete_note(nc: Nextcloud, note_id: NoteId) -> DeleteNoteResult:
+    """Delete a note (into the trash bin, if enabled)."""
+    await nc.notes.delete(note_id)
+    return DeleteNoteResult(deleted_id=note_id, message=f"Note {note_id} deleted")
+
+
+@resource(
+    TOOLSET,
+    NOTES_INDEX_URI,
+    name="notes",
+    title="Notes",
+    description="Index of the user's notes: id, title, category, etag and the nc://notes/{note_id} URI of each.",
+    mime_type="application/json",
+)
+async def notes_index(nc: Nextcloud) -> str:
+    notes = await nc.notes.list_all(exclude=("content",))
+    notes.sort(key=lambda n: (-n.modified, n.id))
+    return json.dumps([NoteSummary.of(n).model_dump() for n in notes], ensure_ascii=False)
+
+
+@resource(
+    TOOLSET,
+    NOTE_URI,
+    name="note",
+    title="Note",
+    description="One note as JSON: id, title, category, etag, modified, favorite and the Markdown content.",
+    mime_type="application/json",
+)
+async def note_resource(nc: Nextcloud, note_id: str) -> str:
+    if not note_id.isdigit() or int(note_id) < 1:
+        raise invalid("note_id", f"{note_id!r} is not a note id; use a positive number from nc://notes")
+    note = await nc.notes.get(int(note_id))
+    return NoteResult.of(note, content=note.content).model_dump_json()
