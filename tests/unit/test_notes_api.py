@@ -199,3 +199,16 @@ async def test_settings_are_typed() -> None:
 
 def test_if_match_quotes_bare_weak_and_quoted_etags_alike() -> None:
     assert if_match("abc") == if_match('"abc"') == if_match('W/"abc"') == '"abc"'
+
+
+def test_a_client_module_is_reached_through_api_without_a_facade_entry() -> None:
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+    class BoardsAPI:
+        def __init__(self, client: NextcloudClient) -> None:
+            self.client = client
+
+    client = NextcloudClient(httpx.AsyncClient(base_url="https://cloud.example.com"), "u", "https://cloud.example.com")
+    first = client.api(BoardsAPI)
+    assert first.client is client
+    assert client.api(BoardsAPI) is first  # one per client

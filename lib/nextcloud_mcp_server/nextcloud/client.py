@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.webdav import WebDAV
 
 
+T = TypeVar("T")
+
+
 class NextcloudClient:
     """Requests to one Nextcloud as one user; `http` carries the auth (Basic, Bearer or AppAPI)."""
 
@@ -32,6 +35,18 @@ class NextcloudClient:
         self.http = http
         self.user = user
         self.base_url = base_url.rstrip("/")
+        self._apis: dict[type[Any], Any] = {}
+
+    def api(self, cls: type[T]) -> T:
+        """The API object `cls(self)` of one Nextcloud app, made on first use and kept with this client.
+
+        A new client module needs no edit here: a tool imports its class when it runs and asks
+        `nc.api(DeckAPI)`. (The older apps also have a property each: `nc.notes`, `nc.webdav`, ...)
+        """
+        found = self._apis.get(cls)
+        if found is None:
+            found = self._apis[cls] = cls(self)  # type: ignore[call-arg]
+        return found
 
     @classmethod
     def with_app_password(
