@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_contracts import NC31, contract, response_schema, validate
+from tests.integration.test_contracts import MISSING, NC31, contract, response_schema, validate
 from tests.standin.webhooks import WebhookListenersService
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def delivered_after(service: WebhookListenersService, already: int, count: int, 
     return service.wait_delivered(already + count, to=uri)[already:]
 
 
-@pytest.mark.skipif(not NC31.is_dir(), reason="Nextcloud API contracts not found")
+@pytest.mark.skipif(not NC31.is_dir(), reason=MISSING)
 def test_registering_listing_and_deleting_answer_as_the_contract_says(admin: Any) -> None:
     document = copy.deepcopy(contract("webhook_listeners.openapi.json"))
     # Erratum: neon renders psalm's `array<string, mixed>` of eventFilter as objects only, but the
