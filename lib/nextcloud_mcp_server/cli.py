@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from nextcloud_mcp_server import PRODUCT, __version__
-from nextcloud_mcp_server.store import commands as db_commands
-from nextcloud_mcp_server.webhooks import registration as webhook_commands
+from nextcloud_mcp_server.commands import db as db_commands
+from nextcloud_mcp_server.commands import webhooks as webhook_commands
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
+from nextcloud_mcp_server.commands.db import parse, run
 from nextcloud_mcp_server.store import migrate as migrations
-from nextcloud_mcp_server.store.commands import parse, run
 
 
 class Terminal(io.StringIO):

@@ -11,8 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from nextcloud_mcp_server.commands.db import parse, run
 from nextcloud_mcp_server.store import EncryptionKeyInvalid, Store
-from nextcloud_mcp_server.store.commands import parse, run
 from nextcloud_mcp_server.store.engine import make_sync_engine
 from nextcloud_mcp_server.store.models import INITIAL_TABLES
 from nextcloud_mcp_server.store.urls import sqlite_path

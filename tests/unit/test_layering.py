@@ -125,6 +125,11 @@ def test_the_store_knows_nothing_of_nextcloud_tools_or_mcp() -> None:
     assert violations(ENGINE / "store", forbidden) == []
 
 
+def test_cli_code_lives_in_the_cli_not_in_the_store_or_webhooks() -> None:
+    assert violations(ENGINE / "store", ("argparse",)) == []
+    assert violations(ENGINE / "webhooks", ("argparse",)) == []
+
+
 def test_auth_decides_who_calls_without_knowing_the_tools() -> None:
     assert violations(ENGINE / "auth", (f"{PACKAGE}.tools",)) == []
 

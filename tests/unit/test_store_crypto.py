@@ -9,9 +9,9 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from nextcloud_mcp_server.commands.db import parse, run
 from nextcloud_mcp_server.store import EncryptionKeyInvalid, EncryptionKeyMissing
 from nextcloud_mcp_server.store.audit import REDACTED, redact
-from nextcloud_mcp_server.store.commands import parse, run
 from nextcloud_mcp_server.store.crypto import TokenCipher
 
 

@@ -93,7 +93,7 @@ def test_the_wheel_ships_the_top_level_alembic_directory_as_a_package() -> None:
 def test_db_history_imports_neither_the_async_engine_nor_the_mcp_sdk() -> None:
     code = (
         "import sys\n"
-        "from nextcloud_mcp_server.store.commands import main\n"
+        "from nextcloud_mcp_server.commands.db import main\n"
         "assert main(['history']) == 0\n"
         "heavy = sorted(m for m in sys.modules if m.startswith(('sqlalchemy.ext.asyncio', 'mcp', 'aiosqlite')))\n"
         "print('heavy:', heavy)\n"

@@ -3,7 +3,7 @@
 Why lazy: `db history` needs only Alembic's script directory, and `--version` nothing at all,
 so this module imports neither SQLAlchemy's asyncio layer nor the MCP SDK; each action
 imports what it runs. Wired into cli.py with `add_parser(subcommands)` and `run(args)`;
-`main(argv)` runs it alone (`python -m nextcloud_mcp_server.store.commands upgrade`).
+`main(argv)` runs it alone (`python -m nextcloud_mcp_server.commands.db upgrade`).
 """
 
 from __future__ import annotations
