@@ -130,7 +130,11 @@ def _app_api(sim: AppApiSimulator, app: ExApp, method: str, endpoint: str, body:
             if not key:
                 raise OcsFailure(400, "Config key cannot be empty")
             app.config[key] = str(body.get("configValue", ""))
-            return 200, {"appid": app.app_id, "configkey": key, "configvalue": app.config[key]}
+            # AppAPI answers with the stored row (ExAppConfig: its id and the sensitive flag too).
+            row_id = list(app.config).index(key) + 1
+            sensitive = 1 if body.get("sensitive") else 0
+            return 200, {"id": row_id, "appid": app.app_id, "configkey": key, "configvalue": app.config[key],
+                         "sensitive": sensitive}  # fmt: skip
         if method == "DELETE":
             keys = body.get("configKeys") or []
             removed = [k for k in keys if app.config.pop(k, None) is not None]
