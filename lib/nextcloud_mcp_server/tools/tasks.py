@@ -9,9 +9,8 @@ Updates change only what the caller names and take the etag of the last read.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.registry import Toolset
@@ -23,7 +22,6 @@ from nextcloud_mcp_server.tools._base import (
     Limit,
     Offset,
     Page,
-    ToolDeps,
     invalid,
     paginate,
 )
@@ -39,6 +37,7 @@ from nextcloud_mcp_server.tools._caldav_common import (
     sort_key,
     zone_arg,
 )
+from nextcloud_mcp_server.tools.declare import Nextcloud, tool
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.caldav import CalendarObject
@@ -156,128 +155,128 @@ def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, li
     return TodoList(todos=chunk, calendar_name=calendar_name, page=page)
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the task tools."""
-    deps.registry.declare(TOOLSET)
+@tool(TOOLSET, READ, title="List tasks")
+async def nc_calendar_list_todos(
+    nc: Nextcloud,
+    calendar_name: CalendarName,
+    status: FilterStatus = None,
+    min_priority: MinPriority = None,
+    categories: Categories = None,
+    summary_contains: Contains = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> TodoList:
+    """List a task list's tasks, open ones first."""
+    wanted = choice(status, STATUSES, "status") if status else None
+    items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
+    return _todo_page(items, calendar_name, offset, limit)
 
-    @deps.tool("nc_calendar_list_todos", title="List tasks", annotations=READ, scope="todo.read")
-    async def nc_calendar_list_todos(
-        calendar_name: CalendarName,
-        status: FilterStatus = None,
-        min_priority: MinPriority = None,
-        categories: Categories = None,
-        summary_contains: Contains = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> TodoList:
-        """List a task list's tasks, open ones first."""
-        wanted = choice(status, STATUSES, "status") if status else None
-        nc = await deps.nextcloud()
-        items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
-        return _todo_page(items, calendar_name, offset, limit)
 
-    @deps.tool("nc_calendar_search_todos", title="Search tasks", annotations=READ, scope="todo.read")
-    async def nc_calendar_search_todos(
-        status: FilterStatus = None,
-        min_priority: MinPriority = None,
-        categories: Categories = None,
-        summary_contains: Contains = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> TodoList:
-        """Search tasks across all of the user's task lists."""
-        wanted = choice(status, STATUSES, "status") if status else None
-        nc = await deps.nextcloud()
-        names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
-        items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
-        return _todo_page(items, None, offset, limit)
+@tool(TOOLSET, READ, title="Search tasks")
+async def nc_calendar_search_todos(
+    nc: Nextcloud,
+    status: FilterStatus = None,
+    min_priority: MinPriority = None,
+    categories: Categories = None,
+    summary_contains: Contains = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> TodoList:
+    """Search tasks across all of the user's task lists."""
+    wanted = choice(status, STATUSES, "status") if status else None
+    names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
+    items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
+    return _todo_page(items, None, offset, limit)
 
-    @deps.tool("nc_calendar_create_todo", title="Create task", annotations=CREATE, scope="todo.write")
-    async def nc_calendar_create_todo(
-        calendar_name: CalendarName,
-        summary: Annotated[str, Field(description="Task title.")],
-        description: Annotated[str, Field(description="Details.")] = "",
-        status: Annotated[str, Field(description=STATUS)] = "NEEDS-ACTION",
-        priority: Priority = 0,
-        due: Annotated[str, Field(description="Date or date-time, e.g. '2026-03-20T17:00:00'.")] = "",
-        dtstart: Annotated[str, Field(description="Start date or date-time.")] = "",
-        categories: Annotated[str, Field(description="Comma-separated.")] = "",
-        percent_complete: Annotated[int, Field(ge=0, le=100, description="Progress.")] = 0,
-        timezone: Annotated[str, Field(description="IANA zone for times without offset.")] = "",
-    ) -> TodoItem:
-        """Create a task in a task list (a calendar with VTODO; 'personal' holds only events)."""
-        from nextcloud_mcp_server.nextcloud.ical import split_list
-        from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges, build_todo
 
-        if not summary.strip():
-            raise invalid("summary", "a task needs a non-empty summary")
-        zone = zone_arg(timezone)
-        changes = TodoChanges(
-            summary=summary, description=description or None, status=choice(status, STATUSES, "status"),
-            priority=priority, percent_complete=percent_complete or None,
-            due=moment_arg(due, "due", zone), dtstart=moment_arg(dtstart, "dtstart", zone),
-            categories=split_list(categories) or None,
-        )  # fmt: skip
-        with arguments():
-            uid, ics = build_todo(changes)
-        nc = await deps.nextcloud()
-        return await _save(nc, calendar_name, f"{uid}.ics", ics, create=True)
+@tool(TOOLSET, CREATE, title="Create task")
+async def nc_calendar_create_todo(
+    nc: Nextcloud,
+    calendar_name: CalendarName,
+    summary: Annotated[str, Field(description="Task title.")],
+    description: Annotated[str, Field(description="Details.")] = "",
+    status: Annotated[str, Field(description=STATUS)] = "NEEDS-ACTION",
+    priority: Priority = 0,
+    due: Annotated[str, Field(description="Date or date-time, e.g. '2026-03-20T17:00:00'.")] = "",
+    dtstart: Annotated[str, Field(description="Start date or date-time.")] = "",
+    categories: Annotated[str, Field(description="Comma-separated.")] = "",
+    percent_complete: Annotated[int, Field(ge=0, le=100, description="Progress.")] = 0,
+    timezone: Annotated[str, Field(description="IANA zone for times without offset.")] = "",
+) -> TodoItem:
+    """Create a task in a task list (a calendar with VTODO; 'personal' holds only events)."""
+    from nextcloud_mcp_server.nextcloud.ical import split_list
+    from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges, build_todo
 
-    @deps.tool("nc_calendar_update_todo", title="Update task", annotations=UPDATE, scope="todo.write")
-    async def nc_calendar_update_todo(
-        calendar_name: CalendarName,
-        todo_uid: TodoUid,
-        summary: Annotated[str | None, Field(description="New title.")] = None,
-        description: Annotated[str | None, Field(description="'' clears.")] = None,
-        status: Annotated[str | None, Field(description=STATUS)] = None,
-        priority: Annotated[int | None, Field(ge=0, le=9, description="1 high .. 9 low; 0 clears.")] = None,
-        percent_complete: Annotated[int | None, Field(ge=0, le=100, description="Progress.")] = None,
-        due: Annotated[str | None, Field(description="Date or date-time; '' removes it.")] = None,
-        dtstart: Annotated[str | None, Field(description="Start date or date-time.")] = None,
-        completed: Annotated[str | None, Field(description="Completion time; marks it COMPLETED.")] = None,
-        categories: Annotated[str | None, Field(description="Comma-separated.")] = None,
-        timezone: Annotated[str | None, Field(description="IANA zone for times without offset.")] = None,
-        etag: EtagArg = "",
-    ) -> TodoItem:
-        """Change only the given fields of a task; the rest (alarms, other apps' data) is kept."""
-        from nextcloud_mcp_server.nextcloud.ical import split_list
-        from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
+    if not summary.strip():
+        raise invalid("summary", "a task needs a non-empty summary")
+    zone = zone_arg(timezone)
+    changes = TodoChanges(
+        summary=summary, description=description or None, status=choice(status, STATUSES, "status"),
+        priority=priority, percent_complete=percent_complete or None,
+        due=moment_arg(due, "due", zone), dtstart=moment_arg(dtstart, "dtstart", zone),
+        categories=split_list(categories) or None,
+    )  # fmt: skip
+    with arguments():
+        uid, ics = build_todo(changes)
+    return await _save(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
-        if summary is not None and not summary.strip():
-            raise invalid("summary", "the summary cannot be empty")
-        zone = zone_arg(timezone)
-        changes = TodoChanges(
-            summary=summary, description=description,
-            status=choice(status, STATUSES, "status") if status else None,
-            priority=priority, percent_complete=percent_complete,
-            due=moment_arg(due, "due", zone), clear_due=due == "",
-            dtstart=moment_arg(dtstart, "dtstart", zone), completed=moment_arg(completed, "completed", zone),
-            categories=split_list(categories) if categories is not None else None,
-        )  # fmt: skip
-        nc = await deps.nextcloud()
-        return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @deps.tool("nc_calendar_complete_todo", title="Complete task", annotations=UPDATE, scope="todo.write")
-    async def nc_calendar_complete_todo(
-        calendar_name: CalendarName,
-        todo_uid: TodoUid,
-        completed_at: Annotated[str | None, Field(description="ISO 8601; default now.")] = None,
-        etag: EtagArg = "",
-    ) -> TodoItem:
-        """Mark a task done: status COMPLETED, 100% and the completion time."""
-        from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
+@tool(TOOLSET, UPDATE, title="Update task")
+async def nc_calendar_update_todo(
+    nc: Nextcloud,
+    calendar_name: CalendarName,
+    todo_uid: TodoUid,
+    summary: Annotated[str | None, Field(description="New title.")] = None,
+    description: Annotated[str | None, Field(description="'' clears.")] = None,
+    status: Annotated[str | None, Field(description=STATUS)] = None,
+    priority: Annotated[int | None, Field(ge=0, le=9, description="1 high .. 9 low; 0 clears.")] = None,
+    percent_complete: Annotated[int | None, Field(ge=0, le=100, description="Progress.")] = None,
+    due: Annotated[str | None, Field(description="Date or date-time; '' removes it.")] = None,
+    dtstart: Annotated[str | None, Field(description="Start date or date-time.")] = None,
+    completed: Annotated[str | None, Field(description="Completion time; marks it COMPLETED.")] = None,
+    categories: Annotated[str | None, Field(description="Comma-separated.")] = None,
+    timezone: Annotated[str | None, Field(description="IANA zone for times without offset.")] = None,
+    etag: EtagArg = "",
+) -> TodoItem:
+    """Change only the given fields of a task; the rest (alarms, other apps' data) is kept."""
+    from nextcloud_mcp_server.nextcloud.ical import split_list
+    from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
 
-        when = moment_arg(completed_at, "completed_at") or dt.datetime.now(dt.UTC)
-        changes = TodoChanges(status="COMPLETED", percent_complete=100, completed=when)
-        nc = await deps.nextcloud()
-        return await _update(nc, calendar_name, todo_uid, changes, etag)
+    if summary is not None and not summary.strip():
+        raise invalid("summary", "the summary cannot be empty")
+    zone = zone_arg(timezone)
+    changes = TodoChanges(
+        summary=summary, description=description,
+        status=choice(status, STATUSES, "status") if status else None,
+        priority=priority, percent_complete=percent_complete,
+        due=moment_arg(due, "due", zone), clear_due=due == "",
+        dtstart=moment_arg(dtstart, "dtstart", zone), completed=moment_arg(completed, "completed", zone),
+        categories=split_list(categories) if categories is not None else None,
+    )  # fmt: skip
+    return await _update(nc, calendar_name, todo_uid, changes, etag)
 
-    @deps.tool("nc_calendar_delete_todo", title="Delete task", annotations=DELETE, scope="todo.write")
-    async def nc_calendar_delete_todo(
-        calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
-    ) -> DeleteResult:
-        """Delete a task from a task list."""
-        nc = await deps.nextcloud()
-        found = await nc.caldav.find(calendar_name, todo_uid, "VTODO")
-        await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
-        return DeleteResult(deleted=True, calendar_name=calendar_name, uid=todo_uid, href=found.href)
+
+@tool(TOOLSET, UPDATE, title="Complete task")
+async def nc_calendar_complete_todo(
+    nc: Nextcloud,
+    calendar_name: CalendarName,
+    todo_uid: TodoUid,
+    completed_at: Annotated[str | None, Field(description="ISO 8601; default now.")] = None,
+    etag: EtagArg = "",
+) -> TodoItem:
+    """Mark a task done: status COMPLETED, 100% and the completion time."""
+    from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
+
+    when = moment_arg(completed_at, "completed_at") or dt.datetime.now(dt.UTC)
+    changes = TodoChanges(status="COMPLETED", percent_complete=100, completed=when)
+    return await _update(nc, calendar_name, todo_uid, changes, etag)
+
+
+@tool(TOOLSET, DELETE, title="Delete task")
+async def nc_calendar_delete_todo(
+    nc: Nextcloud, calendar_name: CalendarName, todo_uid: TodoUid, etag: EtagArg = ""
+) -> DeleteResult:
+    """Delete a task from a task list."""
+    found = await nc.caldav.find(calendar_name, todo_uid, "VTODO")
+    await nc.caldav.delete(calendar_name, found.name, etag=etag or None)
+    return DeleteResult(deleted=True, calendar_name=calendar_name, uid=todo_uid, href=found.href)
