@@ -10,6 +10,10 @@ NextcloudClient). Registration (`register_declared`) derives the rest:
 - the scope is `<toolset scope>.read` for a reading tool and `.write` otherwise;
 - a first parameter annotated `Nextcloud` receives the caller's client (resolved by the caller
   middleware) and is not part of the input schema;
+- a parameter annotated `Config` receives the server's `Settings` (limits an administrator sets,
+  such as `max_read_bytes`) and is not part of the input schema either;
+- a parameter annotated with the SDK's `Context` (tools/_base.py) is still injected by the SDK
+  and hidden from the schema: take it where a tool reports progress;
 - failures are mapped once, in `ToolDeps.tool` / `ToolDeps.resource`.
 
     @tool(TOOLSET, READ, title="Get note")
@@ -33,6 +37,7 @@ from mcp_types import ToolAnnotations
 from nextcloud_mcp_server.registry import Requirement, Toolset
 
 if TYPE_CHECKING:
+    from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.tools._base import ToolDeps
 
@@ -44,11 +49,18 @@ class _Injected:
     """Marks the parameter that receives the caller's NextcloudClient."""
 
 
+class _Config:
+    """Marks the parameter that receives the server's Settings."""
+
+
 if TYPE_CHECKING:
     Nextcloud = Annotated[NextcloudClient, _Injected()]
+    Config = Annotated[Settings, _Config()]
 else:  # the client modules load when a tool first runs, not at start-up
     Nextcloud = Annotated[object, _Injected()]
-"""Annotate a tool's first parameter with this to receive the caller's Nextcloud client."""
+    Config = Annotated[object, _Config()]
+"""`Nextcloud`: annotate a tool's first parameter with it to receive the caller's Nextcloud client.
+`Config`: annotate a parameter with it to receive the server's settings (`ToolDeps.settings`)."""
 
 
 @dataclass(frozen=True)
@@ -99,24 +111,31 @@ def resource(
     return declare
 
 
-def _injects(parameter: inspect.Parameter) -> bool:
-    return any(isinstance(meta, _Injected) for meta in getattr(parameter.annotation, "__metadata__", ()))
+def _marked(parameter: inspect.Parameter, marker: type) -> bool:
+    return any(isinstance(meta, marker) for meta in getattr(parameter.annotation, "__metadata__", ()))
 
 
 def with_client(fn: F, deps: ToolDeps) -> F:
-    """`fn` without its `Nextcloud` parameter, which is filled with the caller's client at each call."""
+    """`fn` without its `Nextcloud` and `Config` parameters, filled at each call with the caller's
+    client and the server's settings."""
     signature = inspect.signature(fn, eval_str=True)
-    injected = [name for name, parameter in signature.parameters.items() if _injects(parameter)]
-    if not injected:
+    client = [name for name, parameter in signature.parameters.items() if _marked(parameter, _Injected)]
+    config = [name for name, parameter in signature.parameters.items() if _marked(parameter, _Config)]
+    if not client and not config:
         return fn
-    if len(injected) > 1:
+    if len(client) > 1:
         raise TypeError(f"{fn.__name__} declares more than one Nextcloud parameter")
+    if len(config) > 1:
+        raise TypeError(f"{fn.__name__} declares more than one Config parameter")
 
     @functools.wraps(fn)
     async def call(*args: Any, **kwargs: Any) -> Any:
-        return await fn(*args, **{injected[0]: await deps.nextcloud()}, **kwargs)
+        injected: dict[str, Any] = dict.fromkeys(config, deps.settings)
+        if client:
+            injected[client[0]] = await deps.nextcloud()
+        return await fn(*args, **injected, **kwargs)
 
-    params = [parameter for name, parameter in signature.parameters.items() if name != injected[0]]
+    params = [parameter for name, parameter in signature.parameters.items() if name not in (*client, *config)]
     call.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     return call  # type: ignore[return-value]
 

@@ -11,7 +11,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
 from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, TextContent
 from pydantic import Field
 
@@ -26,11 +26,11 @@ from nextcloud_mcp_server.tools._base import (
     Limit,
     Offset,
     Page,
-    ToolDeps,
     ToolError,
     invalid,
     paginate,
 )
+from nextcloud_mcp_server.tools.declare import Config, Nextcloud, resource, tool
 from nextcloud_mcp_server.tools.files_models import (
     DeleteResult,
     DirectoryListing,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.nextcloud.webdav import FileInfo
 
+FILES_TEMPLATE = "nc://files/{+path}"
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
 
 FilePath = Annotated[str, Field(description="Relative to the files root, e.g. 'Documents/a.md'.")]
@@ -128,178 +129,203 @@ async def _ensure_free(nc: NextcloudClient, destination: str, overwrite: bool) -
     )
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the files tools and the nc://files resource template."""
-    deps.registry.declare(TOOLSET)
-    limits = deps.settings
+async def _transfer(
+    nc: NextcloudClient, method: str, source_path: str, destination_path: str, overwrite: bool
+) -> PathResult:
+    src = _path("source_path", source_path)
+    dst = _path("destination_path", destination_path)
+    if src == dst:
+        raise invalid("destination_path", "is the same as source_path")
+    if dst.startswith(src + "/"):
+        raise invalid("destination_path", "is inside source_path; a folder cannot contain itself")
+    await _ensure_free(nc, dst, overwrite)
+    await getattr(nc.webdav, method)(src, dst, overwrite=overwrite)
+    info = await nc.webdav.stat(dst)
+    return PathResult(path=dst, source_path=src, is_directory=info.is_dir, etag=info.etag, file_id=info.file_id)
 
-    @deps.tool("nc_webdav_list_directory", title="List files and folders", annotations=READ, scope="files.read")
-    async def list_directory(path: FolderPath = "", limit: Limit = 50, offset: Offset = 0) -> DirectoryListing:
-        """List the files and folders in a folder, folders first."""
-        folder = _path("path", path, allow_root=True)
-        nc = await deps.nextcloud()
-        me, children = await nc.webdav.listing(folder)
-        if not me.is_dir:
-            raise ToolError(f"'{folder}' is a file, not a folder; read it with nc_webdav_read_file.")
-        files, page = _paginate_entries(children, offset, limit)
-        return DirectoryListing(
-            path=folder,
-            etag=me.etag,
-            files=files,
-            directories_count=sum(1 for c in children if c.is_dir),
-            files_count=sum(1 for c in children if not c.is_dir),
-            total_size=sum(c.size or 0 for c in children if not c.is_dir),
-            page=page,
-        )
 
-    @deps.tool("nc_webdav_read_file", title="Read file", annotations=READ, scope="files.read")
-    async def read_file(ctx: Context, path: FilePath) -> Annotated[CallToolResult, FileReadResult]:
-        """Read a file (binary ones as a base64 resource; size-limited)."""
-        target = _path("path", path)
-        nc = await deps.nextcloud()
-        info = await nc.webdav.stat(target)
-        if info.is_dir:
-            raise ToolError(f"'{target}' is a folder; list it with nc_webdav_list_directory.")
-        if info.size is not None and info.size > limits.max_read_bytes:
-            raise _too_large(target, info.size, limits.max_read_bytes)
-        from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
+@tool(TOOLSET, READ, title="List files and folders")
+async def nc_webdav_list_directory(
+    nc: Nextcloud, path: FolderPath = "", limit: Limit = 50, offset: Offset = 0
+) -> DirectoryListing:
+    """List the files and folders in a folder, folders first."""
+    folder = _path("path", path, allow_root=True)
+    me, children = await nc.webdav.listing(folder)
+    if not me.is_dir:
+        raise ToolError(f"'{folder}' is a file, not a folder; read it with nc_webdav_read_file.")
+    files, page = _paginate_entries(children, offset, limit)
+    return DirectoryListing(
+        path=folder,
+        etag=me.etag,
+        files=files,
+        directories_count=sum(1 for c in children if c.is_dir),
+        files_count=sum(1 for c in children if not c.is_dir),
+        total_size=sum(c.size or 0 for c in children if not c.is_dir),
+        page=page,
+    )
 
+
+@tool(TOOLSET, READ, title="Read file")
+async def nc_webdav_read_file(
+    nc: Nextcloud, limits: Config, ctx: Context, path: FilePath
+) -> Annotated[CallToolResult, FileReadResult]:
+    """Read a file (binary ones as a base64 resource; size-limited)."""
+    target = _path("path", path)
+    info = await nc.webdav.stat(target)
+    if info.is_dir:
+        raise ToolError(f"'{target}' is a folder; list it with nc_webdav_list_directory.")
+    if info.size is not None and info.size > limits.max_read_bytes:
+        raise _too_large(target, info.size, limits.max_read_bytes)
+    from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
+
+    try:
+        data, _ = await nc.webdav.read(target, limits.max_read_bytes, info=info, progress=_progress(ctx))
+    except FileTooLarge as exc:  # grew since the stat
+        raise _too_large(target, exc.size, exc.limit) from None
+    return file_result(target, data, info)
+
+
+@tool(TOOLSET, UPDATE, title="Write file")
+async def nc_webdav_write_file(
+    nc: Nextcloud,
+    ctx: Context,
+    path: FilePath,
+    content: Annotated[str, Field(description="Text, or base64.")],
+    content_type: Annotated[
+        str | None, Field(description="e.g. 'text/markdown'; 'image/png;base64' for base64 content.")
+    ] = None,
+    encoding: Annotated[Literal["text", "base64"] | None, Field(description="Of `content`; default text.")] = None,
+    etag: Etag = None,
+) -> WriteResult:
+    """Create or replace a file; its folder must exist."""
+    target = _path("path", path)
+    is_b64 = encoding == "base64" or (content_type is not None and ";base64" in content_type.lower())
+    mime = content_type.replace(";base64", "").replace(";BASE64", "").strip() if content_type else None
+    if is_b64:
         try:
-            data, _ = await nc.webdav.read(target, limits.max_read_bytes, info=info, progress=_progress(ctx))
-        except FileTooLarge as exc:  # grew since the stat
-            raise _too_large(target, exc.size, exc.limit) from None
-        return file_result(target, data, info)
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid("content", "is not valid base64; encode binary data with standard base64") from None
+    else:
+        data = content.encode("utf-8")
+    await ctx.report_progress(0, len(data))
+    written = await nc.webdav.upload(target, data, etag=etag, content_type=mime or None)
+    await ctx.report_progress(len(data), len(data))
+    return WriteResult(path=target, size=len(data), created=written.created, etag=written.etag, file_id=written.file_id)
 
-    @deps.tool("nc_webdav_write_file", title="Write file", annotations=UPDATE, scope="files.write")
-    async def write_file(
-        ctx: Context,
-        path: FilePath,
-        content: Annotated[str, Field(description="Text, or base64.")],
-        content_type: Annotated[
-            str | None, Field(description="e.g. 'text/markdown'; 'image/png;base64' for base64 content.")
-        ] = None,
-        encoding: Annotated[Literal["text", "base64"] | None, Field(description="Of `content`; default text.")] = None,
-        etag: Etag = None,
-    ) -> WriteResult:
-        """Create or replace a file; its folder must exist."""
-        target = _path("path", path)
-        is_b64 = encoding == "base64" or (content_type is not None and ";base64" in content_type.lower())
-        mime = content_type.replace(";base64", "").replace(";BASE64", "").strip() if content_type else None
-        if is_b64:
-            try:
-                data = base64.b64decode(content, validate=True)
-            except (binascii.Error, ValueError):
-                raise invalid("content", "is not valid base64; encode binary data with standard base64") from None
-        else:
-            data = content.encode("utf-8")
-        nc = await deps.nextcloud()
-        await ctx.report_progress(0, len(data))
-        written = await nc.webdav.upload(target, data, etag=etag, content_type=mime or None)
-        await ctx.report_progress(len(data), len(data))
-        return WriteResult(
-            path=target, size=len(data), created=written.created, etag=written.etag, file_id=written.file_id
-        )
 
-    @deps.tool("nc_webdav_create_directory", title="Create folder", annotations=CREATE, scope="files.write")
-    async def create_directory(path: FilePath) -> PathResult:
-        """Create a folder; its parent must exist."""
-        target = _path("path", path)
-        nc = await deps.nextcloud()
-        await nc.webdav.mkcol(target)
-        info = await nc.webdav.stat(target)
-        return PathResult(path=target, is_directory=True, etag=info.etag, file_id=info.file_id)
+@tool(TOOLSET, CREATE, title="Create folder")
+async def nc_webdav_create_directory(nc: Nextcloud, path: FilePath) -> PathResult:
+    """Create a folder; its parent must exist."""
+    target = _path("path", path)
+    await nc.webdav.mkcol(target)
+    info = await nc.webdav.stat(target)
+    return PathResult(path=target, is_directory=True, etag=info.etag, file_id=info.file_id)
 
-    @deps.tool("nc_webdav_delete_resource", title="Delete file or folder", annotations=DELETE, scope="files.write")
-    async def delete_resource(path: FilePath, etag: Etag = None) -> DeleteResult:
-        """Delete a file or a whole folder (into the trash bin)."""
-        target = _path("path", path)
-        nc = await deps.nextcloud()
-        await nc.webdav.delete(target, etag=etag)
-        return DeleteResult(path=target, deleted=True)
 
-    async def _transfer(method: str, source_path: str, destination_path: str, overwrite: bool) -> PathResult:
-        src = _path("source_path", source_path)
-        dst = _path("destination_path", destination_path)
-        if src == dst:
-            raise invalid("destination_path", "is the same as source_path")
-        if dst.startswith(src + "/"):
-            raise invalid("destination_path", "is inside source_path; a folder cannot contain itself")
-        nc = await deps.nextcloud()
-        await _ensure_free(nc, dst, overwrite)
-        await getattr(nc.webdav, method)(src, dst, overwrite=overwrite)
-        info = await nc.webdav.stat(dst)
-        return PathResult(path=dst, source_path=src, is_directory=info.is_dir, etag=info.etag, file_id=info.file_id)
+@tool(TOOLSET, DELETE, title="Delete file or folder")
+async def nc_webdav_delete_resource(nc: Nextcloud, path: FilePath, etag: Etag = None) -> DeleteResult:
+    """Delete a file or a whole folder (into the trash bin)."""
+    target = _path("path", path)
+    await nc.webdav.delete(target, etag=etag)
+    return DeleteResult(path=target, deleted=True)
 
-    @deps.tool("nc_webdav_move_resource", title="Move or rename", annotations=UPDATE, scope="files.write")
-    async def move_resource(
-        source_path: Source, destination_path: Destination, overwrite: Overwrite = False
-    ) -> PathResult:
-        """Move or rename a file or folder."""
-        return await _transfer("move", source_path, destination_path, overwrite)
 
-    @deps.tool("nc_webdav_copy_resource", title="Copy file or folder", annotations=CREATE, scope="files.write")
-    async def copy_resource(
-        source_path: Source, destination_path: Destination, overwrite: Overwrite = False
-    ) -> PathResult:
-        """Copy a file or a whole folder."""
-        return await _transfer("copy", source_path, destination_path, overwrite)
+@tool(TOOLSET, UPDATE, title="Move or rename")
+async def nc_webdav_move_resource(
+    nc: Nextcloud, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+) -> PathResult:
+    """Move or rename a file or folder."""
+    return await _transfer(nc, "move", source_path, destination_path, overwrite)
 
-    @deps.tool("nc_webdav_search_files", title="Search files", annotations=READ, scope="files.read")
-    async def search_files(
-        scope: Scope = "",
-        name_pattern: Annotated[str | None, Field(description=NAME_PATTERN)] = None,
-        mime_type: Annotated[str | None, Field(description="e.g. 'image/%'.")] = None,
-        only_favorites: Annotated[bool, Field(description="Only favorites.")] = False,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> SearchFilesResponse:
-        """Search files; all given filters must match."""
-        where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud()
-        return await _search(
-            nc, where, limit, offset, name_like=name_pattern, type_like=mime_type, favorites_only=only_favorites
-        )
 
-    @deps.tool("nc_webdav_find_by_name", title="Find files by name", annotations=READ, scope="files.read")
-    async def find_by_name(
-        pattern: Annotated[str, Field(description=NAME_PATTERN)],
-        scope: Scope = "",
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> SearchFilesResponse:
-        """Find files and folders by name, case-insensitive."""
-        if not pattern.strip():
-            raise invalid("pattern", "is empty; use e.g. '%.md'")
-        where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud()
-        return await _search(nc, where, limit, offset, name_like=pattern)
+@tool(TOOLSET, CREATE, title="Copy file or folder")
+async def nc_webdav_copy_resource(
+    nc: Nextcloud, source_path: Source, destination_path: Destination, overwrite: Overwrite = False
+) -> PathResult:
+    """Copy a file or a whole folder."""
+    return await _transfer(nc, "copy", source_path, destination_path, overwrite)
 
-    @deps.tool("nc_webdav_find_by_type", title="Find files by type", annotations=READ, scope="files.read")
-    async def find_by_type(
-        mime_type: Annotated[str, Field(description="e.g. 'application/pdf' or 'image/%' (% wildcard).")],
-        scope: Scope = "",
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> SearchFilesResponse:
-        """Find files by MIME type."""
-        if not mime_type.strip():
-            raise invalid("mime_type", "is empty; use e.g. 'image/%'")
-        where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud()
-        return await _search(nc, where, limit, offset, type_like=mime_type)
 
-    @deps.tool("nc_webdav_list_favorites", title="List favorites", annotations=READ, scope="files.read")
-    async def list_favorites(scope: Scope = "", limit: Limit = 50, offset: Offset = 0) -> SearchFilesResponse:
-        """List the user's favorite files and folders."""
-        where = _path("scope", scope, allow_root=True)
-        nc = await deps.nextcloud()
-        found: list[FileInfo] = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
-        results, page = _paginate_entries(found, offset, limit)
-        return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
+@tool(TOOLSET, READ, title="Search files")
+async def nc_webdav_search_files(
+    nc: Nextcloud,
+    scope: Scope = "",
+    name_pattern: Annotated[str | None, Field(description=NAME_PATTERN)] = None,
+    mime_type: Annotated[str | None, Field(description="e.g. 'image/%'.")] = None,
+    only_favorites: Annotated[bool, Field(description="Only favorites.")] = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SearchFilesResponse:
+    """Search files; all given filters must match."""
+    where = _path("scope", scope, allow_root=True)
+    return await _search(
+        nc, where, limit, offset, name_like=name_pattern, type_like=mime_type, favorites_only=only_favorites
+    )
 
-    from nextcloud_mcp_server.tools.files_resource import register_resource
 
-    register_resource(deps)
+@tool(TOOLSET, READ, title="Find files by name")
+async def nc_webdav_find_by_name(
+    nc: Nextcloud,
+    pattern: Annotated[str, Field(description=NAME_PATTERN)],
+    scope: Scope = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SearchFilesResponse:
+    """Find files and folders by name, case-insensitive."""
+    if not pattern.strip():
+        raise invalid("pattern", "is empty; use e.g. '%.md'")
+    where = _path("scope", scope, allow_root=True)
+    return await _search(nc, where, limit, offset, name_like=pattern)
+
+
+@tool(TOOLSET, READ, title="Find files by type")
+async def nc_webdav_find_by_type(
+    nc: Nextcloud,
+    mime_type: Annotated[str, Field(description="e.g. 'application/pdf' or 'image/%' (% wildcard).")],
+    scope: Scope = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SearchFilesResponse:
+    """Find files by MIME type."""
+    if not mime_type.strip():
+        raise invalid("mime_type", "is empty; use e.g. 'image/%'")
+    where = _path("scope", scope, allow_root=True)
+    return await _search(nc, where, limit, offset, type_like=mime_type)
+
+
+@tool(TOOLSET, READ, title="List favorites")
+async def nc_webdav_list_favorites(
+    nc: Nextcloud, scope: Scope = "", limit: Limit = 50, offset: Offset = 0
+) -> SearchFilesResponse:
+    """List the user's favorite files and folders."""
+    where = _path("scope", scope, allow_root=True)
+    found: list[FileInfo] = sorted(await nc.webdav.favorites(where), key=lambda i: i.path)
+    results, page = _paginate_entries(found, offset, limit)
+    return SearchFilesResponse(results=results, scope=where, filters_applied={"only_favorites": True}, page=page)
+
+
+@resource(
+    TOOLSET,
+    FILES_TEMPLATE,
+    name="file",
+    title="Nextcloud file",
+    description="A file of the user's Nextcloud by path, e.g. nc://files/Documents/notes.md: "
+    "text files as text, other files as a base64 blob.",
+)
+async def read_file_resource(nc: Nextcloud, limits: Config, path: str) -> str | bytes:
+    from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
+
+    target = normalize(path, allow_root=False)
+    try:
+        data, info = await nc.webdav.read(target, limits.max_read_bytes)
+    except FileTooLarge as exc:
+        raise ResourceError(
+            f"{target} is {exc.size} bytes, over the read limit of {exc.limit} bytes (MAX_FILE_READ_BYTES)"
+        ) from None
+    if info.is_dir:
+        raise ResourceError(f"{target} is a folder")
+    return data.decode("utf-8") if _is_text(info.content_type, data) else data
 
 
 def file_result(path: str, data: bytes, info: FileInfo) -> CallToolResult:
