@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
@@ -22,7 +22,6 @@ from nextcloud_mcp_server.tools._base import (
     UPDATE,
     Limit,
     Offset,
-    ToolDeps,
     invalid,
     paginate,
 )
@@ -36,10 +35,9 @@ from nextcloud_mcp_server.tools.contacts_models import (
     ContactList,
     ContactResult,
 )
+from nextcloud_mcp_server.tools.declare import Nextcloud, tool
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
-
     from nextcloud_mcp_server.nextcloud.carddav import Card
     from nextcloud_mcp_server.nextcloud.vcard import ContactInput, TypedValue
 
@@ -193,112 +191,112 @@ def _sorted(cards: list[Card]) -> list[Card]:
 # -- tools -------------------------------------------------------------------------------
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the contacts tools."""
-    deps.registry.declare(TOOLSET)
+@tool(TOOLSET, READ, title="List addressbooks")
+async def nc_contacts_list_addressbooks(nc: Nextcloud, limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
+    """List addressbooks; `name` is the `addressbook` argument ('contacts' always exists)."""
+    books = sorted(await nc.carddav.list_addressbooks(), key=lambda b: b.name)
+    chunk, page = paginate(books, offset, limit)
+    return AddressBookList(addressbooks=[AddressBookInfo.of(b) for b in chunk], page=page)
 
-    @deps.tool("nc_contacts_list_addressbooks", title="List addressbooks", annotations=READ, scope="contacts.read")
-    async def nc_contacts_list_addressbooks(limit: Limit = 50, offset: Offset = 0) -> AddressBookList:
-        """List addressbooks; `name` is the `addressbook` argument ('contacts' always exists)."""
-        nc = await deps.nextcloud()
-        books = sorted(await nc.carddav.list_addressbooks(), key=lambda b: b.name)
-        chunk, page = paginate(books, offset, limit)
-        return AddressBookList(addressbooks=[AddressBookInfo.of(b) for b in chunk], page=page)
 
-    @deps.tool("nc_contacts_list_contacts", title="List contacts", annotations=READ, scope="contacts.read")
-    async def nc_contacts_list_contacts(
-        addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
-    ) -> ContactList:
-        """List the contacts of an addressbook, sorted by name."""
+@tool(TOOLSET, READ, title="List contacts")
+async def nc_contacts_list_contacts(
+    nc: Nextcloud, addressbook: AddressbookArg, limit: Limit = 50, offset: Offset = 0
+) -> ContactList:
+    """List the contacts of an addressbook, sorted by name."""
+    check_name("addressbook", addressbook)
+    chunk, page = paginate(_sorted(await nc.carddav.list_cards(addressbook)), offset, limit)
+    return ContactList(addressbook=addressbook, contacts=[ContactInfo.of(c) for c in chunk], page=page)
+
+
+@tool(TOOLSET, READ, title="Search contacts")
+async def nc_contacts_search_contacts(
+    nc: Nextcloud,
+    query: Annotated[str, Field(description="Text to find (any case).")],
+    addressbook: Annotated[str | None, Field(description="Addressbook to search; default all.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> ContactList:
+    """Find contacts whose name, nickname, email, phone or organization contains `query`."""
+    text = query.strip()
+    if not text:
+        raise invalid("query", "must not be empty; use nc_contacts_list_contacts to list everyone")
+    if addressbook is not None:
         check_name("addressbook", addressbook)
-        nc = await deps.nextcloud()
-        chunk, page = paginate(_sorted(await nc.carddav.list_cards(addressbook)), offset, limit)
-        return ContactList(addressbook=addressbook, contacts=[ContactInfo.of(c) for c in chunk], page=page)
+    books = [addressbook] if addressbook else [b.name for b in await nc.carddav.list_addressbooks()]
+    found: list[Card] = []
+    for book in books:
+        found.extend(await nc.carddav.search(book, text))
+    chunk, page = paginate(_sorted(found), offset, limit)
+    return ContactList(addressbook=addressbook or "*", contacts=[ContactInfo.of(c) for c in chunk], page=page)
 
-    @deps.tool("nc_contacts_search_contacts", title="Search contacts", annotations=READ, scope="contacts.read")
-    async def nc_contacts_search_contacts(
-        query: Annotated[str, Field(description="Text to find (any case).")],
-        addressbook: Annotated[str | None, Field(description="Addressbook to search; default all.")] = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> ContactList:
-        """Find contacts whose name, nickname, email, phone or organization contains `query`."""
-        text = query.strip()
-        if not text:
-            raise invalid("query", "must not be empty; use nc_contacts_list_contacts to list everyone")
-        if addressbook is not None:
-            check_name("addressbook", addressbook)
-        nc = await deps.nextcloud()
-        books = [addressbook] if addressbook else [b.name for b in await nc.carddav.list_addressbooks()]
-        found: list[Card] = []
-        for book in books:
-            found.extend(await nc.carddav.search(book, text))
-        chunk, page = paginate(_sorted(found), offset, limit)
-        return ContactList(addressbook=addressbook or "*", contacts=[ContactInfo.of(c) for c in chunk], page=page)
 
-    @deps.tool("nc_contacts_create_addressbook", title="Create addressbook", annotations=CREATE, scope="contacts.write")
-    async def nc_contacts_create_addressbook(
-        name: Annotated[str, Field(description="URI slug, e.g. 'work-contacts'.")],
-        display_name: Annotated[str, Field(description="e.g. 'Work contacts'.")],
-        description: Annotated[str | None, Field(description="Free text.")] = None,
-    ) -> AddressBookResult:
-        """Create an addressbook; fails if the name is taken."""
-        check_name("name", name, strict=True)
-        if not display_name.strip():
-            raise invalid("display_name", "must not be empty")
-        nc = await deps.nextcloud()
-        book = await nc.carddav.create_addressbook(name, display_name.strip(), description)
-        return AddressBookResult(addressbook=AddressBookInfo.of(book))
+@tool(TOOLSET, CREATE, title="Create addressbook")
+async def nc_contacts_create_addressbook(
+    nc: Nextcloud,
+    name: Annotated[str, Field(description="URI slug, e.g. 'work-contacts'.")],
+    display_name: Annotated[str, Field(description="e.g. 'Work contacts'.")],
+    description: Annotated[str | None, Field(description="Free text.")] = None,
+) -> AddressBookResult:
+    """Create an addressbook; fails if the name is taken."""
+    check_name("name", name, strict=True)
+    if not display_name.strip():
+        raise invalid("display_name", "must not be empty")
+    book = await nc.carddav.create_addressbook(name, display_name.strip(), description)
+    return AddressBookResult(addressbook=AddressBookInfo.of(book))
 
-    @deps.tool("nc_contacts_delete_addressbook", title="Delete addressbook", annotations=DELETE, scope="contacts.write")
-    async def nc_contacts_delete_addressbook(
-        name: Annotated[str, Field(description="URI slug.")],
-    ) -> AddressBookDeleted:
-        """Delete an addressbook and all its contacts, irreversibly."""
-        check_name("name", name)
-        nc = await deps.nextcloud()
-        await nc.carddav.delete_addressbook(name)
-        return AddressBookDeleted(name=name, deleted=True)
 
-    @deps.tool("nc_contacts_create_contact", title="Create contact", annotations=CREATE, scope="contacts.write")
-    async def nc_contacts_create_contact(
-        addressbook: AddressbookArg,
-        contact_data: Annotated[ContactData, Field(description='e.g. {"fn":"Ann Lee","email":"ann@example.com"}.')],
-        uid: Annotated[str | None, Field(description="UID to use; default a random UUID.")] = None,
-    ) -> ContactResult:
-        """Create a contact (vCard 3.0); it needs at least fn, org, email or tel."""
-        check_name("addressbook", addressbook)
-        if uid is not None:
-            check_name("uid", uid)
-        fields = to_input(contact_data, creating=True)
-        nc = await deps.nextcloud()
-        card = await nc.carddav.create_contact(addressbook, fields, uid)
-        return ContactResult(contact=ContactInfo.of(card))
+@tool(TOOLSET, DELETE, title="Delete addressbook")
+async def nc_contacts_delete_addressbook(
+    nc: Nextcloud,
+    name: Annotated[str, Field(description="URI slug.")],
+) -> AddressBookDeleted:
+    """Delete an addressbook and all its contacts, irreversibly."""
+    check_name("name", name)
+    await nc.carddav.delete_addressbook(name)
+    return AddressBookDeleted(name=name, deleted=True)
 
-    @deps.tool("nc_contacts_update_contact", title="Update contact", annotations=UPDATE, scope="contacts.write")
-    async def nc_contacts_update_contact(
-        addressbook: AddressbookArg,
-        uid: UidArg,
-        contact_data: Annotated[ContactData, Field(description='Fields to change; "" or [] removes one.')],
-        etag: EtagArg = "",
-    ) -> ContactResult:
-        """Change fields of a contact; the rest (photo, addresses, custom fields) is kept."""
-        check_name("addressbook", addressbook)
-        if not uid.strip():
-            raise invalid("uid", "must not be empty")
-        fields = to_input(contact_data, creating=False)
-        nc = await deps.nextcloud()
-        card = await nc.carddav.update_contact(addressbook, uid, fields, etag or None)
-        return ContactResult(contact=ContactInfo.of(card))
 
-    @deps.tool("nc_contacts_delete_contact", title="Delete contact", annotations=DELETE, scope="contacts.write")
-    async def nc_contacts_delete_contact(
-        addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
-    ) -> ContactDeleted:
-        """Delete a contact from an addressbook."""
-        check_name("addressbook", addressbook)
-        if not uid.strip():
-            raise invalid("uid", "must not be empty")
-        nc = await deps.nextcloud()
-        await nc.carddav.delete_contact(addressbook, uid, etag or None)
-        return ContactDeleted(addressbook=addressbook, uid=uid, deleted=True)
+@tool(TOOLSET, CREATE, title="Create contact")
+async def nc_contacts_create_contact(
+    nc: Nextcloud,
+    addressbook: AddressbookArg,
+    contact_data: Annotated[ContactData, Field(description='e.g. {"fn":"Ann Lee","email":"ann@example.com"}.')],
+    uid: Annotated[str | None, Field(description="UID to use; default a random UUID.")] = None,
+) -> ContactResult:
+    """Create a contact (vCard 3.0); it needs at least fn, org, email or tel."""
+    check_name("addressbook", addressbook)
+    if uid is not None:
+        check_name("uid", uid)
+    fields = to_input(contact_data, creating=True)
+    card = await nc.carddav.create_contact(addressbook, fields, uid)
+    return ContactResult(contact=ContactInfo.of(card))
+
+
+@tool(TOOLSET, UPDATE, title="Update contact")
+async def nc_contacts_update_contact(
+    nc: Nextcloud,
+    addressbook: AddressbookArg,
+    uid: UidArg,
+    contact_data: Annotated[ContactData, Field(description='Fields to change; "" or [] removes one.')],
+    etag: EtagArg = "",
+) -> ContactResult:
+    """Change fields of a contact; the rest (photo, addresses, custom fields) is kept."""
+    check_name("addressbook", addressbook)
+    if not uid.strip():
+        raise invalid("uid", "must not be empty")
+    fields = to_input(contact_data, creating=False)
+    card = await nc.carddav.update_contact(addressbook, uid, fields, etag or None)
+    return ContactResult(contact=ContactInfo.of(card))
+
+
+@tool(TOOLSET, DELETE, title="Delete contact")
+async def nc_contacts_delete_contact(
+    nc: Nextcloud, addressbook: AddressbookArg, uid: UidArg, etag: EtagArg = ""
+) -> ContactDeleted:
+    """Delete a contact from an addressbook."""
+    check_name("addressbook", addressbook)
+    if not uid.strip():
+        raise invalid("uid", "must not be empty")
+    await nc.carddav.delete_contact(addressbook, uid, etag or None)
+    return ContactDeleted(addressbook=addressbook, uid=uid, deleted=True)
