@@ -209,3 +209,34 @@ async def test_hrefs_outside_the_user_root_are_ignored() -> None:
 def test_etags_are_quoted_once() -> None:
     assert quote_etag("abc") == '"abc"'
     assert quote_etag('"abc"') == '"abc"'
+
+
+async def test_a_move_onto_a_taken_destination_is_destination_exists_and_an_etag_mismatch_is_not() -> None:
+    from nextcloud_mcp_server.nextcloud.errors import DestinationExists
+
+    seen: list[str | None] = []
+
+    def nextcloud(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Overwrite"))
+        return httpx.Response(412, text="<d:error/>")
+
+    api = webdav(nextcloud)
+    with pytest.raises(DestinationExists) as taken:
+        await api.move("a.txt", "b.txt")
+    with pytest.raises(PreconditionFailed) as changed:
+        await api.move("a.txt", "b.txt", etag='"v1"')
+    assert taken.value.destination == "b.txt"
+    assert not isinstance(changed.value, DestinationExists)
+    assert seen[0] == "F"  # Nextcloud decides, in the same request: no look-then-move gap
+
+
+def test_a_file_too_large_and_a_taken_destination_say_what_to_do() -> None:
+    from nextcloud_mcp_server.nextcloud.errors import DestinationExists
+    from nextcloud_mcp_server.tools._base import failure_message
+
+    large = failure_message(FileTooLarge("big.bin", 20, 10), "Read file")
+    taken = failure_message(DestinationExists("b.txt"), "Move or rename")
+    assert "'big.bin' is 20 bytes, over the server's read limit of 10 bytes" in large
+    assert "MAX_FILE_READ_BYTES" in large
+    assert "'b.txt' already exists" in taken
+    assert "overwrite=true" in taken

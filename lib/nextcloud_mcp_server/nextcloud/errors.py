@@ -4,10 +4,12 @@
     ├─ BadRequest 400          ├─ Unauthorized 401      ├─ Forbidden 403
     ├─ NotFound 404            ├─ MethodNotAllowed 405  ├─ Conflict 409
     ├─ PreconditionFailed 412 (.current_etag, .current: the current object when Nextcloud sends it)
+    │  └─ DestinationExists    a MOVE/COPY without overwrite found its target taken (.destination)
     ├─ Locked 423              ├─ RateLimited 429       ├─ InsufficientStorage 507
     ├─ ServerError 5xx         ├─ Unreachable (connection failure or timeout; status 0)
     │                             └─ UntrustedCertificate (TLS verification of Nextcloud's certificate failed)
-    └─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
+    ├─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
+    └─ FileTooLarge (status 0: refused here, before or while downloading; .path, .size, .limit)
 
 `raise_for_status` is the only code that turns a status into a type.
 """
@@ -24,6 +26,15 @@ if TYPE_CHECKING:
 _SABRE_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.S)
 _MAX_DETAIL = 300
 _VERIFY_REASON = re.compile(r"certificate verify failed: ([^(]+)")
+
+
+class InvalidInput(ValueError):
+    """Caller input that cannot become a valid request; `argument` names it (mapped to "Invalid argument")."""
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(f"{argument}: {problem}")
+        self.argument = argument
+        self.problem = problem
 
 
 class NextcloudError(Exception):
@@ -76,6 +87,14 @@ class PreconditionFailed(NextcloudError):
         self.current = current
 
 
+class DestinationExists(PreconditionFailed):
+    """MOVE/COPY with `Overwrite: F` whose destination exists: Nextcloud answers 412 instead of replacing it."""
+
+    def __init__(self, destination: str, detail: str = "") -> None:
+        super().__init__(detail)
+        self.destination = destination
+
+
 class Locked(NextcloudError):
     status = 423
 
@@ -106,6 +125,16 @@ class BadResponse(NextcloudError):
     """Nextcloud answered, but not in the documented shape."""
 
     status = 0
+
+
+class FileTooLarge(NextcloudError):
+    """The file is larger than the caller allowed; nothing (more) was downloaded."""
+
+    status = 0
+
+    def __init__(self, path: str, size: int, limit: int) -> None:
+        super().__init__(f"{path} is {size} bytes, over the limit of {limit} bytes")
+        self.path, self.size, self.limit = path, size, limit
 
 
 _BY_STATUS: dict[int, type[NextcloudError]] = {

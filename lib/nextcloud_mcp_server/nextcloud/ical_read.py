@@ -13,17 +13,18 @@ from typing import Any
 
 import icalendar
 
+from nextcloud_mcp_server.nextcloud.errors import InvalidInput
+
 UTC = dt.UTC
 Moment = dt.date | dt.datetime
 
 
-class IcalError(ValueError):
+class IcalError(InvalidInput):
     """Caller input that cannot become valid iCalendar; `field` names the argument."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+        super().__init__(field, problem)
         self.field = field
-        self.problem = problem
 
 
 def as_datetime(moment: Moment, zone: dt.tzinfo | None = UTC) -> dt.datetime:

@@ -14,7 +14,9 @@ MAX_NAME_BYTES = 255
 
 
 class UnsafePath(ValueError):
-    """A path that is empty, malformed, or would leave the user's tree."""
+    """A path that is empty, malformed, or would leave the user's tree; `argument` names it when known."""
+
+    argument: str | None = None
 
 
 def split_user_path(path: str, *, allow_root: bool = True) -> list[str]:
@@ -38,9 +40,16 @@ def split_user_path(path: str, *, allow_root: bool = True) -> list[str]:
     return names
 
 
-def normalize(path: str, *, allow_root: bool = True) -> str:
-    """The canonical form shown to users: no leading or trailing slash, '' for the root."""
-    return "/".join(split_user_path(path, allow_root=allow_root))
+def normalize(path: str, *, allow_root: bool = True, argument: str | None = None) -> str:
+    """The canonical form shown to users: no leading or trailing slash, '' for the root.
+
+    `argument` names the tool argument the path came from, so a refusal can say which one.
+    """
+    try:
+        return "/".join(split_user_path(path, allow_root=allow_root))
+    except UnsafePath as exc:
+        exc.argument = argument
+        raise
 
 
 def encode(names: list[str]) -> str:

@@ -20,7 +20,13 @@ from xml.etree.ElementTree import Element
 from nextcloud_mcp_server.nextcloud import paths
 from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 from nextcloud_mcp_server.nextcloud.dav import DAV, NC, OC, DavResponse, element, parse_multistatus, serialize
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, PreconditionFailed
+from nextcloud_mcp_server.nextcloud.errors import (
+    BadResponse,
+    DestinationExists,
+    FileTooLarge,
+    NotFound,
+    PreconditionFailed,
+)
 
 Progress = Callable[[int, int | None], Awaitable[None]]
 """Called with (bytes done, bytes total or None) while a transfer runs."""
@@ -40,12 +46,19 @@ FILE_PROPS: list[tuple[str, str]] = [
 CHUNK = 64 * 1024
 
 
-class FileTooLarge(ValueError):
-    """The file is larger than the caller allowed; nothing was downloaded."""
+TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
 
-    def __init__(self, path: str, size: int, limit: int) -> None:
-        self.path, self.size, self.limit = path, size, limit
-        super().__init__(f"{path} is {size} bytes, over the limit of {limit} bytes")
+
+def is_text(content_type: str | None, data: bytes) -> bool:
+    """Whether a file's bytes are text to show as text: a textual type and valid UTF-8."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if not (ctype.startswith("text/") or ctype in TEXT_TYPES or ctype.endswith(("+json", "+xml"))):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -287,13 +300,22 @@ class WebDAV:
         await self._transfer("COPY", src, dst, overwrite=overwrite, etag=None)
 
     async def _transfer(self, method: str, src: str, dst: str, *, overwrite: bool, etag: str | None) -> None:
+        """MOVE or COPY; without `overwrite` Nextcloud refuses a taken destination with 412 (DestinationExists).
+
+        Asking Nextcloud (instead of looking first) leaves no gap between the look and the move.
+        """
         headers = {
             "Destination": self.client.url(self._url(dst, allow_root=False)),
             "Overwrite": "T" if overwrite else "F",
         }
         if etag:
             headers["If-Match"] = quote_etag(etag)
-        await self.client.request(method, self._url(src, allow_root=False), headers=headers)
+        try:
+            await self.client.request(method, self._url(src, allow_root=False), headers=headers)
+        except PreconditionFailed as exc:
+            if overwrite or etag:  # with If-Match a 412 means the source changed: that error stands
+                raise
+            raise DestinationExists(dst, exc.detail) from None
 
     async def search(
         self,

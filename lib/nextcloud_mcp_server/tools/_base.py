@@ -54,6 +54,7 @@ __all__ = [
     "Page",
     "ToolDeps",
     "ToolError",
+    "decode_base64",
     "invalid",
     "paginate",
 ]
@@ -206,6 +207,17 @@ def paginate(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], Page
     return chunk, Page(total=len(items), offset=offset, next_offset=end if end < len(items) else None)
 
 
+def decode_base64(argument: str, value: str) -> bytes:
+    """Standard base64 from a tool argument; InvalidInput (mapped to "Invalid argument") when it is not."""
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise nc.InvalidInput(argument, "is not valid base64; encode binary data with standard base64") from None
+
+
 def invalid(argument: str, problem: str) -> ToolError:
     """A ToolError for a bad argument, raised before any request is sent."""
     return ToolError(f"Invalid argument '{argument}': {problem}")
@@ -231,6 +243,17 @@ _HINTS: dict[type[nc.NextcloudError], str] = {
 
 def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
     """The actionable message for a Nextcloud failure, without credentials or internal URLs."""
+    if isinstance(exc, nc.DestinationExists):
+        return ToolError(
+            f"{title} failed: '{exc.destination}' already exists. "
+            "Choose another destination, or pass overwrite=true to replace it."
+        )
+    if isinstance(exc, nc.FileTooLarge):
+        return ToolError(
+            f"{title} failed: '{exc.path}' is {exc.size} bytes, over the server's read limit of {exc.limit} bytes. "
+            "An administrator can raise the limit with the MAX_FILE_READ_BYTES environment variable (in bytes) "
+            "and restart the server; or download the file in Nextcloud instead."
+        )
     if isinstance(exc, nc.PreconditionFailed):
         current = f" Its current etag is {exc.current_etag}." if exc.current_etag else ""
         return ToolError(
@@ -263,7 +286,7 @@ def compact(result: Any) -> Any:
     return CallToolResult(content=[text], structured_content=result.model_dump(mode="json", by_alias=True))
 
 
-MAPPED = (nc.NextcloudError, UnsafePath, NoCaller, AuthError, NotAvailable)
+MAPPED = (nc.NextcloudError, nc.InvalidInput, UnsafePath, NoCaller, AuthError, NotAvailable)
 """Failures with a message for the model; NeedsProvisioning is answered with a consent request first."""
 
 
@@ -271,8 +294,10 @@ def failure_message(exc: Exception, title: str) -> str:
     """What `title` failing with `exc` means and what to do, for tools and resources alike."""
     if isinstance(exc, nc.NextcloudError):
         return str(tool_error(exc, title))
+    if isinstance(exc, nc.InvalidInput):
+        return str(invalid(exc.argument, exc.problem))
     if isinstance(exc, UnsafePath):
-        return f"{title} failed: {exc}."
+        return str(invalid(exc.argument, str(exc))) if exc.argument else f"{title} failed: {exc}."
     if isinstance(exc, NotAvailable):
         return str(exc)
     if isinstance(exc, NoCaller):

@@ -10,8 +10,6 @@ iCalendar helpers are imported when a tool runs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, Field
@@ -89,24 +87,12 @@ async def put_object(
     return CalendarObject(calendar, name, path, new_etag, ics.decode("utf-8"))
 
 
-@contextmanager
-def arguments() -> Iterator[None]:
-    """Turn an iCalendar input error into an 'Invalid argument' tool error."""
-    from nextcloud_mcp_server.nextcloud.ical_read import IcalError
-
-    try:
-        yield
-    except IcalError as exc:
-        raise invalid(exc.field, exc.problem) from None
-
-
 def zone_arg(timezone: str | None, field: str = "timezone") -> ZoneInfo | None:
     from nextcloud_mcp_server.nextcloud.ical import parse_zone
 
     if not timezone:
         return None
-    with arguments():
-        return parse_zone(timezone, field)
+    return parse_zone(timezone, field)
 
 
 def moment_arg(value: str | None, field: str, zone: ZoneInfo | None = None) -> Moment | None:
@@ -114,8 +100,7 @@ def moment_arg(value: str | None, field: str, zone: ZoneInfo | None = None) -> M
 
     if not value:
         return None
-    with arguments():
-        return parse_moment(value, field, zone)
+    return parse_moment(value, field, zone)
 
 
 def range_arg(

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.tools._base import invalid
 from nextcloud_mcp_server.tools._caldav_common import (
-    arguments,
     choice,
     emails_arg,
     fmt,
@@ -102,8 +101,7 @@ def event_item(obj: CalendarObject, etag: str | None = None) -> EventItem:
     """The stored event (its series, for a recurring one)."""
     from nextcloud_mcp_server.nextcloud.ical_read import event_info, load, master
 
-    with arguments():
-        return to_item(event_info(master(load(obj.data))), obj, etag)
+    return to_item(event_info(master(load(obj.data))), obj, etag)
 
 
 def build_changes(
@@ -138,8 +136,7 @@ def build_changes(
         raise invalid("end_datetime", "the event must end after it starts")
     rule = None
     if recurrence_rule:
-        with arguments():
-            rule = parse_rrule(recurrence_rule)
+        rule = parse_rrule(recurrence_rule)
     return EventChanges(
         title=title,
         start=start,
@@ -183,12 +180,11 @@ async def collect_events(
     items: list[EventItem] = []
     for calendar in calendars:
         for obj in await nc.caldav.query(calendar, "VEVENT", start=start, end=end):
-            with arguments():
-                cal = load(obj.data)
-                if start is not None and end is not None:
-                    infos = expand(cal, start, end)
-                else:
-                    infos = [event_info(c) for c in cal.walk("VEVENT") if "RECURRENCE-ID" not in c]
+            cal = load(obj.data)
+            if start is not None and end is not None:
+                infos = expand(cal, start, end)
+            else:
+                infos = [event_info(c) for c in cal.walk("VEVENT") if "RECURRENCE-ID" not in c]
             items.extend(to_item(info, obj) for info in infos)
     items.sort(key=lambda item: (sort_key(_parse(item.start)), item.title))
     return items

@@ -32,7 +32,6 @@ from nextcloud_mcp_server.tools._caldav_common import (
     CalendarName,
     DeleteResult,
     EtagArg,
-    arguments,
     emails_arg,
     fmt,
     range_arg,
@@ -156,8 +155,7 @@ async def nc_calendar_create_event(
     )  # fmt: skip
     from nextcloud_mcp_server.nextcloud.ical import build_event
 
-    with arguments():
-        uid, ics = build_event(changes)
+    uid, ics = build_event(changes)
     return await save_event(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
 
@@ -244,8 +242,7 @@ async def nc_calendar_update_event(
     from nextcloud_mcp_server.nextcloud.ical import merge_event
 
     found = await nc.caldav.find(calendar_name, event_uid)
-    with arguments():
-        ics = merge_event(found.data, changes)
+    ics = merge_event(found.data, changes)
     return await save_event(nc, calendar_name, found.name, ics, etag=etag or found.etag)
 
 

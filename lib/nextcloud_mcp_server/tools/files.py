@@ -8,14 +8,13 @@ before any request, and encoded by nextcloud/paths.py when the URL is built.
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, TextContent
 from pydantic import Field
 
-from nextcloud_mcp_server.nextcloud.paths import UnsafePath, normalize
+from nextcloud_mcp_server.nextcloud.paths import normalize
 from nextcloud_mcp_server.registry import Toolset
 from nextcloud_mcp_server.tools._base import (
     CREATE,
@@ -27,6 +26,7 @@ from nextcloud_mcp_server.tools._base import (
     Offset,
     Page,
     ToolError,
+    decode_base64,
     invalid,
     paginate,
 )
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.webdav import FileInfo
 
 FILES_TEMPLATE = "nc://files/{+path}"
-TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/yaml", "application/x-sh")
 
 FilePath = Annotated[str, Field(description="Relative to the files root, e.g. 'Documents/a.md'.")]
 FolderPath = Annotated[str, Field(description="Relative to the files root; '' is the root.")]
@@ -67,22 +66,7 @@ TOOLSET = Toolset(
 
 
 def _path(argument: str, value: str, *, allow_root: bool = False) -> str:
-    try:
-        return normalize(value, allow_root=allow_root)
-    except UnsafePath as exc:
-        raise invalid(argument, str(exc)) from None
-
-
-def _is_text(content_type: str | None, data: bytes) -> bool:
-    ctype = (content_type or "").split(";")[0].strip().lower()
-    textual = ctype.startswith("text/") or ctype in TEXT_TYPES or ctype.endswith(("+json", "+xml"))
-    if not textual:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return normalize(value, allow_root=allow_root, argument=argument)
 
 
 def _progress(ctx: Context | None) -> Any:
@@ -93,14 +77,6 @@ def _progress(ctx: Context | None) -> Any:
         await ctx.report_progress(done, total)
 
     return report
-
-
-def _too_large(path: str, size: int, limit: int) -> ToolError:
-    return ToolError(
-        f"Read file failed: '{path}' is {size} bytes, over the server's read limit of {limit} bytes. "
-        "An administrator can raise the limit with the MAX_FILE_READ_BYTES environment variable "
-        "(in bytes) and restart the server; or download the file in Nextcloud instead."
-    )
 
 
 def _paginate_entries(infos: list[FileInfo], offset: int, limit: int) -> tuple[list[FileEntry], Page]:
@@ -115,20 +91,6 @@ async def _search(nc: NextcloudClient, scope: str, limit: int, offset: int, **fi
     return SearchFilesResponse(results=results, scope=scope, filters_applied=applied, page=page)
 
 
-async def _ensure_free(nc: NextcloudClient, destination: str, overwrite: bool) -> None:
-    from nextcloud_mcp_server.nextcloud.errors import NotFound
-
-    if overwrite:
-        return
-    try:
-        await nc.webdav.stat(destination)
-    except NotFound:
-        return
-    raise ToolError(
-        f"'{destination}' already exists. Choose another destination, or pass overwrite=true to replace it."
-    )
-
-
 async def _transfer(
     nc: NextcloudClient, method: str, source_path: str, destination_path: str, overwrite: bool
 ) -> PathResult:
@@ -138,7 +100,6 @@ async def _transfer(
         raise invalid("destination_path", "is the same as source_path")
     if dst.startswith(src + "/"):
         raise invalid("destination_path", "is inside source_path; a folder cannot contain itself")
-    await _ensure_free(nc, dst, overwrite)
     await getattr(nc.webdav, method)(src, dst, overwrite=overwrite)
     info = await nc.webdav.stat(dst)
     return PathResult(path=dst, source_path=src, is_directory=info.is_dir, etag=info.etag, file_id=info.file_id)
@@ -174,14 +135,7 @@ async def nc_webdav_read_file(
     info = await nc.webdav.stat(target)
     if info.is_dir:
         raise ToolError(f"'{target}' is a folder; list it with nc_webdav_list_directory.")
-    if info.size is not None and info.size > limits.max_read_bytes:
-        raise _too_large(target, info.size, limits.max_read_bytes)
-    from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
-
-    try:
-        data, _ = await nc.webdav.read(target, limits.max_read_bytes, info=info, progress=_progress(ctx))
-    except FileTooLarge as exc:  # grew since the stat
-        raise _too_large(target, exc.size, exc.limit) from None
+    data, _ = await nc.webdav.read(target, limits.max_read_bytes, info=info, progress=_progress(ctx))
     return file_result(target, data, info)
 
 
@@ -201,13 +155,7 @@ async def nc_webdav_write_file(
     target = _path("path", path)
     is_b64 = encoding == "base64" or (content_type is not None and ";base64" in content_type.lower())
     mime = content_type.replace(";base64", "").replace(";BASE64", "").strip() if content_type else None
-    if is_b64:
-        try:
-            data = base64.b64decode(content, validate=True)
-        except (binascii.Error, ValueError):
-            raise invalid("content", "is not valid base64; encode binary data with standard base64") from None
-    else:
-        data = content.encode("utf-8")
+    data = decode_base64("content", content) if is_b64 else content.encode("utf-8")
     await ctx.report_progress(0, len(data))
     written = await nc.webdav.upload(target, data, etag=etag, content_type=mime or None)
     await ctx.report_progress(len(data), len(data))
@@ -314,25 +262,22 @@ async def nc_webdav_list_favorites(
     "text files as text, other files as a base64 blob.",
 )
 async def read_file_resource(nc: Nextcloud, limits: Config, path: str) -> str | bytes:
-    from nextcloud_mcp_server.nextcloud.webdav import FileTooLarge
+    from nextcloud_mcp_server.nextcloud.webdav import is_text
 
-    target = normalize(path, allow_root=False)
-    try:
-        data, info = await nc.webdav.read(target, limits.max_read_bytes)
-    except FileTooLarge as exc:
-        raise ResourceError(
-            f"{target} is {exc.size} bytes, over the read limit of {exc.limit} bytes (MAX_FILE_READ_BYTES)"
-        ) from None
+    target = _path("path", path)
+    data, info = await nc.webdav.read(target, limits.max_read_bytes)
     if info.is_dir:
         raise ResourceError(f"{target} is a folder")
-    return data.decode("utf-8") if _is_text(info.content_type, data) else data
+    return data.decode("utf-8") if is_text(info.content_type, data) else data
 
 
 def file_result(path: str, data: bytes, info: FileInfo) -> CallToolResult:
     """Content blocks plus structured output for a file read."""
     uri = "nc://files/" + path
     ctype = info.content_type or "application/octet-stream"
-    if _is_text(ctype, data):
+    from nextcloud_mcp_server.nextcloud.webdav import is_text
+
+    if is_text(ctype, data):
         text = data.decode("utf-8")
         result = FileReadResult(
             path=path,

@@ -29,7 +29,6 @@ from nextcloud_mcp_server.tools._caldav_common import (
     CalendarName,
     DeleteResult,
     EtagArg,
-    arguments,
     choice,
     fmt,
     moment_arg,
@@ -85,8 +84,7 @@ def _todo_item(obj: CalendarObject, etag: str | None = None) -> TodoItem:
     from nextcloud_mcp_server.nextcloud.ical_read import load, master
     from nextcloud_mcp_server.nextcloud.ical_todo import todo_info
 
-    with arguments():
-        info = todo_info(master(load(obj.data), "VTODO"))
+    info = todo_info(master(load(obj.data), "VTODO"))
     return TodoItem(
         uid=info.uid, calendar_name=obj.calendar, href=obj.href, etag=etag if etag is not None else obj.etag,
         summary=info.summary, description=info.description, status=info.status, priority=info.priority,
@@ -106,8 +104,7 @@ async def _update(nc: NextcloudClient, calendar: str, uid: str, changes: TodoCha
     from nextcloud_mcp_server.nextcloud.ical_todo import merge_todo
 
     found = await nc.caldav.find(calendar, uid, "VTODO")
-    with arguments():
-        ics = merge_todo(found.data, changes)
+    ics = merge_todo(found.data, changes)
     return await _save(nc, calendar, found.name, ics, etag=etag or found.etag)
 
 
@@ -216,8 +213,7 @@ async def nc_calendar_create_todo(
         due=moment_arg(due, "due", zone), dtstart=moment_arg(dtstart, "dtstart", zone),
         categories=split_list(categories) or None,
     )  # fmt: skip
-    with arguments():
-        uid, ics = build_todo(changes)
+    uid, ics = build_todo(changes)
     return await _save(nc, calendar_name, f"{uid}.ics", ics, create=True)
 
 
