@@ -162,7 +162,7 @@ async def test_a_missing_contact_is_reported_as_not_found(mcp, nc_user) -> None:
         mcp, "nc_contacts_update_contact", addressbook="contacts", uid=unique("gone"), contact_data={"note": "x"}
     )
     assert "404" in message
-    assert "no contact with UID" in message
+    assert "for contact UID '" in message
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ async def test_delete_note_removes_it_from_nextcloud(mcp, nc_user) -> None:
 async def test_a_missing_note_is_a_tool_error_that_names_it(mcp) -> None:
     message = await error_of(mcp, "nc_notes_get_note", note_id=987654321)
     assert "404" in message
-    assert "note 987654321 does not exist" in message
+    assert "for note 987654321: it does not exist" in message
 
 
 async def test_invalid_arguments_are_refused_and_nothing_is_written(mcp, nc_user) -> None:

@@ -92,7 +92,8 @@ async def test_missing_note_raises_not_found_naming_the_note() -> None:
 
     with pytest.raises(NotFound) as err:
         await notes_api(handler).get(42)
-    assert "note 42 does not exist" in err.value.detail
+    assert err.value.subject == "note 42"
+    assert err.value.detail == "NoteDoesNotExistException"  # the app's own words, not ours
 
 
 async def test_read_only_note_raises_forbidden_and_full_quota_insufficient_storage() -> None:
@@ -102,9 +103,9 @@ async def test_read_only_note_raises_forbidden_and_full_quota_insufficient_stora
     def full(request: httpx.Request) -> httpx.Response:
         return httpx.Response(507, json={"errorType": "OCA\\Notes\\Service\\InsufficientStorageException"})
 
-    with pytest.raises(Forbidden, match="read-only"):
+    with pytest.raises(Forbidden, match="NoteNotWritableException"):
         await notes_api(forbidden).delete(5)
-    with pytest.raises(InsufficientStorage, match="storage"):
+    with pytest.raises(InsufficientStorage, match="InsufficientStorageException"):
         await notes_api(full).create("t", "x" * 10)
 
 

@@ -128,7 +128,7 @@ class CalDAV:
         for item in found:
             if qname(CALDAV, "calendar") in item.child_names(DAV, "resourcetype"):
                 return _calendar_info(item)
-        raise errors.NotFound(f"{name!r} is not a calendar")
+        raise errors.not_found(f"calendar {name!r}", "a collection, but not a calendar")
 
     async def create_calendar(
         self,
@@ -234,7 +234,7 @@ class CalDAV:
         for candidate in await self.query(calendar, component, uid=uid):
             if _has_uid(candidate.data, uid):
                 return candidate
-        raise errors.NotFound(f"no {component} with UID {uid!r} in calendar {calendar!r}")
+        raise errors.not_found(f"{component} UID {uid!r} in calendar {calendar!r}")
 
     async def put(
         self, calendar: str, object_name: str, data: bytes, *, etag: str | None = None, create: bool = False

@@ -27,7 +27,7 @@ from nextcloud_mcp_server.nextcloud.dav import (
     serialize,
 )
 from nextcloud_mcp_server.nextcloud.discovery import discover_home, propfind, server_path
-from nextcloud_mcp_server.nextcloud.errors import Conflict, NotFound, PreconditionFailed
+from nextcloud_mcp_server.nextcloud.errors import Conflict, NotFound, PreconditionFailed, not_found
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath, split_user_path
 from nextcloud_mcp_server.nextcloud.vcard_syntax import VCardError
 
@@ -133,9 +133,9 @@ class CardDAV:
         try:
             found = await self._propfind(path, _ADDRESSBOOK_PROPS, "0")
         except NotFound:
-            raise NotFound(f"no addressbook named {name!r}") from None
+            raise not_found(f"addressbook {name!r}") from None
         if not found or not _is_addressbook(found[0]):
-            raise NotFound(f"{name!r} is not an addressbook")
+            raise not_found(f"addressbook {name!r}", "a collection, but not an addressbook")
         return _addressbook(found[0])
 
     async def create_addressbook(self, name: str, display_name: str, description: str | None = None) -> AddressBook:
@@ -157,7 +157,7 @@ class CardDAV:
         try:
             await self.client.request("DELETE", path)
         except NotFound:
-            raise NotFound(f"no addressbook named {name!r}") from None
+            raise not_found(f"addressbook {name!r}") from None
 
     # -- cards -------------------------------------------------------------------------
     async def list_cards(self, addressbook: str) -> list[Card]:
@@ -166,7 +166,7 @@ class CardDAV:
         try:
             found = await self._propfind(path, [(DAV, "getetag"), (DAV, "resourcetype")], "1")
         except NotFound:
-            raise NotFound(f"no addressbook named {addressbook!r}") from None
+            raise not_found(f"addressbook {addressbook!r}") from None
         hrefs = [item.href for item in found if not item.is_collection and item.status != 404]
         cards: list[Card] = []
         for start in range(0, len(hrefs), _MULTIGET_BATCH):
@@ -199,7 +199,7 @@ class CardDAV:
         try:
             return await self._report(addressbook, path, root, depth="1")
         except NotFound:
-            raise NotFound(f"no addressbook named {addressbook!r}") from None
+            raise not_found(f"addressbook {addressbook!r}") from None
 
     async def _report(self, addressbook: str, path: str, body: Element, depth: str) -> list[Card]:
         headers = {"Depth": depth, "Content-Type": XML_TYPE}
@@ -232,7 +232,7 @@ class CardDAV:
             card for card in await self.search(addressbook, uid, ("UID",), match="equals") if _uid_of(card) == uid
         ]
         if not matches:
-            raise NotFound(f"no contact with UID {uid!r} in addressbook {addressbook!r}")
+            raise not_found(f"contact UID {uid!r} in addressbook {addressbook!r}")
         return matches[0]
 
     async def create_card(self, addressbook: str, uid: str, data: str) -> Card:
@@ -244,7 +244,7 @@ class CardDAV:
         except PreconditionFailed:
             raise Conflict(f"a contact with UID {uid!r} already exists in addressbook {addressbook!r}") from None
         except Conflict:
-            raise NotFound(f"no addressbook named {addressbook!r}") from None
+            raise not_found(f"addressbook {addressbook!r}") from None
         etag = response.headers.get("ETag") or await self._etag_of(path)
         return Card(addressbook, path, etag, data)
 
@@ -298,7 +298,7 @@ class CardDAV:
     async def _stale(self, exc: PreconditionFailed, path: str) -> PreconditionFailed | NotFound:
         current = await self._etag_of(path)
         if current is None:
-            return NotFound("the contact was deleted meanwhile")
+            return not_found("the contact", "deleted since it was read")
         return PreconditionFailed(exc.detail or "the contact changed since it was read", current_etag=current)
 
 

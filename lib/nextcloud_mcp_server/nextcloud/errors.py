@@ -1,6 +1,7 @@
 """One exception tree for everything Nextcloud answers, raised in one place.
 
-    NextcloudError             .status, .detail (Nextcloud's own message, trimmed; never a credential)
+    NextcloudError             .status, .detail (Nextcloud's own message, trimmed; never a credential),
+                               .subject (what the request was about, e.g. "note 42", when the client knows)
     ├─ BadRequest 400          ├─ Unauthorized 401      ├─ Forbidden 403
     ├─ NotFound 404            ├─ MethodNotAllowed 405  ├─ Conflict 409
     ├─ PreconditionFailed 412 (.current_etag, .current: the current object when Nextcloud sends it)
@@ -41,6 +42,8 @@ class NextcloudError(Exception):
     """Nextcloud refused or failed a request."""
 
     status: int = 0
+    subject: str | None = None
+    """What the request was about ("note 42"): named in the message, kept apart from Nextcloud's own words."""
 
     def __init__(self, detail: str = "", *, status: int | None = None) -> None:
         if status is not None:
@@ -176,16 +179,28 @@ def detail_of(response: httpx.Response) -> str:
     return ""
 
 
-def error_for(status: int, detail: str = "", *, current_etag: str | None = None) -> NextcloudError:
+def not_found(subject: str, detail: str = "") -> NotFound:
+    """A NotFound about `subject` ("addressbook 'work'"): our naming of the object, Nextcloud's `detail`."""
+    error = NotFound(detail)
+    error.subject = subject
+    return error
+
+
+def error_for(
+    status: int, detail: str = "", *, current_etag: str | None = None, subject: str | None = None
+) -> NextcloudError:
     """The typed error for a status (used by raise_for_status and by OCS v1 meta codes)."""
+    error: NextcloudError
     if status == 412:
-        return PreconditionFailed(detail, current_etag=current_etag)
-    cls = _BY_STATUS.get(status)
-    if cls is not None:
-        return cls(detail)
-    if status >= 500:
-        return ServerError(detail, status=status)
-    return NextcloudError(detail, status=status)
+        error = PreconditionFailed(detail, current_etag=current_etag)
+    elif (cls := _BY_STATUS.get(status)) is not None:
+        error = cls(detail)
+    elif status >= 500:
+        error = ServerError(detail, status=status)
+    else:
+        error = NextcloudError(detail, status=status)
+    error.subject = subject
+    return error
 
 
 def raise_for_status(response: httpx.Response) -> None:

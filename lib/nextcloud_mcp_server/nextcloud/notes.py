@@ -76,13 +76,8 @@ def if_match(etag: str) -> str:
     return '"' + etag.strip().removeprefix("W/").strip('"') + '"'
 
 
-_EXPLAINED = {
-    400: "the Notes app rejected the request for {subject}",
-    403: "{subject} is read-only",
-    404: "{subject} does not exist (it may have been deleted)",
-    423: "{subject} is locked by another client",
-    507: "not enough free storage to save {subject}",
-}
+NOTES_ERRORS = (400, 403, 404, 423, 507)
+"""Statuses the Notes app answers with `{"errorType": "...Exception"}` (its own words; the tools add the hint)."""
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -115,18 +110,21 @@ class NotesAPI:
     async def _send(
         self, method: str, path: str, *, note_id: int | None = None, ok: tuple[int, ...] = (), **kwargs: Any
     ) -> httpx.Response:
-        """Send one request; the Notes app's `{"errorType": ...}` errors become typed errors that say why."""
+        """Send one request; the Notes app's `{"errorType": ...}` errors become the shared typed errors.
+
+        Their detail is what the app said (its error type, e.g. `NoteDoesNotExist`), never our wording:
+        what it means and what to do is said once, where tools map errors.
+        """
         headers = kwargs.pop("headers", HEADERS)
-        response = await self._client.request(method, f"{BASE}{path}", headers=headers, ok=(*ok, *_EXPLAINED), **kwargs)
+        response = await self._client.request(
+            method, f"{BASE}{path}", headers=headers, ok=(*ok, *NOTES_ERRORS), **kwargs
+        )
         status = response.status_code
-        if status in _EXPLAINED and status not in ok:
+        if status in NOTES_ERRORS and status not in ok:
             body = _json_or_none(response)
             kind = body.get("errorType") if isinstance(body, dict) else None
-            if not isinstance(kind, str):
-                raise error_for(status, detail_of(response))
-            subject = f"note {note_id}" if note_id is not None else "the note"
-            short_kind = kind.rsplit("\\", 1)[-1]
-            raise error_for(status, f"{_EXPLAINED[status].format(subject=subject)} ({short_kind})")
+            detail = kind.rsplit("\\", 1)[-1] if isinstance(kind, str) else detail_of(response)
+            raise error_for(status, detail, subject=f"note {note_id}" if note_id is not None else None)
         return response
 
     async def list_chunk(

@@ -267,7 +267,8 @@ def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
     hint = next((text for cls, text in _HINTS.items() if isinstance(exc, cls)), "retry or check the arguments")
     said = f" Nextcloud said: {exc.detail}" if exc.detail else ""
     status = f" (HTTP {exc.status})" if exc.status else ""
-    return ToolError(f"{title} failed{status}: {hint}.{said}")
+    about = f" for {exc.subject}" if exc.subject else ""
+    return ToolError(f"{title} failed{status}{about}: {hint}.{said}")
 
 
 class NotAvailable(Exception):
