@@ -6,6 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+"""A plain 2025 `initialize` request, for tests that speak HTTP to /mcp without the SDK client."""
+
 
 def unique(prefix: str) -> str:
     """`prefix` plus a random suffix (tests in a module share one stand-in user)."""

@@ -18,16 +18,10 @@ from ex_app.env import ExAppEnv
 from tests.appapi import AppApiSimulator
 from tests.appapi.harness import APP_ID, APP_SECRET, exapp_env, serve_exapp, serve_simulator
 from tests.appapi.state import ExApp
-from tests.e2e.helpers import call, unique
+from tests.e2e.helpers import INITIALIZE, call, unique
 
 pytestmark = pytest.mark.anyio
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 

@@ -17,18 +17,13 @@ import psutil
 import pytest
 
 from tests.conftest import REPO, NcUser
-from tests.idp.provisioning import free_port
-from tests.idp.rig import SERVER_CLIENT, SERVER_SECRET, IdP
+from tests.e2e.helpers import INITIALIZE
+from tests.idp.provisioning import free_port, resource_server
+from tests.idp.rig import IdP
 from tests.standin import serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -76,21 +71,11 @@ def test_the_process_beyond_its_cap_answers_503(nc_user: NcUser) -> None:
 
 
 def test_one_user_at_the_cap_does_not_stop_another(standin: Any, nc_user: NcUser, idp: IdP) -> None:
-    from nextcloud_mcp_server.app import build_app
-
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    settings = nc_user.settings(
-        public_url=public,
-        oidc_discovery_url=idp.discovery_url,
-        nextcloud_oidc_client_id=SERVER_CLIENT,
-        nextcloud_oidc_client_secret=SERVER_SECRET,
-        max_sessions_per_user=2,
-    )
-    tokens = {
-        user: idp.token(user, scopes=["notes.read"], resource=f"{public}/mcp").access_token for user in ("ann", "ben")
-    }
-    with serve_in_thread(build_app(settings), port=port, lifespan="on"), httpx.Client(timeout=30) as http:
+    with resource_server(nc_user, idp, max_sessions_per_user=2) as public, httpx.Client(timeout=30) as http:
+        resource = f"{public}/mcp"
+        tokens = {
+            user: idp.token(user, scopes=["notes.read"], resource=resource).access_token for user in ("ann", "ben")
+        }
         ann = [open_session(http, public, Authorization=f"Bearer {tokens['ann']}").status_code for _ in range(3)]
         ben = open_session(http, public, Authorization=f"Bearer {tokens['ben']}").status_code
     assert ann == [200, 200, 429]

@@ -19,8 +19,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import REPO, NcUser, stdio_params
 from tests.e2e.helpers import call
-from tests.idp.provisioning import free_port
-from tests.idp.rig import SERVER_CLIENT, SERVER_SECRET, IdP
+from tests.idp.provisioning import resource_server
+from tests.idp.rig import IdP
 from tests.standin import serve_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -163,18 +163,9 @@ def test_an_unknown_toolset_stops_the_server_with_the_known_names(nc_user: NcUse
 
 
 async def test_an_oauth_tokens_scopes_and_the_connections_toolsets_narrow_together(nc_user: NcUser, idp: IdP) -> None:
-    from nextcloud_mcp_server.app import build_app
-
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    settings = nc_user.settings(
-        public_url=public,
-        oidc_discovery_url=idp.discovery_url,
-        nextcloud_oidc_client_id=SERVER_CLIENT,
-        nextcloud_oidc_client_secret=SERVER_SECRET,
-    )
-    token = idp.token(nc_user.id, scopes=["notes.read", "files.read", "calendar.read"], resource=f"{public}/mcp")
-    with serve_in_thread(build_app(settings), port=port, lifespan="on"):
+    with resource_server(nc_user, idp) as public:
+        scopes = ["notes.read", "files.read", "calendar.read"]
+        token = idp.token(nc_user.id, scopes=scopes, resource=f"{public}/mcp")
         async with connect(f"{public}/mcp/x/notes,files", Authorization=f"Bearer {token.access_token}") as client:
             listed = await names(client)
     own_grant = {"nc_auth_check_status", "nc_auth_revoke"}  # no scope, no toolset: about the caller's own grant
@@ -259,19 +250,8 @@ async def test_enabling_a_toolset_over_stdio_adds_its_tools(nc_user: NcUser) -> 
 
 
 async def test_a_toolset_the_token_has_no_scope_for_is_unavailable_with_the_reason(nc_user: NcUser, idp: IdP) -> None:
-    from nextcloud_mcp_server.app import build_app
-
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    settings = nc_user.settings(
-        public_url=public,
-        oidc_discovery_url=idp.discovery_url,
-        nextcloud_oidc_client_id=SERVER_CLIENT,
-        nextcloud_oidc_client_secret=SERVER_SECRET,
-        toolsets=["notes"],
-    )
-    token = idp.token(nc_user.id, scopes=["notes.read"], resource=f"{public}/mcp").access_token
-    with serve_in_thread(build_app(settings), port=port, lifespan="on"):
+    with resource_server(nc_user, idp, toolsets=["notes"]) as public:
+        token = idp.token(nc_user.id, scopes=["notes.read"], resource=f"{public}/mcp").access_token
         async with connect(f"{public}/mcp", Authorization=f"Bearer {token}") as client:
             states = {s["name"]: s for s in (await call(client, "nc_toolsets_list"))["toolsets"]}
             refused = await client.call_tool("nc_toolsets_enable", {"toolset": "files"})

@@ -9,6 +9,8 @@ the way an administrator registers it at Nextcloud's `oidc` app.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -77,3 +79,26 @@ def consent(idp: IdP, user: str, authorize_link: str, callback_url: str, **heade
         response = http.get(authorize_link, headers=headers)
     assert response.status_code == 302, response.text
     return idp.follow_consent(user, urljoin(authorize_link, response.headers["location"]), callback_url)
+
+
+@contextmanager
+def resource_server(user: Any, idp: IdP, **extra: Any) -> Iterator[str]:
+    """The MCP server as an OAuth resource server (Flow 1) of the rig, for `user`'s settings; its public URL.
+
+    The port is chosen first, since the public URL (the token audience) must name it.
+    """
+    from nextcloud_mcp_server.app import build_app
+    from tests.idp.rig import SERVER_CLIENT, SERVER_SECRET
+    from tests.standin import serve_in_thread
+
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    settings = user.settings(
+        public_url=public,
+        oidc_discovery_url=idp.discovery_url,
+        nextcloud_oidc_client_id=SERVER_CLIENT,
+        nextcloud_oidc_client_secret=SERVER_SECRET,
+        **extra,
+    )
+    with serve_in_thread(build_app(settings), port=port, lifespan="on"):
+        yield public
