@@ -69,17 +69,8 @@ class OfferFilter:
     async def _checks(self, request: ServerRequestContext[Any, Any], items: Sequence[Item]) -> list[Check]:
         return [await rule.check(request, items) for rule in self.rules]
 
-    def _target(self, method: str, params: Any) -> tuple[str, str, Item | None] | None:
-        """(what, key, its registry entry) of a tools/call or resources/read; None for other methods."""
-        params = params or {}
-        if method == "tools/call" and isinstance(name := params.get("name"), str):
-            return "tool", name, self.registry.tools.get(name)
-        if method == "resources/read" and isinstance(uri := params.get("uri"), str):
-            return "resource", uri, self.registry.resource_for(uri)
-        return None
-
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        target = self._target(ctx.method, ctx.params)
+        target = self.registry.target(ctx.method, dict(ctx.params) if ctx.params is not None else None)
         if target is not None and (item := target[2]) is not None:
             what, key = target[0], target[1]
             for check in await self._checks(ctx, [item]):

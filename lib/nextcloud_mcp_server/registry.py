@@ -166,6 +166,17 @@ class Registry:
         templates = [r for r in self.resources.values() if r.is_template and uri.startswith(r.prefix)]
         return max(templates, key=lambda r: len(r.prefix), default=None)
 
+    def target(self, method: str, params: Any) -> tuple[str, str, ToolInfo | ResourceInfo | None] | None:
+        """What a `tools/call` or `resources/read` is about: ("tool"|"resource", its name or URI, its entry
+        here or None when unknown); None for any other method. The gate and the offer filter both ask this."""
+        if not isinstance(params, dict):
+            return None
+        if method == "tools/call" and isinstance(name := params.get("name"), str):
+            return "tool", name, self.tools.get(name)
+        if method == "resources/read" and isinstance(uri := params.get("uri"), str):
+            return "resource", uri, self.resource_for(uri)
+        return None
+
     def scopes(self) -> list[str]:
         """Every scope a tool or resource needs, sorted (the PRM's `scopes_supported`)."""
         found = {info.scope for info in self.tools.values() if info.scope is not None}

@@ -198,11 +198,8 @@ def _check_scopes(body: bytes, caller: TokenCaller, registry: Registry) -> None:
 
 def scope_needed(registry: Registry, method: Any, params: Any) -> tuple[str | None, str]:
     """The scope a `tools/call` or `resources/read` needs (None: none), and what to call it in a message."""
-    if not isinstance(params, Mapping):
+    target = registry.target(method, dict(params) if isinstance(params, Mapping) else None)
+    if target is None:
         return None, ""
-    if method == "tools/call" and isinstance(name := params.get("name"), str):
-        return registry.scope_of_tool(name), f"the tool '{name}'"
-    if method == "resources/read" and isinstance(uri := params.get("uri"), str):
-        info = registry.resource_for(uri)
-        return (info.scope if info is not None else None), f"the resource '{uri}'"
-    return None, ""
+    what, key, item = target
+    return (item.scope if item is not None else None), f"the {what} '{key}'"
