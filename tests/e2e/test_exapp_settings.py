@@ -113,6 +113,8 @@ async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_
     from mcp.shared.exceptions import MCPError
 
     since = "2026-01-01T00:00:00Z"
+    assert "nc_activity_recent_changes" not in {t.name for t in (await mcp_as_bob.list_tools()).tools}  # not default
+    admin_config["enabled_apps"] = json.dumps({"activity": True})
     assert "nc_activity_recent_changes" in {t.name for t in (await mcp_as_bob.list_tools()).tools}
     feed = await mcp_as_bob.call_tool("nc_activity_recent_changes", {"since": since})
     assert not feed.is_error, feed.content[0].text

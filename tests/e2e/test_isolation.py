@@ -297,7 +297,9 @@ def oauth_server(alice: Alice, standin: StandInHandle, idp: IdP) -> Iterator[OAu
     port = free_port()
     public = f"http://127.0.0.1:{port}"
     client = register_server_client(idp, f"{public}/oauth/callback")
-    settings = provisioning_settings(alice.user.settings(webhook_secret=HOOK_SECRET), idp, public, client)
+    settings = provisioning_settings(
+        alice.user.settings(webhook_secret=HOOK_SECRET, toolsets=["all"]), idp, public, client
+    )
     app = build_app(settings)
     with serve_in_thread(app, port=port, lifespan="on"):
         post_events(public, alice.user.id)
@@ -329,8 +331,10 @@ def app_password_mode(stack: ExitStack, alice: Alice, bob: NcUser) -> Mode:
     """Bob's single-user server, and alice's beside it on the same store (two replicas' worth of inbox)."""
     from nextcloud_mcp_server.app import build_app
 
-    bob_app = build_app(bob.settings(webhook_secret=HOOK_SECRET))
-    alice_app = build_app(alice.user.settings(database_url=bob.database_url, webhook_secret=HOOK_SECRET))
+    bob_app = build_app(bob.settings(webhook_secret=HOOK_SECRET, toolsets=["all"]))
+    alice_app = build_app(
+        alice.user.settings(database_url=bob.database_url, webhook_secret=HOOK_SECRET, toolsets=["all"])
+    )
     bob_url = stack.enter_context(serve_in_thread(bob_app, lifespan="on"))
     alice_url = stack.enter_context(serve_in_thread(alice_app, lifespan="on"))
     post_events(bob_url, alice.user.id)  # an admin's webhook for every user also reaches bob's server
@@ -344,9 +348,10 @@ async def app_mode(stack: ExitStack, alice: Alice, bob: NcUser, standin: StandIn
 
     simulator, nextcloud_url = stack.enter_context(serve_simulator(standin.app))
     env = exapp_env(nextcloud_url, tmp.mktemp("isolation-exapp"))
-    app = build_exapp(env, exapp_settings(env), host="127.0.0.1")
+    app = build_exapp(env, exapp_settings(env), host="127.0.0.1", settings_ttl=0)
     exapp_url = stack.enter_context(serve_in_thread(app, lifespan="on"))
-    await simulator.register(APP_ID, url=exapp_url, secret=APP_SECRET, version=env.app_version)
+    registered = await simulator.register(APP_ID, url=exapp_url, secret=APP_SECRET, version=env.app_version)
+    registered.config["enabled_apps"] = json.dumps(dict.fromkeys(app.state.registry.toolsets, True))  # the admin
     hooks = {hook.event: hook for hook in simulator.registry.webhooks_of(APP_ID) if not hook.event_filter}
     for envelope in alice_events(alice.user.id):
         response = await simulator.deliver(hooks[envelope["event"]["class"]], envelope)

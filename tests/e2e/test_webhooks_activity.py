@@ -36,7 +36,7 @@ def server_url(nc_user: Any) -> Iterator[str]:
     from nextcloud_mcp_server.app import build_app
 
     uid = nc_user.id
-    app = build_app(nc_user.settings(webhook_secret=SECRET))
+    app = build_app(nc_user.settings(webhook_secret=SECRET, toolsets=["default", "activity"]))
     events = [
         {"class": NODE_CREATED, "node": node(uid, "Projects/a.md", 1)},
         {"class": NODE_WRITTEN, "node": node(uid, "Projects/a.md", 1)},

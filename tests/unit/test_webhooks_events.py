@@ -89,7 +89,8 @@ async def test_without_a_store_the_recent_changes_tool_says_where_the_feed_lives
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.server import build_mcp_server
 
-    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p")
+    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p",
+                        toolsets=["activity"])  # fmt: skip
     async with Client(build_mcp_server(settings, AppPasswordAccess(settings))) as client:
         result = await client.call_tool("nc_activity_recent_changes", {"since": "2026-01-01T00:00:00Z"})
     assert result.is_error

@@ -31,8 +31,6 @@ from nextcloud_mcp_server.nextcloud.ical_read import (
 )
 
 PRODID = "-//Nextcloud MCP Server//EN"
-EVENT_STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
-PRIVACY = ("PUBLIC", "PRIVATE", "CONFIDENTIAL")
 
 
 # -- parsing caller input ------------------------------------------------------------------

@@ -67,8 +67,8 @@ CREATE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempoten
 UPDATE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 
-Limit = Annotated[int, Field(ge=1, le=500, description="Most items to return.")]
-Offset = Annotated[int, Field(ge=0, description="Items to skip: a previous page.next_offset.")]
+Limit = Annotated[int, Field(ge=1, le=500)]
+Offset = Annotated[int, Field(ge=0, description="A previous page.next_offset.")]
 
 
 class NextcloudAccess(Protocol):
@@ -103,6 +103,16 @@ class ToolDeps:
     async def nextcloud(self) -> NextcloudClient:
         """The NextcloudClient of the caller of this request: the only way a tool or resource reaches Nextcloud."""
         return await self.access.client_for(current_caller())
+
+    def inbox(self) -> Store:
+        """The open store of the webhook inbox, or NotAvailable: only the HTTP server keeps one."""
+        store = self.store() if self.store is not None else None
+        if store is None:
+            raise NotAvailable(
+                "Recent changes are not available: they come from the webhook inbox, which only the HTTP server "
+                "(`nextcloud-mcp-server run`) keeps. Use the files, notes or calendar tools to look instead."
+            )
+        return store
 
     def tool(
         self,

@@ -10,7 +10,7 @@ iCalendar helpers are imported when a tool runs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.ical_read import Moment
 
 CalendarName = Annotated[str, Field(min_length=1, description="e.g. 'personal'.")]
+EVENT_STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
+PRIVACY = ("PUBLIC", "PRIVATE", "CONFIDENTIAL")
+TODO_STATUSES = ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED", "CANCELLED")
 EtagArg = Annotated[str, Field(description="Only if it still has this etag.")]
 
 
@@ -127,6 +130,11 @@ def _at(moment: Moment, tz: dt.tzinfo) -> dt.datetime:
     if isinstance(moment, dt.datetime):
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
     return dt.datetime(moment.year, moment.month, moment.day, tzinfo=tz)
+
+
+def one_of(allowed: tuple[str, ...], description: str | None = None) -> Any:
+    """An argument listed to the model as an enum; `choice` still takes it in any case."""
+    return Field(description=description, json_schema_extra={"enum": list(allowed)})
 
 
 def choice(value: str, allowed: tuple[str, ...], field: str) -> str:

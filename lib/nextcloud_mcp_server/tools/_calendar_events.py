@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.tools._base import invalid
 from nextcloud_mcp_server.tools._caldav_common import (
+    EVENT_STATUSES,
+    PRIVACY,
     choice,
     emails_arg,
     fmt,
@@ -127,7 +129,7 @@ def build_changes(
     timezone: str | None,
 ) -> EventChanges:
     """Validate tool arguments into EventChanges (None: keep), raising 'Invalid argument' errors."""
-    from nextcloud_mcp_server.nextcloud.ical import EVENT_STATUSES, PRIVACY, EventChanges, parse_rrule, split_list
+    from nextcloud_mcp_server.nextcloud.ical import EventChanges, parse_rrule, split_list
 
     zone = zone_arg(timezone)
     start = moment_arg(start_datetime, "start_datetime", zone)

@@ -10,18 +10,16 @@ why a change to a file shared with them, reported under the owner's path, is not
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.registry import Toolset
-from nextcloud_mcp_server.tools._base import READ, Limit, NotAvailable, Offset, Page, ToolDeps, invalid
+from nextcloud_mcp_server.tools._base import READ, Limit, Offset, Page, invalid
+from nextcloud_mcp_server.tools.declare import Inbox, User, resource, tool
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
-
     from nextcloud_mcp_server.store import Store
     from nextcloud_mcp_server.webhooks.feed import FeedItem
 
@@ -32,6 +30,7 @@ TOOLSET = Toolset(
     "activity",
     "Recent changes",
     "What changed in the user's files, notes and calendars, from Nextcloud's webhooks.",
+    default=False,
 )
 
 
@@ -70,65 +69,52 @@ class RecentChangesResult(BaseModel):
     page: Page
 
 
-def _store(deps: ToolDeps) -> Store:
-    store = deps.store() if deps.store is not None else None
-    if store is None:
-        raise NotAvailable(
-            "Recent changes are not available: they come from the webhook inbox, which only the HTTP server "
-            "(`nextcloud-mcp-server run`) keeps. Use the files, notes or calendar tools to look instead."
-        )
-    return store
-
-
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 async def recent(
-    deps: ToolDeps, since: datetime, path_prefix: str | None, kinds: list[Kind] | None, offset: int, limit: int
+    store: Store, user: str, since: datetime, path_prefix: str | None, kinds: list[Kind] | None, offset: int, limit: int
 ) -> RecentChangesResult:
-    """The caller's changes: one page of the feed."""
-    from nextcloud_mcp_server.auth.caller import current_caller
+    """The user's changes: one page of the feed."""
     from nextcloud_mcp_server.webhooks.feed import recent_changes
 
-    user = current_caller().user
     since = _utc(since)
     items, total = await recent_changes(
-        _store(deps), user, since, path_prefix=path_prefix, kinds=kinds or None, offset=offset, limit=limit
+        store, user, since, path_prefix=path_prefix, kinds=kinds or None, offset=offset, limit=limit
     )
     end = offset + len(items)
     page = Page(total=total, offset=offset, next_offset=end if end < total else None)
     return RecentChangesResult(changes=[ChangeEntry.of(item) for item in items], since=since, page=page)
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
-    """Register the recent-changes tool and resource."""
-    deps.registry.declare(TOOLSET)
+@tool(TOOLSET, READ, title="Recent changes")
+async def nc_activity_recent_changes(
+    store: Inbox,
+    user: User,
+    since: Annotated[datetime, Field(description="e.g. 2026-05-01T08:00:00Z; UTC if no zone.")],
+    path_prefix: Annotated[str | None, Field(description="e.g. 'Documents/Projects'.")] = None,
+    kinds: Annotated[list[Kind] | None, Field(description="Default: all kinds.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> RecentChangesResult:
+    """Changes to your files, notes and calendars since a time, oldest first, with resource URIs to re-read."""
+    if path_prefix is not None and (".." in path_prefix.split("/") or "\\" in path_prefix):
+        raise invalid("path_prefix", "use a path inside your files with '/' between names, e.g. 'Documents'")
+    if _utc(since) > datetime.now(UTC) + timedelta(minutes=5):
+        raise invalid("since", "it is in the future; give a past time such as yesterday's date")
+    return await recent(store, user, since, path_prefix, kinds, offset, limit)
 
-    @deps.tool("nc_activity_recent_changes", title="Recent changes", annotations=READ, scope="activity.read")
-    async def nc_activity_recent_changes(
-        since: Annotated[datetime, Field(description="e.g. 2026-05-01T08:00:00Z; UTC if no zone.")],
-        path_prefix: Annotated[str | None, Field(description="e.g. 'Documents/Projects'.")] = None,
-        kinds: Annotated[list[Kind] | None, Field(description="Default: all kinds.")] = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> RecentChangesResult:
-        """Changes to your files, notes and calendars since a time, oldest first, with resource URIs to re-read."""
-        if path_prefix is not None and (".." in path_prefix.split("/") or "\\" in path_prefix):
-            raise invalid("path_prefix", "use a path inside your files with '/' between names, e.g. 'Documents'")
-        if _utc(since) > datetime.now(UTC) + timedelta(minutes=5):
-            raise invalid("since", "it is in the future; give a past time such as yesterday's date")
-        return await recent(deps, since, path_prefix, kinds, offset, limit)
 
-    @deps.resource(
-        RECENT_URI,
-        toolset="activity",
-        name="recent_changes",
-        title="Recent changes",
-        description="Changes of the last 24 hours (files, notes, calendar objects) as JSON, oldest first; "
-        "the first 500, see nc_activity_recent_changes for more.",
-        mime_type="application/json",
-    )
-    async def recent_resource() -> str:
-        result = await recent(deps, datetime.now(UTC) - timedelta(days=1), None, None, 0, 500)
-        return json.dumps(result.model_dump(mode="json"), ensure_ascii=False)
+@resource(
+    TOOLSET,
+    RECENT_URI,
+    name="recent_changes",
+    title="Recent changes",
+    description="Changes of the last 24 hours (files, notes, calendar objects) as JSON, oldest first; "
+    "the first 500, see nc_activity_recent_changes for more.",
+    mime_type="application/json",
+)
+async def recent_changes_resource(store: Inbox, user: User) -> str:
+    result = await recent(store, user, datetime.now(UTC) - timedelta(days=1), None, None, 0, 500)
+    return result.model_dump_json()

@@ -28,12 +28,15 @@ from nextcloud_mcp_server.tools._base import (
     paginate,
 )
 from nextcloud_mcp_server.tools._caldav_common import (
+    EVENT_STATUSES,
+    PRIVACY,
     CalendarItem,
     CalendarName,
     DeleteResult,
     EtagArg,
     emails_arg,
     fmt,
+    one_of,
     range_arg,
     zone_arg,
 )
@@ -54,9 +57,7 @@ if TYPE_CHECKING:
 # Descriptions the event tools share (arguments of different types, so not one alias).
 WHEN = "ISO 8601; without offset: in `timezone`."
 COMMAS = "Comma-separated."
-EVENT_STATUS = "CONFIRMED, TENTATIVE or CANCELLED."
 PRIORITY = "1 high .. 9 low; 0 none."
-PRIVACY = "PUBLIC, PRIVATE or CONFIDENTIAL."
 EventUid = Annotated[str, Field(min_length=1, description="The event's uid.")]
 
 MANAGE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
@@ -121,23 +122,23 @@ async def nc_calendar_list_calendars(nc: Nextcloud, limit: Limit = 50, offset: O
 async def nc_calendar_create_event(
     nc: Nextcloud,
     calendar_name: CalendarName,
-    title: Annotated[str, Field(description="Event title.")],
+    title: str,
     start_datetime: Annotated[str, Field(description=f"{WHEN} A date: all-day.")],
     end_datetime: Annotated[str, Field(description="Default: start + 1 hour (all-day: 1 day).")] = "",
     all_day: Annotated[bool, Field(description="Dates only; the end date is exclusive.")] = False,
-    description: Annotated[str, Field(description="Details.")] = "",
-    location: Annotated[str, Field(description="Location.")] = "",
+    description: str = "",
+    location: str = "",
     categories: Annotated[str, Field(description=COMMAS)] = "",
     recurring: Annotated[bool, Field(description="Needs recurrence_rule.")] = False,
     recurrence_rule: Annotated[str, Field(description="RRULE, e.g. 'FREQ=WEEKLY;BYDAY=MO'.")] = "",
     recurrence_end_date: Annotated[str, Field(description="Last day, YYYY-MM-DD.")] = "",
     reminder_minutes: Annotated[int, Field(ge=0, description="Minutes before start; 0: none.")] = 15,
     reminder_email: Annotated[bool, Field(description="By email, not notification.")] = False,
-    status: Annotated[str, Field(description=EVENT_STATUS)] = "CONFIRMED",
+    status: Annotated[str, one_of(EVENT_STATUSES)] = "CONFIRMED",
     priority: Annotated[int, Field(ge=0, le=9, description=PRIORITY)] = 5,
-    privacy: Annotated[str, Field(description=PRIVACY)] = "PUBLIC",
+    privacy: Annotated[str, one_of(PRIVACY)] = "PUBLIC",
     attendees: Annotated[str, Field(description="Comma-separated emails.")] = "",
-    url: Annotated[str, Field(description="Related URL.")] = "",
+    url: str = "",
     color: Annotated[str, Field(description="e.g. '#1976D2' or 'red'.")] = "",
     timezone: Annotated[str, Field(description="IANA zone, e.g. 'Europe/Berlin'.")] = "",
 ) -> EventItem:
@@ -170,9 +171,9 @@ async def nc_calendar_list_events(
     min_attendees: Annotated[int | None, Field(ge=0, description="At least this many attendees.")] = None,
     min_duration_minutes: Annotated[int | None, Field(ge=0, description="At least this long.")] = None,
     categories: Annotated[str | None, Field(description="Any of these, comma-separated.")] = None,
-    status: Annotated[str | None, Field(description="e.g. CONFIRMED.")] = None,
-    title_contains: Annotated[str | None, Field(description="Text in the title.")] = None,
-    location_contains: Annotated[str | None, Field(description="Text in the location.")] = None,
+    status: Annotated[str | None, one_of(EVENT_STATUSES)] = None,
+    title_contains: str | None = None,
+    location_contains: str | None = None,
     search_all_calendars: Annotated[bool, Field(description="Search every calendar.")] = False,
     timezone: Annotated[str, Field(description="IANA zone of the range dates; default UTC.")] = "",
 ) -> EventList:
@@ -208,9 +209,9 @@ async def nc_calendar_update_event(
     nc: Nextcloud,
     calendar_name: CalendarName,
     event_uid: EventUid,
-    title: Annotated[str | None, Field(description="New title.")] = None,
+    title: str | None = None,
     start_datetime: Annotated[str | None, Field(description=WHEN)] = None,
-    end_datetime: Annotated[str | None, Field(description="New end.")] = None,
+    end_datetime: str | None = None,
     all_day: Annotated[bool | None, Field(description="true: all-day; false: timed.")] = None,
     description: Annotated[str | None, Field(description="'' clears.")] = None,
     location: Annotated[str | None, Field(description="'' clears.")] = None,
@@ -220,12 +221,12 @@ async def nc_calendar_update_event(
     recurrence_end_date: Annotated[str | None, Field(description="Last day, YYYY-MM-DD.")] = None,
     reminder_minutes: Annotated[int | None, Field(ge=0, description="Replaces reminders; 0: none.")] = None,
     reminder_email: Annotated[bool | None, Field(description="Remind by email.")] = None,
-    status: Annotated[str | None, Field(description=EVENT_STATUS)] = None,
+    status: Annotated[str | None, one_of(EVENT_STATUSES)] = None,
     priority: Annotated[int | None, Field(ge=0, le=9, description=PRIORITY)] = None,
-    privacy: Annotated[str | None, Field(description=PRIVACY)] = None,
+    privacy: Annotated[str | None, one_of(PRIVACY)] = None,
     attendees: Annotated[str | None, Field(description="Comma-separated emails.")] = None,
-    url: Annotated[str | None, Field(description="New URL.")] = None,
-    color: Annotated[str | None, Field(description="New color.")] = None,
+    url: str | None = None,
+    color: str | None = None,
     timezone: Annotated[str | None, Field(description="IANA zone; alone: same wall time there.")] = None,
     etag: EtagArg = "",
 ) -> EventItem:

@@ -11,7 +11,8 @@ NextcloudClient). Registration (`register_declared`) derives the rest:
 - a first parameter annotated `Nextcloud` receives the caller's client (resolved by the caller
   middleware) and is not part of the input schema;
 - a parameter annotated `Config` receives the server's `Settings` (limits an administrator sets,
-  such as `max_read_bytes`) and is not part of the input schema either;
+  such as `max_read_bytes`), one annotated `Inbox` the store of the webhook inbox, one annotated
+  `User` the caller's user id; none of them is part of the input schema;
 - a parameter annotated with the SDK's `Context` (tools/_base.py) is still injected by the SDK
   and hidden from the schema: take it where a tool reports progress;
 - failures are mapped once, in `ToolDeps.tool` / `ToolDeps.resource`.
@@ -39,28 +40,45 @@ from nextcloud_mcp_server.registry import Requirement, Toolset
 if TYPE_CHECKING:
     from nextcloud_mcp_server.config import Settings
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+    from nextcloud_mcp_server.store import Store
     from nextcloud_mcp_server.tools._base import ToolDeps
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 SPEC = "__nextcloud_mcp_spec__"
 
 
-class _Injected:
-    """Marks the parameter that receives the caller's NextcloudClient."""
+class _Inject:
+    """Marks a parameter that registration fills at each call (and hides from the input schema)."""
 
-
-class _Config:
-    """Marks the parameter that receives the server's Settings."""
+    def __init__(self, what: str) -> None:
+        self.what = what
 
 
 if TYPE_CHECKING:
-    Nextcloud = Annotated[NextcloudClient, _Injected()]
-    Config = Annotated[Settings, _Config()]
-else:  # the client modules load when a tool first runs, not at start-up
-    Nextcloud = Annotated[object, _Injected()]
-    Config = Annotated[object, _Config()]
-"""`Nextcloud`: annotate a tool's first parameter with it to receive the caller's Nextcloud client.
-`Config`: annotate a parameter with it to receive the server's settings (`ToolDeps.settings`)."""
+    Nextcloud = Annotated[NextcloudClient, _Inject("nextcloud")]
+    Config = Annotated[Settings, _Inject("config")]
+    Inbox = Annotated[Store, _Inject("inbox")]
+    User = Annotated[str, _Inject("user")]
+else:  # the client and store modules load when a tool first runs, not at start-up
+    Nextcloud = Annotated[object, _Inject("nextcloud")]
+    Config = Annotated[object, _Inject("config")]
+    Inbox = Annotated[object, _Inject("inbox")]
+    User = Annotated[str, _Inject("user")]
+"""`Nextcloud`: the caller's Nextcloud client. `Config`: the server's settings (`ToolDeps.settings`).
+`Inbox`: the store holding the webhook inbox (`NotAvailable` when the server keeps none). `User`:
+the caller's Nextcloud user id, for what the server itself keeps per user."""
+
+
+async def _provide(what: str, deps: ToolDeps) -> Any:
+    from nextcloud_mcp_server.auth.caller import current_caller
+
+    if what == "nextcloud":
+        return await deps.nextcloud()
+    if what == "config":
+        return deps.settings
+    if what == "user":
+        return current_caller().user
+    return deps.inbox()
 
 
 @dataclass(frozen=True)
@@ -111,31 +129,25 @@ def resource(
     return declare
 
 
-def _marked(parameter: inspect.Parameter, marker: type) -> bool:
-    return any(isinstance(meta, marker) for meta in getattr(parameter.annotation, "__metadata__", ()))
+def _injected(parameter: inspect.Parameter) -> str | None:
+    return next((m.what for m in getattr(parameter.annotation, "__metadata__", ()) if isinstance(m, _Inject)), None)
 
 
-def with_client(fn: F, deps: ToolDeps) -> F:
-    """`fn` without its `Nextcloud` and `Config` parameters, filled at each call with the caller's
-    client and the server's settings."""
+def with_injected(fn: F, deps: ToolDeps) -> F:
+    """`fn` without its injected parameters (`Nextcloud`, `Config`, `Inbox`, `User`), filled at each call."""
     signature = inspect.signature(fn, eval_str=True)
-    client = [name for name, parameter in signature.parameters.items() if _marked(parameter, _Injected)]
-    config = [name for name, parameter in signature.parameters.items() if _marked(parameter, _Config)]
-    if not client and not config:
+    injected = {name: what for name, p in signature.parameters.items() if (what := _injected(p)) is not None}
+    if not injected:
         return fn
-    if len(client) > 1:
-        raise TypeError(f"{fn.__name__} declares more than one Nextcloud parameter")
-    if len(config) > 1:
-        raise TypeError(f"{fn.__name__} declares more than one Config parameter")
+    if len(set(injected.values())) < len(injected):
+        raise TypeError(f"{fn.__name__} declares an injected parameter twice")
 
     @functools.wraps(fn)
     async def call(*args: Any, **kwargs: Any) -> Any:
-        injected: dict[str, Any] = dict.fromkeys(config, deps.settings)
-        if client:
-            injected[client[0]] = await deps.nextcloud()
-        return await fn(*args, **injected, **kwargs)
+        values = {name: await _provide(what, deps) for name, what in injected.items()}
+        return await fn(*args, **values, **kwargs)
 
-    params = [parameter for name, parameter in signature.parameters.items() if name not in (*client, *config)]
+    params = [parameter for name, parameter in signature.parameters.items() if name not in injected]
     call.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     return call  # type: ignore[return-value]
 
@@ -158,7 +170,7 @@ def register_declared(module: ModuleType, deps: ToolDeps) -> None:
                 scope=scope_of(spec),
                 structured_output=spec.structured_output,
                 requires=spec.requires,
-            )(with_client(value, deps))
+            )(with_injected(value, deps))
         elif isinstance(spec, ResourceSpec):
             if spec.toolset is not None:
                 deps.registry.declare(spec.toolset)
@@ -169,4 +181,4 @@ def register_declared(module: ModuleType, deps: ToolDeps) -> None:
                 title=spec.title,
                 description=spec.description,
                 mime_type=spec.mime_type,
-            )(with_client(value, deps))
+            )(with_injected(value, deps))

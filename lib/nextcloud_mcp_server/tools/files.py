@@ -201,7 +201,7 @@ async def nc_webdav_search_files(
     scope: Scope = "",
     name_pattern: Annotated[str | None, Field(description=NAME_PATTERN)] = None,
     mime_type: Annotated[str | None, Field(description="e.g. 'image/%'.")] = None,
-    only_favorites: Annotated[bool, Field(description="Only favorites.")] = False,
+    only_favorites: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> SearchFilesResponse:

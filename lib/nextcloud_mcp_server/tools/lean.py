@@ -5,7 +5,9 @@ at the start of every session. Pydantic's schemas repeat what the structure alre
 `title` on every object and property (the property's name, capitalised), for an optional
 argument an `anyOf` with `{"type": "null"}` plus `"default": null`, and empty defaults (`""`,
 `false`, `[]`) that only say "left out" (not being in `required` already says it may be left
-out). Defaults that mean something (`limit` 50, a reminder of 15 minutes) stay. Arguments are
+out), and `minLength: 1` on identifiers (no model sends an empty one unprompted, and the server
+refuses it with the argument's name). Defaults that mean something (`limit` 50, a reminder of 15
+minutes) stay. Arguments are
 still validated by the function's own model, so a client that sends null, or leaves an argument
 out, is served as before.
 """
@@ -28,6 +30,8 @@ def lean_schema(schema: Any) -> Any:
     lean: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
+            continue
+        if key == "minLength" and value == 1:
             continue
         if key == "default" and any(value == empty and type(value) is type(empty) for empty in EMPTY_DEFAULTS):
             continue

@@ -130,7 +130,7 @@ async def nc_notes_update_note(
     nc: Nextcloud,
     note_id: NoteId,
     etag: Etag,
-    title: Annotated[str | None, Field(description="New title.")] = None,
+    title: str | None = None,
     content: Annotated[str | None, Field(description="New full Markdown content.")] = None,
     category: Annotated[str | None, Field(description="New category; '' for none.")] = None,
 ) -> NoteSummary:

@@ -26,12 +26,14 @@ from nextcloud_mcp_server.tools._base import (
     paginate,
 )
 from nextcloud_mcp_server.tools._caldav_common import (
+    TODO_STATUSES,
     CalendarName,
     DeleteResult,
     EtagArg,
     choice,
     fmt,
     moment_arg,
+    one_of,
     put_object,
     sort_key,
     zone_arg,
@@ -43,10 +45,8 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
     from nextcloud_mcp_server.nextcloud.ical_todo import TodoChanges
 
-STATUSES = ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED", "CANCELLED")
 TodoUid = Annotated[str, Field(min_length=1, description="The task's uid.")]
 Priority = Annotated[int, Field(ge=0, le=9, description="1 high .. 9 low; 0 none.")]
-STATUS = "NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED."
 
 TOOLSET = Toolset(
     "tasks",
@@ -130,7 +130,7 @@ def _filter(
     summary_contains: str | None,
 ) -> list[TodoItem]:
     wanted = {c.strip().lower() for c in (categories or "").split(",") if c.strip()}
-    wanted_status = choice(status, STATUSES, "status") if status else None
+    wanted_status = choice(status, TODO_STATUSES, "status") if status else None
     return [
         t
         for t in items
@@ -141,10 +141,10 @@ def _filter(
     ]
 
 
-FilterStatus = Annotated[str | None, Field(description="e.g. NEEDS-ACTION or COMPLETED.")]
+FilterStatus = Annotated[str | None, one_of(TODO_STATUSES)]
 MinPriority = Annotated[int | None, Field(ge=1, le=9, description="Only priority 1 to this.")]
 Categories = Annotated[str | None, Field(description="Any of these, comma-separated.")]
-Contains = Annotated[str | None, Field(description="Text in the summary.")]
+Contains = str | None
 
 
 def _todo_page(items: list[TodoItem], calendar_name: str | None, offset: int, limit: int) -> TodoList:
@@ -164,7 +164,7 @@ async def nc_calendar_list_todos(
     offset: Offset = 0,
 ) -> TodoList:
     """List a task list's tasks, open ones first."""
-    wanted = choice(status, STATUSES, "status") if status else None
+    wanted = choice(status, TODO_STATUSES, "status") if status else None
     items = _filter(await _todos(nc, [calendar_name]), wanted, min_priority, categories, summary_contains)
     return _todo_page(items, calendar_name, offset, limit)
 
@@ -180,7 +180,7 @@ async def nc_calendar_search_todos(
     offset: Offset = 0,
 ) -> TodoList:
     """Search tasks across all of the user's task lists."""
-    wanted = choice(status, STATUSES, "status") if status else None
+    wanted = choice(status, TODO_STATUSES, "status") if status else None
     names = [c.name for c in await nc.caldav.list_calendars() if c.supports("VTODO")]
     items = _filter(await _todos(nc, names), wanted, min_priority, categories, summary_contains)
     return _todo_page(items, None, offset, limit)
@@ -191,13 +191,13 @@ async def nc_calendar_create_todo(
     nc: Nextcloud,
     calendar_name: CalendarName,
     summary: Annotated[str, Field(description="Task title.")],
-    description: Annotated[str, Field(description="Details.")] = "",
-    status: Annotated[str, Field(description=STATUS)] = "NEEDS-ACTION",
+    description: str = "",
+    status: Annotated[str, one_of(TODO_STATUSES)] = "NEEDS-ACTION",
     priority: Priority = 0,
     due: Annotated[str, Field(description="Date or date-time, e.g. '2026-03-20T17:00:00'.")] = "",
     dtstart: Annotated[str, Field(description="Start date or date-time.")] = "",
     categories: Annotated[str, Field(description="Comma-separated.")] = "",
-    percent_complete: Annotated[int, Field(ge=0, le=100, description="Progress.")] = 0,
+    percent_complete: Annotated[int, Field(ge=0, le=100)] = 0,
     timezone: Annotated[str, Field(description="IANA zone for times without offset.")] = "",
 ) -> TodoItem:
     """Create a task in a task list (a calendar with VTODO; 'personal' holds only events)."""
@@ -208,7 +208,7 @@ async def nc_calendar_create_todo(
         raise invalid("summary", "a task needs a non-empty summary")
     zone = zone_arg(timezone)
     changes = TodoChanges(
-        summary=summary, description=description or None, status=choice(status, STATUSES, "status"),
+        summary=summary, description=description or None, status=choice(status, TODO_STATUSES, "status"),
         priority=priority, percent_complete=percent_complete or None,
         due=moment_arg(due, "due", zone), dtstart=moment_arg(dtstart, "dtstart", zone),
         categories=split_list(categories) or None,
@@ -222,11 +222,11 @@ async def nc_calendar_update_todo(
     nc: Nextcloud,
     calendar_name: CalendarName,
     todo_uid: TodoUid,
-    summary: Annotated[str | None, Field(description="New title.")] = None,
+    summary: str | None = None,
     description: Annotated[str | None, Field(description="'' clears.")] = None,
-    status: Annotated[str | None, Field(description=STATUS)] = None,
+    status: Annotated[str | None, one_of(TODO_STATUSES)] = None,
     priority: Annotated[int | None, Field(ge=0, le=9, description="1 high .. 9 low; 0 clears.")] = None,
-    percent_complete: Annotated[int | None, Field(ge=0, le=100, description="Progress.")] = None,
+    percent_complete: Annotated[int | None, Field(ge=0, le=100)] = None,
     due: Annotated[str | None, Field(description="Date or date-time; '' removes it.")] = None,
     dtstart: Annotated[str | None, Field(description="Start date or date-time.")] = None,
     completed: Annotated[str | None, Field(description="Completion time; marks it COMPLETED.")] = None,
@@ -243,7 +243,7 @@ async def nc_calendar_update_todo(
     zone = zone_arg(timezone)
     changes = TodoChanges(
         summary=summary, description=description,
-        status=choice(status, STATUSES, "status") if status else None,
+        status=choice(status, TODO_STATUSES, "status") if status else None,
         priority=priority, percent_complete=percent_complete,
         due=moment_arg(due, "due", zone), clear_due=due == "",
         dtstart=moment_arg(dtstart, "dtstart", zone), completed=moment_arg(completed, "completed", zone),
