@@ -68,7 +68,7 @@ UPDATE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent
 DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 
 Limit = Annotated[int, Field(ge=1, le=500)]
-Offset = Annotated[int, Field(ge=0, description="A previous page.next_offset.")]
+Offset = Annotated[int, Field(ge=0, description="From page.next_offset.")]
 
 
 class NextcloudAccess(Protocol):

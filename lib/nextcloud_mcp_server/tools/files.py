@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 FILES_TEMPLATE = "nc://files/{+path}"
 
-FilePath = Annotated[str, Field(description="Relative to the files root, e.g. 'Documents/a.md'.")]
+FilePath = Annotated[str, Field(description="Under the files root, e.g. 'Documents/a.md'.")]
 FolderPath = Annotated[str, Field(description="Relative to the files root; '' is the root.")]
 Scope = Annotated[str, Field(description="Folder to search in; '' for all.")]
 Etag = Annotated[str | None, Field(description="Only if it still has this etag.")]

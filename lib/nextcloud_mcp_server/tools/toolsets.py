@@ -28,7 +28,7 @@ LOOK = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_h
 TURN_ON = LOOK
 """Enabling changes only this session's tool list, nothing in Nextcloud: read-only mode keeps it."""
 
-ToolsetName = Annotated[str, Field(description="A toolset's name from nc_toolsets_list, e.g. 'calendar'.")]
+ToolsetName = Annotated[str, Field(description="e.g. 'calendar'.")]
 
 
 class ToolsetState(BaseModel):
@@ -95,9 +95,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
 
     @deps.tool("nc_toolsets_list", title="List toolsets", annotations=LOOK, scope=None)
     async def nc_toolsets_list() -> ToolsetList:
-        """The Nextcloud toolsets this server has, which are on for this session, and why any is unavailable.
-
-        Enable one with nc_toolsets_enable when a task needs its tools."""
+        """Every toolset, whether it is on for this session, and why one is unavailable; enable one a task needs."""
         request, _, toolsets = parts()
         on = toolsets.on(request)
         states = []
