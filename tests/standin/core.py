@@ -123,6 +123,8 @@ class StandIn:
                     raise
                 continue
             self.mount(name, getattr(mod, cls)(self), *prefixes)
+        for app in emulated_apps():
+            self.mount(app.app_id, app(self), *app.mount_prefixes())
 
     def mount(self, name: str, service: Service, *prefixes: str) -> None:
         self.services[name] = service
@@ -297,6 +299,25 @@ PARTS: list[tuple[str, str, str, tuple[str, ...]]] = [
         ("/ocs/v2.php/apps/webhook_listeners/", "/ocs/v1.php/apps/webhook_listeners/"),
     ),
 ]
+
+
+def emulated_apps() -> list[Any]:
+    """Every app emulated on the kit: each `EmulatedApp` subclass a module of tests/standin/apps/ defines."""
+    import importlib
+    import pkgutil
+
+    from tests.standin import apps
+    from tests.standin.kit import EmulatedApp
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(apps.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{apps.__name__}.{info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, EmulatedApp) and value.__module__ == module.__name__
+        ]
+    return found
 
 
 def status_document() -> dict[str, Any]:

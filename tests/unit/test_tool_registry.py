@@ -165,8 +165,10 @@ def restates(argument: str, description: str) -> bool:
 
 
 def test_restates_knows_a_description_that_adds_nothing_from_one_that_does() -> None:
-    assert restates("title", "New title.") and restates("only_favorites", "Only favorites.")
-    assert not restates("title", "Also the file name.") and not restates("limit", "Most items to return.")
+    assert restates("title", "New title.")
+    assert restates("only_favorites", "Only favorites.")
+    assert not restates("title", "Also the file name.")
+    assert not restates("limit", "Most items to return.")
 
 
 async def test_no_argument_description_merely_restates_the_arguments_name(tools: list[Any]) -> None:
