@@ -16,7 +16,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, Self, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
@@ -52,6 +52,7 @@ __all__ = [
     "NotAvailable",
     "Offset",
     "Page",
+    "Paged",
     "ToolDeps",
     "ToolError",
     "decode_base64",
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -208,6 +210,22 @@ class Page(BaseModel):
     total: int = Field(description="Number of items matching, across all pages.")
     offset: int = Field(description="Offset of the first item in this page.")
     next_offset: int | None = Field(description="Pass as `offset` to get the next page; null on the last page.")
+
+
+class Paged(BaseModel, Generic[ItemT]):
+    """The one shape of a list result: one page of items and the facts to fetch the next.
+
+    `Paged[ShareItem].of(shares, offset, limit)` pages a list the tool holds whole; a list that
+    Nextcloud pages itself builds the `Page` from its answer. (Lists from before this type keep
+    their own item key, such as `notes` or `files`, beside the same `page`.)"""
+
+    items: list[ItemT]
+    page: Page
+
+    @classmethod
+    def of(cls, items: Sequence[ItemT], offset: int, limit: int) -> Self:
+        chunk, page = paginate(items, offset, limit)
+        return cls(items=chunk, page=page)
 
 
 def paginate(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], Page]:

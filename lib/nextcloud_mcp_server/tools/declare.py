@@ -160,6 +160,8 @@ def scope_of(spec: ToolSpec) -> str:
 def register_declared(module: ModuleType, deps: ToolDeps) -> None:
     """Register every tool and resource `module` declares, with their toolsets, in definition order."""
     for value in list(vars(module).values()):
+        if getattr(value, "__module__", None) != module.__name__:
+            continue  # imported from another module, which registers it
         spec = getattr(value, SPEC, None)
         if isinstance(spec, ToolSpec):
             deps.registry.declare(spec.toolset)
