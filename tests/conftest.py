@@ -122,10 +122,11 @@ def nc_user(standin: StandInHandle, request: pytest.FixtureRequest) -> NcUser:
 
 @pytest.fixture(scope="module")
 def mcp_http_url(nc_user: NcUser) -> Iterator[str]:
-    """The MCP server's /mcp URL, served over Streamable HTTP for `nc_user`."""
+    """The MCP server's /mcp URL, served over Streamable HTTP for `nc_user`, with every toolset on
+    (what a session starts with is tested in test_toolsets.py)."""
     from nextcloud_mcp_server.app import build_app
 
-    app = build_app(nc_user.settings())
+    app = build_app(nc_user.settings(toolsets=["all"]))
     with serve_in_thread(app, lifespan="on") as url:
         yield f"{url}/mcp"
 
@@ -149,6 +150,6 @@ async def mcp(request: pytest.FixtureRequest, nc_user: NcUser) -> AsyncIterator[
     if request.param == "http":
         target: Any = request.getfixturevalue("mcp_http_url")
     else:
-        target = stdio_params(nc_user)
+        target = stdio_params(nc_user, NEXTCLOUD_MCP_TOOLSETS="all")
     async with Client(target) as client:
         yield client
