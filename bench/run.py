@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks")
+SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks", "search")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import webhooks_bench
 
         rows += webhooks_bench.measure_webhooks()
+    if "search" in wanted:
+        _say("unified search fan-out")
+        from bench import search_bench
+
+        rows += search_bench.measure_search()
     if "oauth" in wanted:
         _say("OAuth verification")
         from bench import oauth_bench

@@ -63,6 +63,12 @@ def _same(hook: Any, spec: WebhookSpec) -> bool:
     return hook.event == spec.event and (hook.event_filter or None) == (spec.event_filter or None)
 
 
+def _id(hook: Any) -> int:
+    """The registration's id as the store keys it: WebhookInfo's `id` is a string in the contract
+    (nc_py_api passes it on as it came), and PostgreSQL compares no string with an integer column."""
+    return int(hook.webhook_id)
+
+
 async def register(nc: Any, app_id: str, store: Store | None) -> list[int]:
     """Make Nextcloud hold exactly one registration per WANTED spec for this app; their ids."""
     existing = [h for h in await nc.webhooks.get_list(uri_filter=URI) if h.app_id == app_id]
@@ -71,10 +77,10 @@ async def register(nc: Any, app_id: str, store: Store | None) -> list[int]:
         hook = next((h for h in existing if _same(h, spec)), None)
         if hook is None:
             hook = await nc.webhooks.register("POST", URI, spec.event, event_filter=spec.event_filter)
-            log.info("Registered webhook %s for %s", hook.webhook_id, spec.event)
-        ids.append(hook.webhook_id)
-        if store is not None and await store.webhooks.get(hook.webhook_id) is None:
-            await store.webhooks.add(hook.webhook_id, event=spec.event, uri=URI, event_filter=spec.event_filter)
+            log.info("Registered webhook %s for %s", _id(hook), spec.event)
+        ids.append(_id(hook))
+        if store is not None and await store.webhooks.get(_id(hook)) is None:
+            await store.webhooks.add(_id(hook), event=spec.event, uri=URI, event_filter=spec.event_filter)
     return ids
 
 
@@ -84,10 +90,10 @@ async def unregister(nc: Any, app_id: str, store: Store | None) -> int:
     for hook in await nc.webhooks.get_list(uri_filter=URI):
         if hook.app_id != app_id:
             continue
-        await nc.webhooks.unregister(hook.webhook_id)
+        await nc.webhooks.unregister(_id(hook))
         removed += 1
         if store is not None:
-            await store.webhooks.delete(hook.webhook_id)
+            await store.webhooks.delete(_id(hook))
     if store is not None:  # registrations Nextcloud no longer knows (e.g. removed by an admin)
         for record in await store.webhooks.list(limit=1000):
             if record.uri == URI and record.owner_mode == "app":

@@ -51,7 +51,9 @@ class StandInHandle:
     app: StandIn
 
     def add_user(self, user_id: str, password: str = "app-password-1", **kwargs: Any) -> NcUser:
-        self.app.add_user(user_id, password, **kwargs)
+        user = self.app.add_user(user_id, password, **kwargs)
+        if not user.accepts(password):  # another module created it ("admin"): `password` is an app password
+            user.app_passwords.append(password)
         return NcUser(self, user_id, password)
 
 

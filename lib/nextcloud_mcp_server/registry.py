@@ -26,19 +26,27 @@ def _version(text: str) -> tuple[int, ...]:
 class Requirement:
     """What a toolset or tool needs of the caller's Nextcloud.
 
-    `app` is the app's key in the capabilities (`notes`, `deck`, `spreed`); `min_version` is compared
-    with that entry's `version`; `feature` must appear in its `features` list (Talk's style).
+    `app` is the app's id (`notes`, `deck`, `spreed`), named in the reason. `capability` is where
+    the app shows itself in the capabilities when that is not a block under its id: a dotted path
+    to a block (`spreed`) or to a flag that is true (`files.comments` for comments,
+    `files.undelete` for the trash bin). `min_version` is compared with the block's `version`;
+    `feature` must appear in its `features` list (Talk's style).
     """
 
     app: str
     title: str = ""
     min_version: str | None = None
     feature: str | None = None
+    capability: str | None = None
 
     def unmet(self, capabilities: dict[str, Any]) -> str | None:
         """Why `capabilities` do not satisfy this (naming the app), or None."""
         name = self.title or self.app
-        entry = capabilities.get(self.app)
+        entry: Any = capabilities
+        for key in (self.capability or self.app).split("."):
+            entry = entry.get(key) if isinstance(entry, dict) else None
+        if entry is True and self.min_version is None and self.feature is None:
+            return None
         if not isinstance(entry, dict):
             return f"needs the Nextcloud app '{name}' ({self.app}), which is not installed or not enabled for you"
         if self.min_version is not None:

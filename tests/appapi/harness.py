@@ -38,8 +38,11 @@ def exapp_env(nextcloud_url: str, storage: Path, *, secret: str = APP_SECRET, **
 def serve_simulator(standin: StandIn, **options: Any) -> Iterator[tuple[AppApiSimulator, str]]:
     """The simulated Nextcloud (AppAPI in front of `standin`) and its base URL."""
     simulator = AppApiSimulator(standin, **options)
-    with serve_in_thread(simulator) as url:
-        yield simulator, url
+    try:
+        with serve_in_thread(simulator) as url:
+            yield simulator, url
+    finally:
+        simulator.close()
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Nextcloud's OCS endpoints an ExApp calls: AppAPI's (`/ocs/v1.php/apps/app_api/...`) and
-webhook_listeners' (`/ocs/v1.php/apps/webhook_listeners/api/v1/webhooks`).
+"""Nextcloud's OCS endpoints an ExApp calls that are AppAPI's own (`/ocs/v1.php/apps/app_api/...`)
+and the capabilities. webhook_listeners is the stand-in's (tests/standin/apps/webhook_listeners.py),
+which accepts the same AppAPI authentication.
 
 Every answer uses the v1 envelope (HTTP 200 with `meta.statuscode`, except 401), and every
 request is authenticated the way AppAPI's middleware does it: `EX-APP-ID` of a registered
@@ -18,14 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from tests.standin.core import Receive, Scope, Send, header, read_body, send_json
 from tests.standin.ocs import capabilities, envelope
-from tests.standin.webhooks import incompatible_event
 
 if TYPE_CHECKING:
     from tests.appapi.simulator import AppApiSimulator
     from tests.appapi.state import ExApp
 
 APP_API_PREFIXES = ("/ocs/v1.php/apps/app_api/", "/ocs/v2.php/apps/app_api/")
-WEBHOOKS_PREFIXES = ("/ocs/v1.php/apps/webhook_listeners/", "/ocs/v2.php/apps/webhook_listeners/")
 CAPABILITIES_PATHS = ("/ocs/v1.php/cloud/capabilities", "/ocs/v2.php/cloud/capabilities")
 ALLOWED_WHILE_DISABLED = ("ex-app/status", "ex-app/state", "api/v1/log")
 APP_API_VERSION = "5.0.2"
@@ -145,67 +144,6 @@ def _app_api(sim: AppApiSimulator, app: ExApp, method: str, endpoint: str, body:
         keys = body.get("configKeys") or []
         return 200, [{"configkey": k, "configvalue": app.config[k]} for k in keys if k in app.config]
     raise OcsFailure(404, f"no AppAPI endpoint {method} {endpoint} in the simulator")
-
-
-async def handle_webhooks(sim: AppApiSimulator, scope: Scope, receive: Receive, send: Send) -> None:
-    endpoint = re.sub(r"^/ocs/v[12]\.php/apps/webhook_listeners/api/v1/webhooks/?", "", scope["path"])
-    try:
-        app, user = authenticate_ex_app(sim, scope, "webhooks")
-        body = await _json_body(receive)
-        status, data = _webhooks(sim, app, user, scope["method"], endpoint, body, scope)
-    except OcsFailure as exc:
-        await reply(scope, send, exc.status, None, exc.message)
-        return
-    await reply(scope, send, status, data)
-
-
-def _webhooks(
-    sim: AppApiSimulator, app: ExApp, user: str, method: str, endpoint: str, body: Any, scope: Scope
-) -> tuple[int, Any]:
-    registry = sim.registry
-    if endpoint == "" and method == "GET":
-        uri = dict(_query(scope)).get("uri")
-        hooks = [h.as_json() for h in registry.webhooks.values() if uri is None or h.uri == uri]
-        return 200, hooks
-    if endpoint == "" and method == "POST":
-        for name in ("httpMethod", "uri", "event"):
-            if not body.get(name):
-                raise OcsFailure(400, f"{name} is required")
-        if body["httpMethod"] not in ("GET", "POST", "PUT", "DELETE"):
-            raise OcsFailure(400, "Invalid httpMethod")
-        if (refusal := incompatible_event(body["event"])) is not None:
-            raise OcsFailure(400, refusal)
-        hook = registry.add_webhook(
-            app_id=app.app_id,
-            user_id=user or None,
-            http_method=body["httpMethod"],
-            uri=body["uri"],
-            event=body["event"],
-            event_filter=body.get("eventFilter"),
-            user_id_filter=body.get("userIdFilter"),
-            headers=body.get("headers"),
-            auth_method=body.get("authMethod", "none"),
-        )
-        return 200, hook.as_json()
-    if match := re.fullmatch(r"byappid/([^/]+)", endpoint):
-        if method != "DELETE":
-            raise OcsFailure(405, "Method not allowed")
-        with registry.lock:
-            gone = [i for i, h in registry.webhooks.items() if h.app_id == match.group(1)]
-            for hook_id in gone:
-                del registry.webhooks[hook_id]
-        return 200, len(gone)
-    if match := re.fullmatch(r"(\d+)", endpoint):
-        hook_id = int(match.group(1))
-        if hook_id not in registry.webhooks:
-            raise OcsFailure(404, "Webhook not found")
-        if method == "GET":
-            return 200, registry.webhooks[hook_id].as_json()
-        if method == "DELETE":
-            with registry.lock:
-                registry.webhooks.pop(hook_id, None)
-            return 200, True
-    raise OcsFailure(404, f"no webhook_listeners endpoint {method} {endpoint}")
 
 
 def _query(scope: Scope) -> list[tuple[str, str]]:

@@ -14,10 +14,15 @@ lib/Controller/ExAppProxyController.php, docs/tech_details):
   session user (an empty one for an anonymous request on a PUBLIC route). Everything else is
   forwarded, `Authorization` included (ExAppProxyController::buildHeadersWithExclude drops only
   `headers_to_exclude`), so an external client's bearer token reaches the app;
-- webhook delivery through AppAPI: POST to the app's `uri` with AppAPI headers, no
-  Content-Type, 3 s timeout.
+- webhook delivery through AppAPI (`PublicFunctions::exAppRequest`): webhook_listeners sends an
+  ExApp's registration with a relative `uri` to the app with AppAPI headers, no Content-Type,
+  3 s timeout. The simulator installs itself as the stand-in's AppAPI for that (`ex_app_request`).
 
-Everything else is the stand-in, which accepts AppAPI headers of enabled apps as the named user.
+Everything else is the stand-in, which accepts AppAPI headers of enabled apps as the named user,
+and as the app itself where Nextcloud allows that: webhook_listeners, the one emulation of it
+(tests/standin/apps/webhook_listeners.py), serves the ExApp's registrations too. A simulator is
+one Nextcloud's AppAPI over a stand-in that outlives it: `close()` (when `serve_simulator` ends)
+removes what its ExApps registered there and uninstalls it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ import anyio
 import httpx
 
 from tests.appapi import ocs
-from tests.appapi.state import ExApp, Registry, Webhook, routes_from_manifest
+from tests.appapi.state import ExApp, Registry, routes_from_manifest
+from tests.standin.apps.webhook_listeners import Registration, WebhookListenersApp
 from tests.standin.core import Receive, Scope, Send, StandIn, read_body, send_json, send_response
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +77,9 @@ class AppApiSimulator:
         self, standin: StandIn, *, admins: set[str] | None = None, nextcloud_version: str | None = None
     ) -> None:
         self.standin = standin
-        self.registry = Registry()
+        self.webhook_listeners: WebhookListenersApp = standin.services[WebhookListenersApp.app_id]
+        self.registry = Registry(self.webhook_listeners)
+        self.webhook_listeners.app_api = self  # AppAPI is installed: webhook_listeners reaches ExApps through it
         self.admins = admins or {"admin"}
         self.nextcloud_version = nextcloud_version
         """Announce this version (e.g. "29.0.7") in the capabilities instead of the stand-in's."""
@@ -90,8 +98,6 @@ class AppApiSimulator:
             await ocs.handle_capabilities(self, scope, send)
         elif path.startswith(ocs.APP_API_PREFIXES):
             await ocs.handle_app_api(self, scope, receive, send)
-        elif path.startswith(ocs.WEBHOOKS_PREFIXES) and _has(scope, b"authorization-app-api"):
-            await ocs.handle_webhooks(self, scope, receive, send)
         else:
             await self.standin(scope, receive, send)
 
@@ -215,10 +221,15 @@ class AppApiSimulator:
         app = self.registry.apps[app_id]
         if app.enabled:
             await self.disable(app_id)
-        with self.registry.lock:
-            for hook_id in [i for i, h in self.registry.webhooks.items() if h.app_id == app_id]:
-                del self.registry.webhooks[hook_id]
+        self.registry.remove_webhooks(app_id)
         del self.registry.apps[app_id]
+
+    def close(self) -> None:
+        """This Nextcloud is gone: its ExApps' webhooks leave the stand-in, which has no AppAPI any more."""
+        for app_id in list(self.registry.apps):
+            self.registry.remove_webhooks(app_id)
+        if self.webhook_listeners.app_api is self:
+            self.webhook_listeners.app_api = None
 
     async def _enabled_call(self, app: ExApp, value: int) -> str:
         response = await self.call(app, "PUT", "/enabled", params={"enabled": str(value)})
@@ -227,18 +238,32 @@ class AppApiSimulator:
         return str(response.json().get("error", ""))
 
     # -- webhook delivery ------------------------------------------------------------------
-    async def deliver(self, hook: Webhook, payload: dict[str, Any]) -> httpx.Response:
-        """webhook_listeners' delivery to an ExApp: through AppAPI, JSON body without Content-Type."""
-        app = self.registry.apps[hook.app_id or ""]
-        headers = {**appapi_headers(app, ""), **(hook.headers or {})}
+    def _to_ex_app(self, app_id: str, uri: str, user_id: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """(URL, headers) of a request AppAPI sends to the ExApp for webhook_listeners."""
+        app = self.registry.apps.get(app_id)
+        if app is None:
+            raise RuntimeError(f"ExApp {app_id} is missing.")
+        if not app.enabled:
+            raise RuntimeError(f"ExApp {app_id} is disabled.")
+        return app.url + uri, {**headers, **appapi_headers(app, user_id)}
+
+    def ex_app_request(
+        self, app_id: str, uri: str, user_id: str, method: str, headers: dict[str, str], body: bytes
+    ) -> httpx.Response:
+        """PublicFunctions::exAppRequest, as webhook_listeners' worker calls it (from its thread)."""
+        url, sent = self._to_ex_app(app_id, uri, user_id, headers)
+        with httpx.Client(timeout=WEBHOOK_TIMEOUT) as client:
+            # `content=` bytes: httpx adds Content-Length but no Content-Type, as Nextcloud sends it.
+            return client.request(method, url, headers=sent, content=body)
+
+    async def deliver(self, hook: Registration, payload: dict[str, Any]) -> httpx.Response:
+        """webhook_listeners' delivery of `payload` to the ExApp that registered `hook`, through AppAPI
+        (what the worker does for a change in the stand-in; here for a payload the test chose)."""
+        url, headers = self._to_ex_app(hook.app_id or "", hook.uri, hook.user_id or "", hook.delivery_headers())
         body = json.dumps(payload).encode()
         async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as client:
             # `content=` bytes: httpx adds Content-Length but no Content-Type, as Nextcloud sends it.
-            return await client.request(hook.http_method, app.url + hook.uri, headers=headers, content=body)
-
-
-def _has(scope: Scope, name: bytes) -> bool:
-    return any(k.lower() == name for k, _ in scope.get("headers", []))
+            return await client.request(hook.http_method, url, headers=headers, content=body)
 
 
 def _without(scope: Scope, name: bytes) -> Scope:

@@ -1,5 +1,6 @@
 """What the simulated Nextcloud knows about registered ExApps: secret, routes, status,
-app config, settings forms and webhooks (AppAPI's and webhook_listeners' tables)."""
+app config and settings forms (AppAPI's tables). Their webhooks are webhook_listeners' table,
+which is the stand-in's (tests/standin/apps/webhook_listeners.py); `Registry` reads it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from defusedxml.ElementTree import parse
+
+if TYPE_CHECKING:
+    from tests.standin.apps.webhook_listeners import Registration, WebhookListenersApp
 
 ACCESS_LEVELS = {"PUBLIC": 0, "USER": 1, "ADMIN": 2, "0": 0, "1": 1, "2": 2}
 
@@ -66,52 +70,17 @@ class ExApp:
 
 
 @dataclass
-class Webhook:
-    """One webhook_listeners registration (its OCS JSON shape in `as_json`)."""
-
-    id: int
-    app_id: str | None
-    user_id: str | None
-    http_method: str
-    uri: str
-    event: str
-    event_filter: dict[str, Any] | None = None
-    user_id_filter: str | None = None
-    headers: dict[str, str] | None = None
-    auth_method: str = "none"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "appId": self.app_id,
-            "userId": self.user_id,
-            "httpMethod": self.http_method,
-            "uri": self.uri,
-            "event": self.event,
-            "eventFilter": self.event_filter or [],
-            "userIdFilter": self.user_id_filter,
-            "headers": self.headers,
-            "authMethod": self.auth_method,
-            "authData": None,
-        }
-
-
-@dataclass
 class Registry:
-    """All ExApps and webhooks, guarded by one lock (the simulator serves from its own thread)."""
+    """All ExApps, and the stand-in's webhook_listeners, whose registrations made through AppAPI
+    belong to an ExApp."""
 
+    webhook_listeners: WebhookListenersApp
     apps: dict[str, ExApp] = field(default_factory=dict)
-    webhooks: dict[int, Webhook] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    next_webhook_id: int = 1
 
-    def add_webhook(self, **values: Any) -> Webhook:
-        with self.lock:
-            hook = Webhook(id=self.next_webhook_id, **values)
-            self.webhooks[hook.id] = hook
-            self.next_webhook_id += 1
-            return hook
+    def webhooks_of(self, app_id: str) -> list[Registration]:
+        """The webhook_listeners registrations the ExApp `app_id` made."""
+        return self.webhook_listeners.of_app(app_id)
 
-    def webhooks_of(self, app_id: str) -> list[Webhook]:
-        with self.lock:
-            return [hook for hook in self.webhooks.values() if hook.app_id == app_id]
+    def remove_webhooks(self, app_id: str) -> int:
+        """Remove the ExApp's registrations (what `DELETE .../webhooks/byappid/<app_id>` does); how many."""
+        return self.webhook_listeners.delete_by_app_id(app_id)

@@ -19,8 +19,7 @@ async def test_two_replicas_enabling_at_once_register_each_webhook_once(standin,
         env = exapp_env(nc_url, tmp_path)  # the same APP_PERSISTENT_STORAGE: one store for both
         with serve_exapp(env) as first_url, serve_exapp(env) as second_url:
             app = await simulator.register(APP_ID, url=first_url, secret=APP_SECRET, version=env.app_version)
-            with simulator.registry.lock:  # an admin removed them: both replicas will find none
-                simulator.registry.webhooks.clear()
+            simulator.registry.remove_webhooks(APP_ID)  # an admin removed them: both replicas will find none
             second = dataclasses.replace(app, url=second_url)
             answers: list[dict[str, str]] = []
 

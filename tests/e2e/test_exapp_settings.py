@@ -103,7 +103,7 @@ async def test_the_forms_toolset_list_offers_every_toolset_the_server_has(regist
     options = {option["value"]: option["name"] for option in field["options"]}
     tool_toolsets = {t.toolset for t in registry.tools.values() if t.toolset is not None}
     assert sorted(options) == sorted(registry.toolsets) == sorted(tool_toolsets)
-    assert options["activity"] == "Recent changes"
+    assert options["activity"] == "Activity"
     assert field["default"] == {name: toolset.default for name, toolset in registry.toolsets.items()}
 
 
@@ -233,3 +233,21 @@ async def test_a_webhook_delivery_without_appapi_headers_is_refused(rig: Rig, re
     async with httpx.AsyncClient() as client:
         response = await client.post(f"{rig.exapp_url}/webhooks/nextcloud", content=b"{}")
     assert response.status_code == 401
+
+
+async def test_a_file_bob_creates_reaches_the_exapps_inbox_through_appapi(
+    rig: Rig, registered: ExApp, bob: Any
+) -> None:
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.store import Store
+    from nextcloud_mcp_server.webhooks.events import NODE_CREATED
+
+    listeners = rig.simulator.webhook_listeners
+    start = len(listeners.wait_delivered(0, to=webhooks.URI))
+    with bob.raw() as raw:  # a change in Nextcloud: webhook_listeners' worker delivers it, nobody asks
+        assert raw.put(f"/remote.php/dav/files/{bob.id}/pushed.txt", content=b"x").status_code == 201
+    [done] = listeners.wait_delivered(start + 1, to=webhooks.URI)[start:]
+    assert (done.status, done.error) == (200, None)
+    async with Store(Settings(database_url=rig.database_url)) as store:
+        stored = await store.inbox.after(0, classes=[NODE_CREATED], limit=500)
+    assert f"/{bob.id}/files/pushed.txt" in [event.payload["event"]["node"]["path"] for event in stored]

@@ -64,7 +64,7 @@ async def test_an_app_switched_off_for_the_user_vanishes_and_returns_with_list_c
             after = {t.name for t in (await client.list_tools()).tools}
             with anyio.fail_after(5):
                 await changed.wait()
-    assert len(notes_tools(before)) == 7
+    assert len(notes_tools(before)) == 8
     assert refused.is_error
     assert "needs the Nextcloud app 'Notes' (notes), which is not installed or not enabled for you" in (
         refused.content[0].text
@@ -115,7 +115,7 @@ async def test_through_appapi_a_nextcloud_user_without_the_app_is_not_offered_it
                     Client(streamable_http_client(f"{nextcloud_url}/exapps/{APP_ID}/mcp", http_client=http)) as client,
                 ):
                     listed[user.id] = {t.name for t in (await client.list_tools()).tools}
-    assert len(notes_tools(listed[with_notes.id])) == 7
+    assert len(notes_tools(listed[with_notes.id])) == 8
     assert notes_tools(listed[without.id]) == set()
     assert "nc_webdav_read_file" in listed[without.id]
 
@@ -131,3 +131,12 @@ def test_a_requirement_names_the_missing_app_a_too_old_version_and_a_missing_fea
         "needs the Talk feature 'reactions', which this Nextcloud's Talk does not have"
     )
     assert reactions.unmet({"spreed": {"features": ["chat-v2", "reactions"]}}) is None
+
+
+def test_a_requirement_can_be_a_flag_another_app_sets_in_its_capabilities() -> None:
+    trash = Requirement("files_trashbin", "Deleted files", capability="files.undelete")
+    assert trash.unmet({"files": {"undelete": True}}) is None
+    for without in ({"files": {"undelete": False}}, {"files": {}}, {"files_trashbin": {}}, {}):
+        assert trash.unmet(without) == (
+            "needs the Nextcloud app 'Deleted files' (files_trashbin), which is not installed or not enabled for you"
+        )

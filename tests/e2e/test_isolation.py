@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
@@ -47,6 +48,10 @@ MARK = uuid.uuid4().hex
 HOOK_SECRET = "isolation-webhook-secret"
 FOLDER = "Private"
 FILE = f"{FOLDER}/plan.txt"
+SHARES = "/ocs/v2.php/apps/files_sharing/api/v1/shares"
+OCS = {"OCS-APIRequest": "true", "Accept": "application/json"}
+ACTIVITY = "/ocs/v2.php/apps/activity/api/v2/activity"
+NOTIFICATIONS = "/ocs/v2.php/apps/notifications/api/v2/notifications"
 
 
 @dataclass
@@ -59,6 +64,15 @@ class Alice:
     event_uid: str
     todo_uid: str
     contact_uid: str
+    share_id: int = 0
+    activity_id: int = 0
+    file_id: int = 0
+    tag: str = ""
+    comment_id: int = 0
+    notification_id: int = 0
+    note_attachment: str = ""
+    trash_entry: str = ""
+    version_id: str = ""
 
     def argument(self, name: str) -> Any:
         """Alice's value for an argument of this name (None: no value of hers fits it)."""
@@ -69,6 +83,17 @@ class Alice:
             "scope": FOLDER,
             "path_prefix": FOLDER,
             "note_id": self.note_id,
+            "attachment_filename": self.note_attachment,
+            "notification_id": self.notification_id,
+            "user_id": self.user.id,
+            "tag": self.tag,
+            "comment_id": self.comment_id,
+            "share_id": self.share_id,
+            "since_id": self.activity_id,
+            "file_id": self.file_id,
+            "provider": "files",
+            "entry_id": self.trash_entry,
+            "version_id": self.version_id,
             "etag": self.note_etag,
             "calendar_name": "personal",
             "event_uid": self.event_uid,
@@ -157,7 +182,10 @@ def seed(user: NcUser) -> Alice:
         )
         book = f"/remote.php/dav/addressbooks/users/{user.id}/contacts/{contact_uid}.vcf"
         assert raw.put(book, content=card.encode()).status_code == 201
-    return Alice(user, note.json()["id"], note.json()["etag"], event_uid, todo_uid, contact_uid)
+        link = raw.post(SHARES, headers=OCS, json={"path": FILE, "shareType": 3, "label": f"ALICE link {MARK}"})
+        assert link.status_code == 200, link.text
+    share_id = int(link.json()["ocs"]["data"]["id"])
+    return Alice(user, note.json()["id"], note.json()["etag"], event_uid, todo_uid, contact_uid, share_id)
 
 
 def ics(component: str, uid: str, *lines: str) -> bytes:
@@ -218,7 +246,61 @@ def seen(result: Any) -> str:
 
 @pytest.fixture(scope="module")
 def alice(standin: StandInHandle) -> Alice:
-    return seed(standin.add_user("iso-alice", "alice-app-password"))
+    found = seed(standin.add_user("iso-alice", "alice-app-password"))
+    with found.user.raw() as raw:  # her newest activity (her writes above recorded some) and her file's id
+        found.activity_id = raw.get(ACTIVITY, headers=OCS).json()["ocs"]["data"][0]["activity_id"]
+    found.file_id = standin.app.file_id(found.user.files_root / FILE)
+    seed_tag_and_comment(found)
+    found.note_attachment = seed_note_attachment(found)
+    seed_trash_and_version(found)
+    notifications = standin.app.services["notifications"]  # private to her, unlike her status or absence
+    found.notification_id = notifications.notify(found.user.id, f"ALICE notification {MARK}")
+    return found
+
+
+def seed_trash_and_version(alice: Alice) -> None:
+    """A deleted file of hers whose original location carries MARK (its entry id does not), and an
+    earlier version of FILE (its content rewritten as it was, an hour after its first write)."""
+    dav = f"/remote.php/dav/files/{alice.user.id}"
+    with alice.user.raw() as raw:
+        assert raw.request("MKCOL", f"{dav}/{FOLDER}/ALICE-{MARK}-old").status_code == 201
+        assert raw.put(f"{dav}/{FOLDER}/ALICE-{MARK}-old/discarded.txt", content=b"old").status_code == 201
+        assert raw.delete(f"{dav}/{FOLDER}/ALICE-{MARK}-old/discarded.txt").status_code == 204
+        disk = alice.user.files_root / FILE
+        stamp = int(disk.stat().st_mtime) - 3600
+        os.utime(disk, (stamp, stamp))
+        assert raw.put(f"{dav}/{FILE}", content=disk.read_bytes()).status_code == 204
+    trash = alice.user.standin.app.services["files_trashbin"].entries(alice.user.id)
+    alice.trash_entry = next(name for name, entry in trash.items() if MARK in entry.location)
+    alice.version_id = str(stamp)
+
+
+def seed_note_attachment(alice: Alice) -> str:
+    """A marked file embedded in her note, uploaded as the Notes app does; its name (no MARK)."""
+    with alice.user.raw() as raw:
+        upload = raw.post(
+            f"/index.php/apps/notes/api/v1.4/attachment/{alice.note_id}",
+            files={"file": ("plan.txt", f"ALICE attachment {MARK}".encode(), "text/plain")},
+        )
+    assert upload.status_code == 200, upload.text
+    return str(upload.json()["filename"])
+
+
+def seed_tag_and_comment(alice: Alice) -> None:
+    """A tag on her marked file and a marked comment on FILE. Tags are instance-wide (bob may see
+    the tag itself, as in Nextcloud), so its name carries no MARK; the file it marks does."""
+    marked = alice.user.standin.app.file_id(alice.user.files_root / FOLDER / f"ALICE-{MARK}.txt")
+    alice.tag = f"iso-tag-{uuid.uuid4().hex[:8]}"
+    with alice.user.raw() as raw:
+        created = raw.post("/remote.php/dav/systemtags/", json={"name": alice.tag})
+        assert created.status_code == 201, created.text
+        tag_id = created.headers["Content-Location"].rsplit("/", 1)[-1]
+        assigned = raw.put(f"/remote.php/dav/systemtags-relations/files/{marked}/{tag_id}")
+        assert assigned.status_code == 201, assigned.text
+        comment = {"actorType": "users", "verb": "comment", "message": f"ALICE comment {MARK}"}
+        posted = raw.post(f"/remote.php/dav/comments/files/{alice.file_id}", json=comment)
+        assert posted.status_code == 201, posted.text
+    alice.comment_id = int(posted.headers["Content-Location"].rsplit("/", 1)[-1])
 
 
 @pytest.fixture(scope="module")
@@ -404,13 +486,27 @@ async def test_alice_reaches_her_own_marked_objects_through_the_same_server(mode
     async with mode.alice() as client:
         file = await read(client, f"nc://files/{FOLDER}/ALICE-{MARK}.txt")
         notes = seen(await client.call_tool("nc_notes_search_notes", {"query": "ALICE"}))
+        comments = seen(await client.call_tool("nc_webdav_list_comments", {"path": FILE}))
+        tagged = seen(await client.call_tool("nc_webdav_find_by_tag_name", {"tag": alice.tag}))
         feed = seen(await client.call_tool("nc_activity_recent_changes", {"since": since}))
         recent = await read(client, "nc://activity/recent")
+        trash = seen(await client.call_tool("nc_webdav_list_trash", {"limit": 500}))
+        share = seen(await client.call_tool("nc_share_get", {"share_id": alice.share_id}))
+        notifications = seen(await client.call_tool("nc_notifications_list", {}))
+        stream = seen(await client.call_tool("nc_activity_list", {}))
+        found = seen(await client.call_tool("nc_search_unified", {"query": "ALICE"}))
+    assert MARK in stream
+    assert MARK in found
+    assert MARK in share
+    assert MARK in notifications
     assert MARK in file
     assert MARK in notes
+    assert MARK in comments
+    assert f"ALICE-{MARK}.txt" in tagged
     assert f"{FOLDER}/ALICE-{MARK}.txt" in feed
     assert f"personal/ALICE-{MARK}.ics" in feed
     assert MARK in recent
+    assert MARK in trash
 
 
 def test_alices_objects_are_unchanged_on_the_stand_in(mode: Mode, alice: Alice) -> None:
@@ -423,6 +519,9 @@ def test_alices_objects_are_unchanged_on_the_stand_in(mode: Mode, alice: Alice) 
         assert MARK in raw.get(f"{cal}/tasks/{alice.todo_uid}.ics").text
         book = f"/remote.php/dav/addressbooks/users/{alice.user.id}/contacts/{alice.contact_uid}.vcf"
         assert MARK in raw.get(book).text
+        assert MARK in raw.get(f"{SHARES}/{alice.share_id}", headers=OCS).json()["ocs"]["data"][0]["label"]
+        notification = raw.get(f"{NOTIFICATIONS}/{alice.notification_id}", headers=OCS).json()["ocs"]["data"]
+        assert MARK in notification["subject"]
 
 
 async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with_the_consent_link(

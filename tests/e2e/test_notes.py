@@ -137,3 +137,113 @@ async def test_a_note_reads_as_a_resource_and_is_listed_in_the_notes_index(mcp, 
     assert created["id"] in {n["id"] for n in index}
     templates = await mcp.list_resource_templates()
     assert "nc://notes/{note_id}" in {t.uri_template for t in templates.resource_templates}
+
+
+ATTACHMENTS = "/index.php/apps/notes/api/v1.4/attachment"
+
+
+def png() -> bytes:
+    """A valid 1x1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def note_with_image(nc_user: Any, category: str = "") -> tuple[dict[str, Any], str, bytes]:
+    """A note whose Markdown embeds an image uploaded the Notes app's way; (note, file name, bytes)."""
+    image = png()
+    with nc_user.raw() as raw:
+        note = raw.post(f"{API}/notes", json={"title": unique("pic"), "content": "", "category": category}).json()
+        upload = raw.post(f"{ATTACHMENTS}/{note['id']}", files={"file": ("photo.png", image, "image/png")})
+        assert upload.status_code == 200, upload.text
+        name = upload.json()["filename"]
+        raw.put(f"{API}/notes/{note['id']}", json={"content": f"Look:\n\n![photo]({name})\n"})
+    return note, name, image
+
+
+async def test_get_attachment_returns_an_embedded_image_as_image_content(mcp, nc_user) -> None:
+    import base64
+
+    category = unique("trips")
+    note, name, image = note_with_image(nc_user, category)
+    assert (nc_user.files_root / "Notes" / category / name).read_bytes() == image  # beside the note, as Notes keeps it
+    result = await mcp.call_tool("nc_notes_get_attachment", {"note_id": note["id"], "attachment_filename": name})
+    assert not result.is_error, result.content[0].text
+    images = [block for block in result.content if block.type == "image"]
+    assert [(i.mime_type, base64.b64decode(i.data)) for i in images] == [("image/png", image)]
+    assert result.structured_content == {
+        "note_id": note["id"], "path": name, "name": name, "content_type": "image/png", "size": len(image),
+    }  # fmt: skip
+
+
+async def test_get_attachment_follows_a_relative_path_and_returns_other_files_as_a_resource(mcp, nc_user) -> None:
+    import base64
+
+    category = unique("deep")
+    with nc_user.raw() as raw:
+        note = raw.post(
+            f"{API}/notes", json={"title": unique("n"), "content": "", "category": f"{category}/sub"}
+        ).json()
+        put = raw.put(f"/remote.php/dav/files/{nc_user.id}/Notes/{category}/plan.pdf", content=b"%PDF-1.4 plan")
+        assert put.status_code == 201, put.text
+    result = await mcp.call_tool(
+        "nc_notes_get_attachment", {"note_id": note["id"], "attachment_filename": "../plan.pdf"}
+    )
+    assert not result.is_error, result.content[0].text
+    resources = [block.resource for block in result.content if block.type == "resource"]
+    assert [(r.mime_type, base64.b64decode(r.blob)) for r in resources] == [("application/pdf", b"%PDF-1.4 plan")]
+
+
+async def test_a_missing_attachment_or_note_is_a_clear_error(mcp, nc_user) -> None:
+    note, _name, _image = note_with_image(nc_user)
+    missing = await error_of(mcp, "nc_notes_get_attachment", note_id=note["id"], attachment_filename="nope.png")
+    assert "(HTTP 404) for attachment 'nope.png' of note" in missing
+    assert "it does not exist" in missing
+    no_note = await error_of(mcp, "nc_notes_get_attachment", note_id=987654321, attachment_filename="a.png")
+    assert "NoteDoesNotExistException" in no_note
+    empty = await error_of(mcp, "nc_notes_get_attachment", note_id=note["id"], attachment_filename=" ")
+    assert "Invalid argument 'attachment_filename'" in empty
+
+
+async def test_an_attachment_over_the_read_limit_is_refused_with_the_limit(nc_user) -> None:
+    from mcp import Client
+
+    from nextcloud_mcp_server.app import build_app
+    from tests.standin import serve_in_thread
+
+    note, name, image = note_with_image(nc_user)
+    small = build_app(nc_user.settings(toolsets=["all"], max_read_bytes=len(image) - 1))
+    with serve_in_thread(small, lifespan="on") as url:
+        async with Client(f"{url}/mcp") as client:
+            message = await error_of(client, "nc_notes_get_attachment", note_id=note["id"], attachment_filename=name)
+    assert f"over the server's read limit of {len(image) - 1} bytes" in message
+    assert "MAX_FILE_READ_BYTES" in message
+
+
+async def test_a_notes_app_older_than_api_1_4_hides_only_the_attachment_tool(nc_user, monkeypatch) -> None:
+    from mcp import Client
+
+    from nextcloud_mcp_server.app import build_app
+    from tests.standin import serve_in_thread
+
+    notes = nc_user.standin.app.services["notes"]
+    monkeypatch.setattr(
+        notes, "capabilities", lambda user: {"notes": {"api_version": ["0.2", "1.3"], "version": "4.8.1"}}
+    )
+    with serve_in_thread(build_app(nc_user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
+        async with Client(f"{url}/mcp") as client:
+            listed = {tool.name for tool in (await client.list_tools()).tools}
+            refused = await error_of(client, "nc_notes_get_attachment", note_id=1, attachment_filename="a.png")
+    assert "nc_notes_get_note" in listed
+    assert "nc_notes_get_attachment" not in listed
+    assert "needs Notes 4.9 or newer (this Nextcloud has 4.8.1)" in refused

@@ -40,12 +40,22 @@ ERRATA: dict[tuple[str, str], Any] = {
     # files/lib/Capabilities.php returns the configured names (strings); psalm's `list<mixed>`
     # was rendered as an array of objects.
     ("FilesCapabilities", "/properties/files/properties/blacklisted_files/items"): {},
+    # webhook_listeners' WebhookListener::jsonSerialize sends the stored filter: a Mongo-style filter
+    # whose values are strings, "/regex/"s or nested objects (psalm's `array<string, mixed>` was
+    # rendered as "every value an object"), and PHP's empty array, `[]`, when there is none.
+    ("WebhookInfo", "/properties/eventFilter"): {"anyOf": [{"type": "object"}, {"type": "array", "maxItems": 0}]},
+    # ... and `headers` as stored: null when the registration has none (the field is always sent).
+    ("WebhookInfo", "/properties/headers"): {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
 }
 
 
 @cache
 def contract(name: str) -> dict[str, Any]:
-    document = json.loads((NC31 / name).read_text())
+    return corrected(json.loads((NC31 / name).read_text()))
+
+
+def corrected(document: dict[str, Any]) -> dict[str, Any]:
+    """A contract as checked: its ERRATA applied, `nullable` as JSON Schema's null type."""
     schemas = document.get("components", {}).get("schemas", {})
     for (schema_name, pointer), replacement in ERRATA.items():
         if schema_name in schemas:

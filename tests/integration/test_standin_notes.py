@@ -235,3 +235,42 @@ def test_a_favorite_note_is_a_favorite_file_over_webdav(raw, nc_user) -> None:
     favorite = ElementTree.fromstring(response.content).find(".//{http://owncloud.org/ns}favorite")
     assert favorite is not None
     assert favorite.text == "1"
+
+
+ATTACHMENT = "/index.php/apps/notes/api/v1.4/attachment"
+
+
+def test_an_upload_is_stored_beside_the_note_under_a_random_name_with_its_second_suffix(raw, nc_user) -> None:
+    category = unique("att")
+    note = create(raw, title=unique(), content="x", category=category)
+    response = raw.post(f"{ATTACHMENT}/{note['id']}", files={"file": ("photo.final.png", b"img", "image/png")})
+    assert response.status_code == 200, response.text
+    name = response.json()["filename"]
+    assert len(name) == 32 + len(".final")  # NotesService::createImage: explode('.', name)[1]
+    assert name.endswith(".final")
+    assert (nc_user.files_root / "Notes" / category / name).read_bytes() == b"img"
+    assert [n["id"] for n in raw.get(f"{API}/notes", params={"category": category}).json()] == [note["id"]]
+
+
+def test_an_attachment_is_read_relative_to_the_notes_folder_never_above_the_notes_folder(raw, nc_user) -> None:
+    category = unique("att")
+    note = create(raw, title=unique(), content="x", category=f"{category}/sub")
+    (nc_user.files_root / "Notes" / category / "pic.svg").write_bytes(b"<svg/>")
+    (nc_user.files_root / "Notes" / "top.png").write_bytes(b"top")
+    up = raw.get(f"{ATTACHMENT}/{note['id']}", params={"path": "../pic.svg"})
+    assert up.status_code == 200
+    assert up.content == b"<svg/>"
+    assert up.headers["Content-Type"].startswith("text/plain")  # getSecureMimeType: never image/svg+xml
+    assert up.headers["Content-Disposition"] == 'attachment; filename="pic.svg"'
+    above = raw.get(f"{ATTACHMENT}/{note['id']}", params={"path": "../../../../top.png"})
+    assert (above.status_code, above.content) == (200, b"top")  # '..' stops at the notes folder
+
+
+def test_a_missing_attachment_or_note_is_404_and_a_folder_500_and_api_1_4_only(raw) -> None:
+    note = create(raw, title=unique(), content="x")
+    missing = raw.get(f"{ATTACHMENT}/{note['id']}", params={"path": "nope.png"})
+    assert (missing.status_code, missing.json()) == (404, {"errorType": "OCP\\Files\\NotFoundException"})
+    no_note = raw.get(f"{ATTACHMENT}/987654321", params={"path": "a.png"})
+    assert no_note.json() == {"errorType": "OCA\\Notes\\Service\\NoteDoesNotExistException"}
+    assert raw.get(f"{ATTACHMENT}/{note['id']}", params={"path": ""}).status_code == 500
+    assert raw.get(f"{API}/attachment/{note['id']}", params={"path": "a.png"}).status_code == 400  # notes_api#fail

@@ -15,7 +15,9 @@ PUT/GET/DELETE with ETags). The front below covers where Nextcloud (Sabre) diffe
 - the calendar home also lists Nextcloud's scheduling inbox/outbox and trash bin, which
   are not calendars (clients must look at the resourcetype);
 - each user gets `personal` (VEVENT only, like Nextcloud's first login) and, for tests,
-  a `tasks` list (VTODO).
+  a `tasks` list (VTODO);
+- Nextcloud's implicit scheduling (invitations, replies, iMIP) runs after a PUT or DELETE of
+  an object: tests/standin/scheduling.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tests.standin.radicale_bridge import (
     run_asgi,
     send_sabre_error,
 )
+from tests.standin.scheduling import Scheduling
 
 if TYPE_CHECKING:
     from tests.standin.core import StandIn
@@ -66,6 +69,7 @@ class CalendarService:
             self.folder, auth={"type": "http_x_remote_user"}, rights={"type": "owner_only"}
         )
         self.asgi = WSGIMiddleware(radicale.Application(configuration), workers=4)  # type: ignore[arg-type]
+        self.scheduling = Scheduling(self)
 
     # -- provisioning ------------------------------------------------------------------
     def collection_dir(self, user_id: str, calendar: str) -> Path:
@@ -122,6 +126,7 @@ class CalendarService:
                     "<cal:supported-calendar-component/>",
                 )
                 return
+        before = self.scheduling.before(user, method, names)
         status, headers, payload = await self._radicale(scope, body, user)
         if method == "MKCALENDAR" and status == 409 and b"resource-must-be-null" in payload:
             status = 405
@@ -132,9 +137,10 @@ class CalendarService:
             await self._error(send, status, exception, message)
             return
         if method in ("PUT", "DELETE") and len(names) == 3:
-            from tests.standin.webhooks import report_calendar_change
+            from tests.standin.apps.webhook_listeners import report_calendar_change
 
             report_calendar_change(self.standin, user, method, status, names[1], names[2], body)
+            headers = await self.scheduling.after(user, method, status, names, before, body, headers)
         if method == "PROPFIND" and status == 207 and len(names) == 1:
             payload = _with_home_extras(payload, body, names[0])
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]

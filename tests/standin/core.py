@@ -57,6 +57,24 @@ APP_ATTRIBUTE = "app_id"
 """A service that emulates a Nextcloud app names it here; the app can then be disabled per user,
 and its `capabilities(user)` (when it has that method) join `/ocs/.../cloud/capabilities`."""
 
+APP_API_WITHOUT_USER = "app_api_without_user"
+"""A service whose routes an enabled ExApp may call as itself, without a user, sets this true
+(Nextcloud's `#[AppApiAdminAccessWithoutUser]`, e.g. webhook_listeners). Such a request reaches it
+with `ex_app_itself(app_id)` as its user; `StandIn.ex_app_caller(scope)` tells who called."""
+
+
+@dataclass(frozen=True)
+class ExAppCaller:
+    """An AppAPI-authenticated request: the enabled ExApp and the user it acts for ("": the app itself)."""
+
+    app_id: str
+    user_id: str
+
+
+def ex_app_itself(app_id: str) -> User:
+    """The caller of an app-only AppAPI request: no Nextcloud account (an empty id, no password)."""
+    return User("", "", app_id)
+
 
 async def send_response(
     send: Send, status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None
@@ -222,8 +240,16 @@ class StandIn:
         return user
 
     def authenticate_ex_app(self, scope: Scope) -> User | None:
-        """AppAPI's rule: an enabled ExApp's id, version, and base64(user:secret) run the request as
-        that user; an empty user is the app itself, which no user-facing part of the stand-in serves."""
+        """The user an ExApp's request runs as; None for the app itself, which only the services
+        that allow it (`APP_API_WITHOUT_USER`) serve."""
+        caller = self.ex_app_caller(scope)
+        return self.users.get(caller.user_id) if caller is not None and caller.user_id else None
+
+    def ex_app_caller(self, scope: Scope) -> ExAppCaller | None:
+        """AppAPI's rule: an enabled ExApp's id, version, and base64(user:secret), the user (when not
+        empty) an existing one; None when the request is not such a call."""
+        if header(scope, "authorization-app-api") is None:
+            return None
         app_id = header(scope, "ex-app-id") or ""
         secret = self.ex_apps.get(app_id)
         if secret is None or not header(scope, "ex-app-version"):
@@ -235,7 +261,9 @@ class StandIn:
         user_id, _, given = decoded.partition(":")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return None
-        return self.users.get(user_id) if user_id else None
+        if user_id and user_id not in self.users:
+            return None
+        return ExAppCaller(app_id, user_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -257,6 +285,9 @@ class StandIn:
             await send_response(send, 404, b"Not found in the stand-in", [("Content-Type", "text/plain")])
             return
         user = self.authenticate(scope)
+        if user is None and getattr(service, APP_API_WITHOUT_USER, False):
+            caller = self.ex_app_caller(scope)
+            user = ex_app_itself(caller.app_id) if caller is not None and not caller.user_id else None
         if user is None:
             await self._unauthorized(scope, send)
             return
@@ -292,12 +323,6 @@ PARTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("contacts", "carddav", "ContactsService", ("/remote.php/dav/addressbooks/",)),
     ("principals", "principals", "PrincipalService", ("/remote.php/dav/principals/", "/remote.php/dav/")),
     ("notes", "notes", "NotesService", ("/index.php/apps/notes/api/", "/apps/notes/api/")),
-    (
-        "webhooks",
-        "webhooks",
-        "WebhookListenersService",
-        ("/ocs/v2.php/apps/webhook_listeners/", "/ocs/v1.php/apps/webhook_listeners/"),
-    ),
 ]
 
 

@@ -32,6 +32,8 @@ from xml.sax.saxutils import escape
 from tests.standin.core import Receive, Scope, Send, User, header, read_body, send_response
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.standin.core import StandIn
 
 FILES_PREFIX = "/remote.php/dav/files"
@@ -142,6 +144,9 @@ class FilesService:
         self.meta_dir.mkdir(parents=True, exist_ok=True)
         self._meta_lock = threading.Lock()
         self.file_locks: dict[tuple[str, str], str] = {}
+        self.mounts: list[Callable[[str], dict[str, tuple[Path, int]]]] = []
+        """What other apps show at the root of a user's files (files_sharing: the shares they accepted):
+        each gives, for a user id, {name: (the item where it really is, its permission bits)}."""
         config = {
             "mount_path": FILES_PREFIX,
             "provider_mapping": {},
@@ -194,11 +199,21 @@ class FilesService:
     def unlock(self, user_id: str, rel_path: str) -> None:
         self.file_locks.pop((user_id, rel_path.strip("/")), None)
 
+    def mounted(self, user_id: str) -> dict[str, tuple[Path, int]]:
+        """The items other apps mount at the root of a user's files (see `mounts`)."""
+        found: dict[str, tuple[Path, int]] = {}
+        for mounts in self.mounts:
+            found.update(mounts(user_id))
+        return found
+
     def locate(self, user: User, rel: str) -> Path:
         """The file behind a user path (already inside the root: names come from unquoted URL segments)."""
         names = [n for n in rel.split("/") if n]
         if any(n in (".", "..") for n in names):
             raise ValueError("dot segment")
+        mount = self.mounted(user.id).get(names[0]) if names else None
+        if mount is not None:
+            return mount[0].joinpath(*names[1:])
         return self.root_of(user).joinpath(*names)
 
     # -- requests --------------------------------------------------------------------
@@ -256,11 +271,18 @@ class FilesService:
         async def reporting(message: dict[str, Any]) -> None:
             # Nextcloud fires the event before it answers, so the report goes out before the response.
             if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
-                from tests.standin.webhooks import report_dav_change
+                from tests.standin.apps.webhook_listeners import report_dav_change
 
                 report_dav_change(self, scope, user, method, fp, existed)
             await send(message)
 
+        if existed and method in ("DELETE", "PUT"):  # the trash bin, versions and reminders first
+            from tests.standin.file_events import before_write
+
+            if before_write(self, method, user, fp):  # moved into the trash bin: Sabre's 204
+                await read_body(receive)
+                await send_response(reporting, 204)
+                return
         await self.asgi(inner, receive, self._sabre_send(reporting, method, fp))
 
     def _refuse_write(self, scope: Scope, user: User, rel: str, fp: Path) -> tuple[int, str, str | None] | None:
@@ -272,6 +294,12 @@ class FilesService:
             owner = self.file_locks.get((user.id, target.strip("/")))
             if owner is not None and owner != user.id:
                 return 423, f'"{Path(target).name}" is locked', "OCA\\DAV\\Connector\\Sabre\\Exception\\FileLocked"
+            names = [n for n in target.split("/") if n]
+            mount = self.mounted(user.id).get(names[0]) if names else None
+            whole = len(names) == 1 and (method in ("DELETE", "MOVE") or target != rel)
+            if mount is not None and (whole or not mount[1] & (2 | 4 | 8)):
+                # a read-only share, or the share itself moved or deleted (Nextcloud would rename or unshare it)
+                return 403, "Permission denied", None
         if_match = header(scope, "if-match")
         if if_match is not None:
             if not exists:

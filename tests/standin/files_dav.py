@@ -30,6 +30,8 @@ NC_PROPS = [
     f"{{{OC}}}owner-id",
     f"{{{OC}}}owner-display-name",
 ]
+REMINDER_DUE_DATE = f"{{{NC}}}reminder-due-date"
+"""Answered only when asked for (apps/files_reminders/lib/Dav/PropFindPlugin.php)."""
 
 
 def prop_text(service: FilesService, user: User, fp: Path, name: str) -> str | None:
@@ -55,7 +57,14 @@ def prop_text(service: FilesService, user: User, fp: Path, name: str) -> str | N
     if name == f"{{{OC}}}size":
         return str(tree_size(fp))
     if name == f"{{{NC}}}has-preview":
-        return "true" if not is_dir and mime_type(fp).startswith("image/") else "false"
+        from tests.standin.apps.preview import has_preview
+
+        return "true" if has_preview(fp) else "false"
+    if name == REMINDER_DUE_DATE:  # files_reminders' PropFindPlugin, there only for users with the app
+        from tests.standin.file_events import enabled_app
+
+        reminders = enabled_app(service.standin, user, "files_reminders")
+        return reminders.due_date(user, fp) if reminders is not None else None
     if name == FAVORITE:
         return "1" if st.st_ino in service.favorites(user.id) else "0"
     if name == f"{{{OC}}}owner-id":
@@ -76,7 +85,7 @@ class _NcProps:
         return [*names, *[n for n in NC_PROPS if n not in names]]
 
     def get_property_value(self, name: str) -> Any:
-        if name in NC_PROPS or name == "{DAV:}getetag":
+        if name in NC_PROPS or name in ("{DAV:}getetag", REMINDER_DUE_DATE):
             value = prop_text(self.provider.service, self.provider.user, Path(self._file_path), name)
             if value is not None:
                 return value
@@ -121,6 +130,12 @@ class NcFolder(_NcProps, FolderResource):
     def get_available_bytes(self) -> None:
         return None
 
+    def get_member_names(self) -> list[str]:
+        names: list[str] = super().get_member_names()
+        if self.path.strip("/") == "":  # the root also shows what other apps mount there (accepted shares)
+            names += [name for name in self.provider.service.mounted(self.provider.user.id) if name not in names]
+        return names
+
 
 class NcProvider(FilesystemProvider):
     """One user's tree, with Nextcloud's resources."""
@@ -129,6 +144,16 @@ class NcProvider(FilesystemProvider):
         super().__init__(root, fs_opts={"follow_symlinks": False})
         self.service = service
         self.user = user
+
+    def _loc_to_file_path(self, path: str, environ: dict[str, Any] | None = None) -> str:
+        """The file behind a path, in the user's tree or in an item mounted at its root (FilesService.mounts)."""
+        names = [name for name in path.strip("/").split("/") if name]
+        mount = self.service.mounted(self.user.id).get(names[0]) if names else None
+        if mount is None:
+            return str(super()._loc_to_file_path(path, environ))
+        if any(name in (".", "..") for name in names):
+            raise DAVError(HTTP_FORBIDDEN)
+        return str(mount[0].joinpath(*names[1:]))
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         fp = self._loc_to_file_path(path, environ)

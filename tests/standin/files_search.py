@@ -1,9 +1,10 @@
-"""SEARCH (RFC 5323 basicsearch) and the favorites REPORT, as Nextcloud answers them.
+"""SEARCH (RFC 5323 basicsearch) and the favorites and tags REPORT, as Nextcloud answers them.
 
 SEARCH goes to /remote.php/dav/ with a scope href /files/<user>/<path>
 (nextcloud/documentation developer_manual/client_apis/WebDAV/search.rst); the REPORT
 `oc:filter-files` with `<oc:favorite>1</oc:favorite>` goes to a folder below
-/remote.php/dav/files/<user>/ and lists favorites anywhere below it.
+/remote.php/dav/files/<user>/ and lists favorites anywhere below it; with `<oc:systemtag>` rules
+it lists the files carrying all those tags (the tags app, apps/systemtags.py, knows them).
 """
 
 from __future__ import annotations
@@ -85,8 +86,14 @@ async def handle_report(
     if root.tag != f"{{{OC}}}filter-files":
         await sabre_error(send, 415, f"The {root.tag} REPORT is not supported")
         return
-    found = _favorites_below(service, user, base, root)
-    if found is None:
+    rules = root.find(f"{{{OC}}}filter-rules")
+    tag_ids = [(rule.text or "").strip() for rule in rules.findall(f"{{{OC}}}systemtag")] if rules is not None else []
+    if tag_ids:
+        found = _tagged(service, user, tag_ids, root)
+        if found is None:
+            await sabre_error(send, 412, "Cannot filter by non-existing tag")
+            return
+    elif (found := _favorites_below(service, user, base, root)) is None:
         await sabre_error(send, 404, "File not found")
         return
     props = _prop_names(root.find(f"{D}prop"))
@@ -103,6 +110,22 @@ def _favorites_below(service: FilesService, user: User, base: Path, report: Elem
         return []
     favorites = service.favorites(user.id)
     return [fp for fp in _walk(base, "infinity") if fp.stat().st_ino in favorites]
+
+
+def _tagged(service: FilesService, user: User, tag_ids: list[str], report: Element) -> list[Path] | None:
+    """Files carrying every tag (None: a tag the user cannot see). Nextcloud searches the user's
+    whole tree, whatever folder the REPORT names; a favorite rule beside it narrows the result."""
+    tags = service.standin.services.get("systemtags")
+    try:
+        ids = tags.files_with(user, tag_ids) if tags is not None else set()
+    except LookupError:
+        return None
+    rules = report.find(f"{{{OC}}}filter-rules")
+    fav = rules.find(f"{{{OC}}}favorite") if rules is not None else None
+    if fav is not None and (fav.text or "").strip() in ("1", "true"):
+        ids &= service.favorites(user.id)
+    root = service.root_of(user)
+    return [fp for fp in [root, *_walk(root, "infinity")] if fp.stat().st_ino in ids]
 
 
 def multistatus(service: FilesService, user: User, paths: list[Path], props: list[str]) -> bytes:

@@ -9,6 +9,11 @@ The etag is computed as the Notes app's MetaService does: md5 of the JSON list
 [id, title, modified, category, favorite, readonly, md5(content)], and `lastUpdate` moves
 whenever that etag changes (it orders chunks and drives `pruneBefore`). Error bodies are
 `{"errorType": ...}` with 400/403/404/412/507; a 412 carries the current note.
+
+Attachments (API 1.4, `/api/v1.4/attachment/{id}`) are files beside the note, as the Notes app
+keeps them: an upload is stored in the note's folder under a random name (NotesService::createImage),
+and a GET reads `?path=` relative to that folder, `..` stepping up but never out of the notes folder
+(NotesService::getAttachment); a missing note or file is a 404, a folder a 500.
 """
 
 from __future__ import annotations
@@ -23,13 +28,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from tests.standin.apps.webhook_listeners import report_node
 from tests.standin.core import Receive, Scope, Send, User, header, read_body, send_json, send_response
 from tests.standin.notes_rules import (
     MAX_TITLE_LENGTH,
+    SECURE_MIME_TYPES,
     NotesError,
     boolean_param,
     integer_param,
     is_note,
+    multipart_file,
     params_of,
     parse_cursor,
     php_json,
@@ -39,12 +47,11 @@ from tests.standin.notes_rules import (
     sanitise_path,
     string_param,
 )
-from tests.standin.webhooks import report_node
 
 if TYPE_CHECKING:
     from tests.standin.core import StandIn
 
-API_VERSIONS = "0.2, 1.3"
+API_VERSIONS = "0.2, 1.3, 1.4"
 DEFAULT_SUFFIXES = (".md", ".txt")
 NOTE_MODES = ("rich", "edit", "preview")
 _ERR = "OCA\\Notes\\Service\\"
@@ -76,7 +83,7 @@ class NotesService:
 
     def capabilities(self, user: User) -> dict[str, Any]:
         """notes/lib/AppInfo/Capabilities.php."""
-        return {"notes": {"api_version": ["0.2", "1.3"], "version": "4.11.0"}}
+        return {"notes": {"api_version": ["0.2", "1.3", "1.4"], "version": "4.11.0"}}
 
     def __init__(self, standin: StandIn) -> None:
         self.standin = standin
@@ -384,6 +391,50 @@ class NotesService:
         etag = _md5(php_json({str(k): v for k, v in keyed.items()}))
         return list(keyed.values()), [("ETag", f'"{etag}"'), *headers]
 
+    def attachment(self, user: User, note_id: int, path: str) -> Path:
+        """The file `path` names, relative to the note's folder (NotesService::getAttachment)."""
+        note = self.find(user, note_id)
+        parts = [p for p in self.category_of(user, note).split("/") if p]
+        for part in path.replace("\\", "/").split("/"):
+            if part == "..":
+                if parts:
+                    parts.pop()
+            elif part and part != ".":
+                parts.append(part)
+        target = self.notes_folder(user).joinpath(*parts)
+        if not target.exists():
+            raise NotesError(404, "OCP\\Files\\NotFoundException")
+        return target
+
+    def upload_attachment(self, user: User, note_id: int, upload: tuple[str, bytes] | None) -> dict[str, str]:
+        """Store an upload beside the note under a random name with the upload's (second) suffix."""
+        note = self.find(user, note_id)
+        if upload is None:
+            raise NotesError(500, "TypeError")  # no `file` field: $fileDataArray is null
+        name, data = upload
+        parts = name.split(".")
+        filename = os.urandom(16).hex() + "." + (parts[1] if len(parts) > 1 else "")
+        target = note.parent / filename
+        self.ensure_storage(user, len(data))
+        target.write_bytes(data)
+        report_node(self.standin, user, "NodeCreatedEvent", target)
+        return {"filename": filename}
+
+    async def _send_attachment(self, send: Send, user: User, note_id: int, path: str) -> None:
+        target = self.attachment(user, note_id, path)
+        if target.is_dir():  # a Folder has no fopen(): an Error the controller does not catch
+            await send_response(send, 500, b"Internal Server Error", [("Content-Type", "text/html; charset=utf-8")])
+            return
+        import mimetypes
+
+        guessed = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        headers = [
+            ("Content-Type", SECURE_MIME_TYPES.get(guessed, guessed)),
+            ("Content-Disposition", f'attachment; filename="{target.name}"'),
+            ("Cache-Control", "public, max-age=604800"),
+        ]
+        await send_response(send, 200, target.read_bytes(), headers)
+
     # -- HTTP ----------------------------------------------------------------------------
     async def handle(self, scope: Scope, receive: Receive, send: Send, user: User) -> None:
         body = await read_body(receive)
@@ -420,6 +471,11 @@ class NotesService:
             elif name == "set_settings":
                 self.put_settings(user, params)
                 await send_json(send, 200, self.settings(user), extra)
+            elif name == "get_attachment":
+                await self._send_attachment(send, user, note_id, query.get("path", ""))
+            elif name == "upload_attachment":
+                upload = multipart_file(body, header(scope, "content-type") or "", "file")
+                await send_json(send, 200, self.upload_attachment(user, note_id, upload), extra)
         except PreconditionFailed as exc:
             await send_json(send, 412, self.data(user, exc.path), extra)
         except NotesError as exc:

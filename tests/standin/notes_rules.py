@@ -58,7 +58,27 @@ _ROUTES = [
     ("DELETE", re.compile(r"(v0\.2|v1)/notes/(\d+)"), "destroy"),
     ("GET", re.compile(r"(v1|v1\.4)/settings"), "get_settings"),
     ("PUT", re.compile(r"(v1)/settings"), "set_settings"),
+    ("GET", re.compile(r"(v1\.4)/attachment/(\d+)"), "get_attachment"),
+    ("POST", re.compile(r"(v1\.4)/attachment/(\d+)"), "upload_attachment"),
 ]
+
+SECURE_MIME_TYPES = {"image/svg+xml": "text/plain", "text/html": "text/plain", "application/javascript": "text/plain"}
+"""What Nextcloud serves these as (IMimeTypeDetector::getSecureMimeType): never rendered by a browser."""
+
+
+def multipart_file(body: bytes, content_type: str, field: str) -> tuple[str, bytes] | None:
+    """(file name, bytes) of the uploaded file `field` of a multipart/form-data body, as PHP's $_FILES has it."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    if "multipart/form-data" not in content_type:
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == field:
+            payload = part.get_payload(decode=True)
+            return part.get_filename() or "", payload if isinstance(payload, bytes) else b""
+    return None
 
 
 def route(method: str, rest: str) -> tuple[str, int] | None:

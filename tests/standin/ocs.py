@@ -52,7 +52,7 @@ async def ocs_error(scope: Scope, send: Send, status: int, message: str) -> None
 def capabilities(apps: dict[str, Any] | None = None) -> dict[str, Any]:
     """The capabilities document: the server's own, plus what the user's apps contribute (`apps`)."""
     major, minor, micro = (int(x) for x in NEXTCLOUD_VERSION_STRING.split("."))
-    return {
+    document: dict[str, Any] = {
         "version": {
             "major": major,
             "minor": minor,
@@ -70,8 +70,8 @@ def capabilities(apps: dict[str, Any] | None = None) -> dict[str, Any]:
                 "mod-rewrite-working": False,
             },
             "dav": {"chunking": "1.0", "bulkupload": "1.0", "search_supports_creation_time": True},
-            # files/lib/Capabilities.php + DirectEditingCapabilities (Nextcloud 31). The stand-in
-            # has neither files_trashbin nor files_versions, so it claims no `undelete`/`versioning`.
+            # files/lib/Capabilities.php + DirectEditingCapabilities (Nextcloud 31); `undelete` and
+            # `versioning` come from the emulated files_trashbin and files_versions (apps/), per user.
             "files": {
                 "$comment": '"blacklisted_files" is deprecated as of Nextcloud 30, use "forbidden_filenames" instead',
                 "bigfilechunking": True,
@@ -88,9 +88,13 @@ def capabilities(apps: dict[str, Any] | None = None) -> dict[str, Any]:
                     "supportsFileId": True,
                 },
             },
-            **(apps or {}),
         },
     }
+    merged = document["capabilities"]
+    for app, block in (apps or {}).items():  # merged as Nextcloud merges them (comments adds files.comments)
+        mine = merged.get(app)
+        merged[app] = {**mine, **block} if isinstance(mine, dict) and isinstance(block, dict) else block
+    return document
 
 
 def user_details(standin: StandIn, user: User) -> dict[str, Any]:
@@ -112,7 +116,7 @@ def user_details(standin: StandIn, user: User) -> dict[str, Any]:
             "relative": round(100.0 * used / total, 2) if total else 0.0,
             "quota": total,
         }
-    return {
+    details = {
         "enabled": True,
         "storageLocation": str(standin.files_root(user)),
         "id": user.id,
@@ -142,6 +146,10 @@ def user_details(standin: StandIn, user: User) -> dict[str, Any]:
         "notify_email": None,
         "backendCapabilities": {"setDisplayName": True, "setPassword": True},
     }
+    accounts = standin.services.get("provisioning_api")  # groups, group admin rights, profile, enabled
+    if accounts is not None:
+        details.update(accounts.account_fields(user))
+    return details
 
 
 class OcsService:

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["run", "startup", "latency", "streaming", "standin_proc", "report"])
+@pytest.mark.parametrize("module", ["run", "startup", "latency", "streaming", "standin_proc", "report", "search_bench"])
 def test_bench_module_imports(module: str) -> None:
     assert importlib.import_module(f"bench.{module}")
 

@@ -108,7 +108,26 @@ def test_every_registered_tool_and_resource_of_an_app_belongs_to_a_declared_tool
     from nextcloud_mcp_server.server import offered
 
     registry = offered(SETTINGS)
-    assert set(registry.toolsets) == {"files", "notes", "calendar", "tasks", "contacts", "activity"}
+    assert set(registry.toolsets) == {
+        "files",
+        "notes",
+        "calendar",
+        "tasks",
+        "contacts",
+        "activity",
+        "sharing",
+        "search",
+        "tags",
+        "comments",
+        "trash",
+        "versions",
+        "reminders",
+        "previews",
+        "scheduling",
+        "users",
+        "status",
+        "notifications",
+    }
     assert all(toolset.description and toolset.title for toolset in registry.toolsets.values())
     orphans = [name for name, tool in registry.tools.items() if tool.toolset is None and tool.scope is not None]
     assert orphans == []

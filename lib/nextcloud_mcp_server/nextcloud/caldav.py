@@ -264,6 +264,21 @@ class CalDAV:
         except errors.PreconditionFailed as exc:
             raise await self._conflict(calendar, object_name, exc) from None
 
+    async def move(self, calendar: str, object_name: str, target: str) -> str:
+        """MOVE an object into another calendar of the user under the same name; returns its new path.
+
+        A move is not a new event: Sabre's scheduling ignores a MOVE (where a PUT there and a DELETE
+        here would invite and cancel again). A name taken in `target` is refused (DestinationExists).
+        """
+        source = await self.object_path(calendar, object_name)
+        destination = await self.object_path(target, object_name)
+        headers = {"Destination": self.client.url(destination), "Overwrite": "F"}
+        try:
+            await self.client.request("MOVE", source, headers=headers)
+        except errors.PreconditionFailed as exc:
+            raise errors.DestinationExists(f"{target}/{object_name}", exc.detail) from None
+        return destination
+
     async def _conflict(
         self, calendar: str, object_name: str, exc: errors.PreconditionFailed
     ) -> errors.PreconditionFailed:

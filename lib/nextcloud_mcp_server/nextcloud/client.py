@@ -95,11 +95,13 @@ class NextcloudClient:
         *,
         headers: Mapping[str, str] | None = None,
         content: Any = None,
+        ok: tuple[int, ...] = (),
     ) -> AsyncIterator[httpx.Response]:
-        """A response whose body is read by the caller in chunks (errors are raised after reading them)."""
+        """A response whose body is read by the caller in chunks (errors are raised after reading them,
+        except for a status in `ok`, which the caller reads and maps itself)."""
         try:
             async with self.http.stream(method, self.url(path), headers=headers, content=content) as response:
-                if not response.is_success:
+                if not response.is_success and response.status_code not in ok:
                     await response.aread()
                     raise_for_status(response)
                 yield response

@@ -10,6 +10,8 @@
     ├─ ServerError 5xx         ├─ Unreachable (connection failure or timeout; status 0)
     │                             └─ UntrustedCertificate (TLS verification of Nextcloud's certificate failed)
     ├─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
+    ├─ Refused (a rule of Nextcloud's, named in .detail, refused it; .status is what it answered)
+    ├─ NotAdmin (an account or group action only administrators may take; .status is what it answered)
     └─ FileTooLarge (status 0: refused here, before or while downloading; .path, .size, .limit)
 
 `raise_for_status` is the only code that turns a status into a type.
@@ -128,6 +130,22 @@ class BadResponse(NextcloudError):
     """Nextcloud answered, but not in the documented shape."""
 
     status = 0
+
+
+class Refused(NextcloudError):
+    """Nextcloud refused the request for a reason `detail` names: one of its rules (a password policy,
+    an enforced expiry date, a share type the administrator disabled, permissions beyond one's own),
+    or a path or recipient it cannot find.
+
+    `status` is what Nextcloud answered; an API that answers all of these with the same few statuses
+    (the sharing API uses 400, 403 and 404 alike) raises this, so the message points at Nextcloud's
+    reason instead of guessing one from the status ("malformed", "does not exist")."""
+
+
+class NotAdmin(NextcloudError):
+    """Managing accounts or reading other accounts' details, refused because the caller is neither an
+    administrator nor a group admin. Nextcloud itself never says so (it answers 400, 403 or 404 with
+    an empty or unrelated message); the users client finds it out and raises this instead."""
 
 
 class FileTooLarge(NextcloudError):

@@ -13,10 +13,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, PreconditionFailed, detail_of, error_for
+from nextcloud_mcp_server.nextcloud.errors import (
+    BadResponse,
+    FileTooLarge,
+    NextcloudError,
+    PreconditionFailed,
+    detail_of,
+    error_for,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -24,6 +32,8 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
 BASE = "/index.php/apps/notes/api/v1"
+ATTACHMENTS = "/index.php/apps/notes/api/v1.4/attachment"
+"""API 1.4 (Notes 4.9): `GET {ATTACHMENTS}/{note id}?path=...` serves a file a note embeds."""
 HEADERS = {"Accept": "application/json"}
 APPEND_SEPARATOR = "\n---\n"
 DEFAULT_CHUNK = 200
@@ -66,6 +76,15 @@ class NotesChunk:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a note embeds: its name, the MIME type Nextcloud serves it with, and its bytes."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class SearchHit:
     note: Note
     score: float
@@ -94,6 +113,20 @@ def _json(response: httpx.Response) -> Any:
         raise BadResponse(f"the Notes app answered HTTP {response.status_code} without JSON") from None
 
 
+def _notes_error(response: httpx.Response, subject: str | None) -> NextcloudError:
+    """The shared typed error for a Notes error answer, its detail the app's error type (e.g. `NoteDoesNotExist`)."""
+    body = _json_or_none(response)
+    kind = body.get("errorType") if isinstance(body, dict) else None
+    detail = kind.rsplit("\\", 1)[-1] if isinstance(kind, str) else detail_of(response)
+    return error_for(response.status_code, detail, subject=subject)
+
+
+def _file_name(disposition: str | None, path: str) -> str:
+    """The name from `Content-Disposition: attachment; filename="..."`, else the path's last part."""
+    match = re.search(r'filename="([^"]*)"', disposition or "")
+    return match.group(1) if match and match.group(1) else path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def _note(data: Any) -> Note:
     try:
         return Note.model_validate(data)
@@ -119,12 +152,8 @@ class NotesAPI:
         response = await self._client.request(
             method, f"{BASE}{path}", headers=headers, ok=(*ok, *NOTES_ERRORS), **kwargs
         )
-        status = response.status_code
-        if status in NOTES_ERRORS and status not in ok:
-            body = _json_or_none(response)
-            kind = body.get("errorType") if isinstance(body, dict) else None
-            detail = kind.rsplit("\\", 1)[-1] if isinstance(kind, str) else detail_of(response)
-            raise error_for(status, detail, subject=f"note {note_id}" if note_id is not None else None)
+        if response.status_code in NOTES_ERRORS and response.status_code not in ok:
+            raise _notes_error(response, f"note {note_id}" if note_id is not None else None)
         return response
 
     async def list_chunk(
@@ -259,6 +288,32 @@ class NotesAPI:
             hits.append(SearchHit(note, score / (5.0 * len(terms))))
         hits.sort(key=lambda hit: (-hit.score, -hit.note.modified, hit.note.id))
         return hits
+
+    async def attachment(self, note_id: int, path: str, max_bytes: int) -> Attachment:
+        """A file the note embeds, by its path relative to the note's folder (as its Markdown names it,
+        e.g. `.attachments.12/photo.png`), no larger than `max_bytes` (checked while downloading).
+
+        A missing note (`NoteDoesNotExistException`) or file (`NotFoundException`) is Nextcloud's 404.
+        """
+        url = f"{ATTACHMENTS}/{int(note_id)}?{urlencode({'path': path})}"
+        subject = f"attachment {path!r} of note {note_id}"
+        chunks: list[bytes] = []
+        async with self._client.stream("GET", url, ok=NOTES_ERRORS) as response:
+            if response.status_code in NOTES_ERRORS:
+                await response.aread()
+                raise _notes_error(response, subject)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FileTooLarge(f"{path} (note {note_id})", int(declared), max_bytes)
+            got = 0
+            async for chunk in response.aiter_bytes():
+                got += len(chunk)
+                if got > max_bytes:
+                    raise FileTooLarge(f"{path} (note {note_id})", got, max_bytes)
+                chunks.append(chunk)
+            content_type = response.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+            name = _file_name(response.headers.get("Content-Disposition"), path)
+        return Attachment(name, content_type or "application/octet-stream", b"".join(chunks))
 
     async def settings(self) -> NotesSettings:
         response = await self._send("GET", "/settings")

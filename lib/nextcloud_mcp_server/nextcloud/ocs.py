@@ -51,7 +51,7 @@ def unwrap(response: httpx.Response) -> Any:
     except (ValueError, KeyError, TypeError):
         raise BadResponse("not an OCS envelope") from None
     code = int(meta.get("statuscode", 0))
-    if code in (100, 200):
+    if code == 100 or 200 <= code < 300:  # v2 carries the controller's status: 201 for something created
         return data
     status = _V1_TO_HTTP.get(code, code if 400 <= code < 600 else 400)
     raise error_for(status, str(meta.get("message") or ""))

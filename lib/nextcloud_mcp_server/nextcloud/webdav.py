@@ -192,6 +192,13 @@ class WebDAV:
             raise BadResponse(f"no properties returned for '{target}'")
         return infos[0]
 
+    async def file_id(self, path: str) -> int:
+        """Nextcloud's id of a file or folder (what the tags and comments APIs address it by)."""
+        info = await self.stat(path)
+        if info.file_id is None:
+            raise BadResponse(f"no oc:fileid returned for '{info.path}'")
+        return info.file_id
+
     async def iter_bytes(self, path: str, *, progress: Progress | None = None) -> AsyncIterator[bytes]:
         """Stream a file's content in chunks, without holding it in memory."""
         async with self.client.stream("GET", self._url(path, allow_root=False)) as response:
@@ -342,12 +349,20 @@ class WebDAV:
 
     async def favorites(self, scope: str = "") -> builtins.list[FileInfo]:
         """Files and folders marked as favorite below `scope` (the oc:filter-files REPORT)."""
+        return await self.filter_files([(OC, "favorite", "1")], scope)
+
+    async def filter_files(
+        self, rules: builtins.list[tuple[str, str, str]], scope: str = ""
+    ) -> builtins.list[FileInfo]:
+        """The oc:filter-files REPORT: what matches every rule, given as (namespace, name, value) such as
+        (OC, "favorite", "1") or (OC, "systemtag", "<tag id>")."""
         root = element(OC, "filter-files")
         prop = element(DAV, "prop", root)
         for namespace, local in FILE_PROPS:
             element(namespace, local, prop)
-        rules = element(OC, "filter-rules", root)
-        element(OC, "favorite", rules, "1")
+        where = element(OC, "filter-rules", root)
+        for namespace, local, value in rules:
+            element(namespace, local, where, value)
         response = await self.client.request(
             "REPORT",
             self._url(scope, collection=True),

@@ -1,14 +1,16 @@
 """webhook_listeners' OCS API: register, list and delete webhooks (admin rights needed).
 
 Why typed: the CLI and (later) the ExApp register the same webhooks; both read `WebhookInfo`
-as the app's OpenAPI document defines it (ids are strings there).
+as the app's OpenAPI document defines it (ids are strings there), and as Nextcloud serialises a
+registration: `eventFilter` is `[]` when there is none (PHP's empty array), `userId` is null for
+a registration an ExApp made as itself.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from nextcloud_mcp_server.nextcloud.errors import BadResponse
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
@@ -21,7 +23,7 @@ BASE = "/ocs/v2.php/apps/webhook_listeners/api/v1/webhooks"
 
 class WebhookInfo(BaseModel):
     id: int
-    user_id: str = Field(alias="userId")
+    user_id: str | None = Field(default=None, alias="userId")
     http_method: str = Field(alias="httpMethod")
     uri: str
     event: str | None = None
@@ -29,6 +31,11 @@ class WebhookInfo(BaseModel):
     auth_method: str = Field(alias="authMethod")
 
     model_config = {"populate_by_name": True}
+
+    @field_validator("event_filter", mode="before")
+    @classmethod
+    def _no_filter(cls, value: Any) -> Any:
+        return None if value == [] else value  # PHP's empty array: no filter
 
 
 def _info(data: Any) -> WebhookInfo:

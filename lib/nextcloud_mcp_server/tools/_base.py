@@ -266,6 +266,10 @@ _HINTS: dict[type[nc.NextcloudError], str] = {
     nc.ServerError: "Nextcloud failed internally; retry later, and ask an admin to check nextcloud.log if it persists",
     nc.Unreachable: "check that Nextcloud is running and NEXTCLOUD_URL is right",
     nc.BadResponse: "Nextcloud's answer was not in the documented shape; check the Nextcloud app versions",
+    nc.Refused: "Nextcloud refused it for the reason it gives (a rule, an admin's setting, or a path or "
+    "recipient it cannot find); change the request accordingly",
+    nc.NotAdmin: "you are not a Nextcloud administrator (nor a group admin of the groups concerned), and only they "
+    "may manage accounts, see other accounts' details or a group's members; ask an administrator",
 }
 
 

@@ -4,14 +4,18 @@ The worked example of the tool template (tools/declare.py): module-level functio
 their toolset, taking the caller's client as `nc`. Names and arguments follow the
 `nextcloud-mcp-server` package (nc_notes_*). Every result
 that names a note carries its id and etag, so the follow-up update can be conditional;
-appends are conditional too and retried on a concurrent change, so nothing is lost.
+appends are conditional too and retried on a concurrent change, so nothing is lost. A note's
+embedded images come back as image content (other attachments as an embedded resource).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING, Annotated, Any, Self
+from urllib.parse import quote
 
+from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.registry import Requirement, Toolset
@@ -26,7 +30,7 @@ from nextcloud_mcp_server.tools._base import (
     invalid,
     paginate,
 )
-from nextcloud_mcp_server.tools.declare import Nextcloud, resource, tool
+from nextcloud_mcp_server.tools.declare import Config, Nextcloud, resource, tool
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.notes import Note
@@ -34,8 +38,12 @@ if TYPE_CHECKING:
 NOTE_URI = "nc://notes/{note_id}"
 NOTES_INDEX_URI = "nc://notes"
 
-NoteId = Annotated[int, Field(ge=1, description="The note's id.")]
-Etag = Annotated[str, Field(description="From your last read or write of the note.")]
+NoteId = Annotated[int, Field(ge=1)]
+Etag = Annotated[str, Field(description="From your last read or write.")]
+IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+"""What is returned as image content; other types (SVG too) come as an embedded resource."""
+ATTACHMENT_API = Requirement("notes", "Notes", min_version="4.9")
+"""Notes API 1.4 (Notes 4.9) serves attachments."""
 
 TOOLSET = Toolset(
     "notes",
@@ -80,6 +88,16 @@ class NoteList(BaseModel):
     page: Page
 
 
+class AttachmentResult(BaseModel):
+    """A file a note embeds; the file itself is in the content (an image, or an embedded resource)."""
+
+    note_id: int = Field(description="The note that embeds it.")
+    path: str = Field(description="Its path relative to the note's folder, as asked for.")
+    name: str = Field(description="Its file name.")
+    content_type: str = Field(description="MIME type.")
+    size: int = Field(description="Size in bytes.")
+
+
 class NoteSearchHit(NoteSummary):
     score: float = Field(description="Relevance between 0 and 1 (title matches weigh most).")
     excerpt: str = Field(description="Content around the first match.")
@@ -112,7 +130,7 @@ async def nc_notes_create_note(
     content: Annotated[str, Field(description="Markdown.")],
     category: Annotated[str, Field(description="Folder, e.g. 'Work/2026'.")] = "",
 ) -> NoteSummary:
-    """Create a note; Nextcloud may adjust the title (see the result)."""
+    """Create a note (Nextcloud may adjust the title)."""
     if _blank(title):
         raise invalid("title", "must not be empty; give the note a short title")
     return NoteSummary.of(await nc.notes.create(title.strip(), content, category.strip()))
@@ -131,10 +149,10 @@ async def nc_notes_update_note(
     note_id: NoteId,
     etag: Etag,
     title: str | None = None,
-    content: Annotated[str | None, Field(description="New full Markdown content.")] = None,
-    category: Annotated[str | None, Field(description="New category; '' for none.")] = None,
+    content: Annotated[str | None, Field(description="All of the new Markdown.")] = None,
+    category: Annotated[str | None, Field(description="'' for none.")] = None,
 ) -> NoteSummary:
-    """Change a note's title, content or category, if still at `etag`. To add text, use nc_notes_append_content."""
+    """Change title, content or category if still at `etag`; to add text, use nc_notes_append_content."""
     if not etag.strip():
         raise invalid("etag", "must not be empty; read the note with nc_notes_get_note to get its etag")
     if title is None and content is None and category is None:
@@ -153,9 +171,9 @@ async def nc_notes_update_note(
 
 @tool(TOOLSET, CREATE, title="Append to note")
 async def nc_notes_append_content(
-    nc: Nextcloud, note_id: NoteId, content: Annotated[str, Field(description="Markdown to add.")]
+    nc: Nextcloud, note_id: NoteId, content: Annotated[str, Field(description="Markdown.")]
 ) -> NoteSummary:
-    """Append text to a note after a `---` line; safe under concurrent edits."""
+    """Append text after a `---` line; safe under concurrent edits."""
     if not content.strip():
         raise invalid("content", "must not be empty; give the text to append")
     return NoteSummary.of(await nc.notes.append(note_id, content))
@@ -192,6 +210,32 @@ async def nc_notes_list_notes(
     notes.sort(key=lambda n: (-n.modified, n.id))
     chunk, page = paginate(notes, offset, limit)
     return NoteList(notes=[NoteSummary.of(n) for n in chunk], category=category, page=page)
+
+
+@tool(TOOLSET, READ, title="Get note attachment", requires=ATTACHMENT_API)
+async def nc_notes_get_attachment(
+    nc: Nextcloud,
+    limits: Config,
+    note_id: NoteId,
+    attachment_filename: Annotated[str, Field(description="As the note links it, e.g. '.attachments.7/a.png'.")],
+) -> Annotated[CallToolResult, AttachmentResult]:
+    """Read an image or file embedded in a note (size-limited)."""
+    path = attachment_filename.strip()
+    if not path:
+        raise invalid("attachment_filename", "must not be empty; give the path the note's Markdown links to")
+    found = await nc.notes.attachment(note_id, path, limits.max_read_bytes)
+    result = AttachmentResult(
+        note_id=note_id, path=path, name=found.name, content_type=found.content_type, size=len(found.data)
+    )
+    data = base64.b64encode(found.data).decode("ascii")
+    blocks: list[Any] = [TextContent(type="text", text=result.model_dump_json())]
+    if found.content_type in IMAGES:
+        blocks.append(ImageContent(type="image", data=data, mime_type=found.content_type))
+    else:
+        uri = f"nc://notes/{note_id}/attachments/{quote(path)}"
+        blocks.append(EmbeddedResource(type="resource", resource=BlobResourceContents(
+            uri=uri, mime_type=found.content_type, blob=data)))  # fmt: skip
+    return CallToolResult(content=blocks, structured_content=result.model_dump(mode="json"))
 
 
 @tool(TOOLSET, DELETE, title="Delete note")
