@@ -7,9 +7,12 @@ cache keep tools/list cheap while a change still takes effect without a restart.
 The policy is one rule of the offer filter (`AdminRule`): lists show only the toolsets the admin
 enabled (and only read tools in read-only mode), and calls and reads refuse the rest. The form's
 list is the server's `Registry` of toolsets, so every toolset the server has can be chosen here;
-one the saved settings do not mention yet (added by an upgrade) is on or off as the toolset's
-default says, as the form shows it. Saved choices made under a toolset's scope name (`todo` for
-Tasks, before toolsets had names of their own) still count.
+one the saved settings do not mention yet (added by an upgrade) is available, as the form shows
+it. Available is not listed: a session starts with the default toolsets (as everywhere,
+`NEXTCLOUD_MCP_TOOLSETS`), and the model enables an available one when a task needs it
+(`nc_toolsets_enable`), so checking many toolsets costs no session any context. Saved choices
+made under a toolset's scope name (`todo` for Tasks, before toolsets had names of their own)
+still count.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def form(registry: Registry) -> Any:
                 id="enabled_apps",
                 title="Toolsets available to MCP clients",
                 type=SettingsFieldType.MULTI_CHECKBOX,
-                default={name: toolset.default for name, toolset in registry.toolsets.items()},
+                default=dict.fromkeys(registry.toolsets, True),
                 options={toolset.title: name for name, toolset in registry.toolsets.items()},
             ),
             SettingsField(
@@ -126,7 +129,7 @@ class AdminPolicy:
     """What the admin chose; the defaults are what an unconfigured app does."""
 
     choices: dict[str, bool] = field(default_factory=dict)
-    """The toolsets the admin checked (True) or unchecked (False); the others follow their default."""
+    """The toolsets the admin checked (True) or unchecked (False); the others are available."""
     read_only: bool = False
     public_url: str = ""
     oidc_discovery_url: str = ""
@@ -159,7 +162,7 @@ class AdminPolicy:
 
     def enabled(self, toolset: Toolset) -> bool:
         choice = self.choices.get(toolset.name, self.choices.get(toolset.scope_prefix))
-        return toolset.default if choice is None else choice
+        return True if choice is None else choice
 
     def refusal(self, toolset: Toolset | None, read_only: bool) -> str | None:
         """Why something of `toolset` is turned off by the admin (None: it is on). Server-wide things are on."""

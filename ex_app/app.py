@@ -54,8 +54,8 @@ def exapp_settings(env: ExAppEnv, **overrides: Any) -> Settings:
     # The engine's webhook receiver checks a shared secret; in ExApp mode deliveries are
     # authenticated by AppAPI instead, and WebhookBridge hands this process-local secret on.
     values: dict[str, Any] = {"nextcloud_url": env.nextcloud_url, "webhook_secret": secrets.token_urlsafe(32)}
-    # Every toolset is served; the admin's form chooses among them (AdminRule).
-    values["toolsets"] = ["all"]
+    # Sessions start with the default toolsets (NEXTCLOUD_MCP_TOOLSETS may say otherwise) and enable
+    # others through discovery; the admin's form says which are available at all (AdminRule).
     if env.persistent_storage is not None:
         values["app_persistent_storage"] = env.persistent_storage
     # OIDC_DISCOVERY_URL stays here: ex_app.oauth (not the engine's gate) serves external clients.

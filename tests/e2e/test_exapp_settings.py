@@ -104,7 +104,7 @@ async def test_the_forms_toolset_list_offers_every_toolset_the_server_has(regist
     tool_toolsets = {t.toolset for t in registry.tools.values() if t.toolset is not None}
     assert sorted(options) == sorted(registry.toolsets) == sorted(tool_toolsets)
     assert options["activity"] == "Activity"
-    assert field["default"] == {name: toolset.default for name, toolset in registry.toolsets.items()}
+    assert field["default"] == dict.fromkeys(registry.toolsets, True)  # available; sessions start with the default
 
 
 async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_app_choice(
@@ -114,7 +114,8 @@ async def test_the_activity_tool_and_resource_are_offered_and_follow_the_admins_
 
     since = "2026-01-01T00:00:00Z"
     assert "nc_activity_recent_changes" not in {t.name for t in (await mcp_as_bob.list_tools()).tools}  # not default
-    admin_config["enabled_apps"] = json.dumps({"activity": True})
+    enabled = await mcp_as_bob.call_tool("nc_toolsets_enable", {"toolset": "activity"})  # available by default
+    assert not enabled.is_error, enabled.content[0].text
     assert "nc_activity_recent_changes" in {t.name for t in (await mcp_as_bob.list_tools()).tools}
     feed = await mcp_as_bob.call_tool("nc_activity_recent_changes", {"since": since})
     assert not feed.is_error, feed.content[0].text

@@ -430,10 +430,9 @@ async def app_mode(stack: ExitStack, alice: Alice, bob: NcUser, standin: StandIn
 
     simulator, nextcloud_url = stack.enter_context(serve_simulator(standin.app))
     env = exapp_env(nextcloud_url, tmp.mktemp("isolation-exapp"))
-    app = build_exapp(env, exapp_settings(env), host="127.0.0.1", settings_ttl=0)
+    app = build_exapp(env, exapp_settings(env, toolsets=["all"]), host="127.0.0.1", settings_ttl=0)
     exapp_url = stack.enter_context(serve_in_thread(app, lifespan="on"))
-    registered = await simulator.register(APP_ID, url=exapp_url, secret=APP_SECRET, version=env.app_version)
-    registered.config["enabled_apps"] = json.dumps(dict.fromkeys(app.state.registry.toolsets, True))  # the admin
+    await simulator.register(APP_ID, url=exapp_url, secret=APP_SECRET, version=env.app_version)
     hooks = {hook.event: hook for hook in simulator.registry.webhooks_of(APP_ID) if not hook.event_filter}
     for envelope in alice_events(alice.user.id):
         response = await simulator.deliver(hooks[envelope["event"]["class"]], envelope)
