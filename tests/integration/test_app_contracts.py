@@ -109,15 +109,14 @@ def test_each_sample_gets_its_status_and_an_answer_the_contract_describes(
         names.update(sample.setup(SampleContext(standin.app, context, standin.app.services[app.app_id])))
     path = _fill(sample.path, names)
     user = context[sample.user]
-    form = _fill(sample.form, names) if sample.form is not None else None
     with httpx.Client(base_url=standin.url, auth=(user.id, PASSWORD), timeout=30) as http:
         response = http.request(
             sample.method.upper(),
             path,
-            headers={**OCS, **_fill(getattr(sample, "headers", None) or {}, names)},  # a MOVE's Destination
+            headers={**OCS, **_fill(sample.headers or {}, names)},
             json=_fill(sample.json, names) if sample.json is not None else None,
-            data=form if isinstance(form, dict) else None,
-            content=form if isinstance(form, str) else None,  # a DAV sample's XML body (Sample has no raw body)
+            data=_fill(sample.form, names) if sample.form is not None else None,
+            content=_fill(sample.content, names) if sample.content is not None else None,
             params=_fill(sample.query, names) if sample.query is not None else None,
         )
     route = route_of(app, sample)

@@ -170,7 +170,7 @@ class StandIn:
         for service in self.services.values():
             contribute = getattr(service, "capabilities", None)
             if contribute is not None and self.app_enabled(user, service):
-                found.update(contribute(user))
+                found = merged(found, contribute(user))
         return found
 
     # -- users -------------------------------------------------------------------------
@@ -292,6 +292,11 @@ class StandIn:
             await self._unauthorized(scope, send)
             return
         if not self.app_enabled(user, service):  # Nextcloud does not load an app the user may not use
+            if path.startswith("/ocs/"):
+                from tests.standin.ocs import ocs_error
+
+                await ocs_error(scope, send, 404, "Invalid query, please check the syntax.")
+                return
             await send_response(send, 404, b"Page not found", [("Content-Type", "text/html; charset=utf-8")])
             return
         await service.handle(scope, receive, send, user)
@@ -324,6 +329,16 @@ PARTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("principals", "principals", "PrincipalService", ("/remote.php/dav/principals/", "/remote.php/dav/")),
     ("notes", "notes", "NotesService", ("/index.php/apps/notes/api/", "/apps/notes/api/")),
 ]
+
+
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` merged into `base` at every depth, as Nextcloud merges the apps' capabilities
+    (array_replace_recursive: comments adds `files.comments` beside the files app's own keys)."""
+    result = dict(base)
+    for key, value in extra.items():
+        mine = result.get(key)
+        result[key] = merged(mine, value) if isinstance(mine, dict) and isinstance(value, dict) else value
+    return result
 
 
 def emulated_apps() -> list[Any]:

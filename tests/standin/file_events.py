@@ -71,25 +71,3 @@ def before_write(files: FilesService, method: str, user: User, fp: Path) -> bool
         return False
     trash.take(user, fp)
     return True
-
-
-def files_capabilities(standin: StandIn, user: User | None) -> dict[str, Any]:
-    """The whole `files` block of the capabilities, with the flags of the enabled apps that set some.
-
-    Nextcloud merges the apps' capabilities recursively (array_replace_recursive), so
-    files_trashbin's `files.undelete` and files_versions' `files.versioning` land beside the files
-    app's own keys. The stand-in merges apps' contributions shallowly (core.py), so an app that
-    adds to `files` answers the whole block: the core's, each enabled app's `FILES_FLAGS`, and the
-    `files` part of any other app's capabilities (comments' `files.comments`)."""
-    from tests.standin.ocs import capabilities
-
-    block: dict[str, Any] = dict(capabilities()["capabilities"]["files"])
-    for service in list(standin.services.values()):
-        contribute = getattr(service, "capabilities", None)
-        if contribute is None or not standin.app_enabled(user, service):
-            continue
-        own = getattr(service, "FILES_FLAGS", None)
-        part = own if own is not None else contribute(user).get("files")
-        if isinstance(part, dict):
-            block.update(part)
-    return {"files": block}

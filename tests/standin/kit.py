@@ -36,7 +36,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from tests.standin.core import Receive, Scope, Send, User, header, read_body, send_json, send_response
 from tests.standin.ocs import envelope
@@ -49,13 +49,16 @@ class Failure(Exception):
     """An error answer: `status` with `message` (in the OCS meta, or as `{"message": ...}` elsewhere).
 
     `data` replaces the body's data where an app sends more than a message (Deck's 400 bodies,
-    Notes' current note with a 412)."""
+    Notes' current note with a 412). On an app with `dav = True` the answer is Sabre's XML error."""
 
-    def __init__(self, status: int, message: str, data: Any = None) -> None:
+    def __init__(self, status: int, message: str, data: Any = None, *, ocs_status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.data = data
+        self.ocs_status = ocs_status
+        """The OCS `meta.statuscode` where it differs from the HTTP status (v2: HTTP 400 with 102,
+        "user already exists"; v1: HTTP 200 with it)."""
 
 
 @dataclass
@@ -81,6 +84,12 @@ class Request:
     body: bytes
     ocs_version: int | None
     """1 or 2 on an OCS route, None elsewhere."""
+    query_pairs: list[tuple[str, str]] = field(default_factory=list)
+    """Every query parameter in order, repeated keys included (`shareType[]=0&shareType[]=1`)."""
+
+    def query_list(self, name: str) -> list[str]:
+        """All values of a repeated query parameter, given as `name[]=` (PHP's style) or `name=`."""
+        return [value for key, value in self.query_pairs if key in (name, f"{name}[]")]
 
     @property
     def method(self) -> str:
@@ -100,7 +109,7 @@ class Request:
 
     def args(self) -> dict[str, Any]:
         """A controller's parameters, as Nextcloud reads them: query, then a form or JSON body."""
-        found: dict[str, Any] = dict(self.query)
+        found: dict[str, Any] = _form(urlencode(self.query_pairs).encode())
         content_type = (self.header("content-type") or "").lower()
         if "json" in content_type:
             body = self.json()
@@ -141,6 +150,12 @@ class Route:
     def ocs(self) -> bool:
         return self.template.startswith(OCS_V2)
 
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Literal segments first, as Nextcloud's router prefers `/activity/filters` to `/activity/{filter}`."""
+        segments = self.template.split("/")
+        return sum(not part.startswith("{") for part in segments), len(segments)
+
 
 def route(method: str, template: str, *, contract: str) -> Callable[[Handler], Handler]:
     """Declare a handler method of an `EmulatedApp` the answer to `method template`.
@@ -174,6 +189,8 @@ class EmulatedApp:
     """Nextcloud's app id: the stand-in can disable it per user (its routes then answer 404)."""
     prefixes: ClassVar[tuple[str, ...]]
     """The path prefixes the app owns (both OCS versions and both URL styles are added)."""
+    dav: ClassVar[bool] = False
+    """A Sabre (WebDAV) app: failures and the kit's 404/405 are Sabre's XML `<d:error>` bodies."""
 
     def __init__(self, standin: Any) -> None:
         self.standin = standin
@@ -184,7 +201,7 @@ class EmulatedApp:
     @classmethod
     def routes(cls) -> list[Route]:
         found = [getattr(value, ROUTE) for value in vars_of(cls) if hasattr(value, ROUTE)]
-        return sorted(found, key=lambda r: (-len(r.template), r.template, r.method))
+        return sorted(found, key=lambda r: (-r.specificity[0], -r.specificity[1], r.template, r.method))
 
     @classmethod
     def mount_prefixes(cls) -> tuple[str, ...]:
@@ -208,14 +225,25 @@ class EmulatedApp:
             if chosen is None:
                 raise Failure(405 if matches else 404, "Method not allowed" if matches else "Not found")
             found, match = chosen
-            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-            request = Request(scope, user, match.groupdict(), query, body, version)
+            pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            request = Request(scope, user, match.groupdict(), dict(pairs), body, version, pairs)
             reply = await getattr(self, found.handler)(request)
         except Failure as failure:
-            await self._send(send, version, failure.status, failure.data, failure.message)
+            if self.dav:
+                from tests.standin.files import XML, sabre_body
+
+                await send_response(
+                    send, failure.status, sabre_body(failure.status, failure.message), [("Content-Type", XML)]
+                )
+                return
+            await self._send(
+                send, version, failure.status, failure.data, failure.message, ocs_status=failure.ocs_status
+            )
             return
         if reply.raw is not None:
             await send_response(send, reply.status, reply.raw, reply.headers)
+        elif reply.status in (204, 304) and reply.data is None:
+            await send_response(send, reply.status, b"", reply.headers)
         else:
             await self._send(send, version, reply.status, reply.data, "", reply.headers)
 
@@ -227,6 +255,8 @@ class EmulatedApp:
         data: Any,
         message: str,
         headers: list[tuple[str, str]] | None = None,
+        *,
+        ocs_status: int | None = None,
     ) -> None:
         if version is None:
             ok = 200 <= status < 300
@@ -234,6 +264,8 @@ class EmulatedApp:
             await send_json(send, status, body, headers)
             return
         http_status, document = envelope(version, status, data, message)
+        if ocs_status is not None:
+            document["ocs"]["meta"]["statuscode"] = ocs_status
         if not 200 <= status < 300 and data is not None:
             document["ocs"]["data"] = data
         await send_json(send, http_status, document, headers)
@@ -252,7 +284,7 @@ class Sample:
     """One call of a route for the contract test: who calls, with what, and the status it must get.
 
     `setup` runs first against the stand-in (create what the call needs) and returns values that
-    fill `{name}` placeholders in `path` and string values of `json`/`form`."""
+    fill `{name}` placeholders in `path`, `headers`, `content` and string values of `json`/`form`."""
 
     method: str
     path: str
@@ -263,3 +295,7 @@ class Sample:
     query: dict[str, str] | None = None
     setup: Callable[[Any], dict[str, str]] | None = None
     note: str = ""
+    headers: dict[str, str] | None = None
+    """Request headers beyond the OCS ones (a MOVE's `Destination`), filled like the path."""
+    content: str | None = None
+    """A raw body (a PROPFIND's XML), filled like the path."""

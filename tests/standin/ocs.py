@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from tests.standin.core import NEXTCLOUD_VERSION_STRING, Receive, Scope, Send, User, header, send_json
+from tests.standin.core import NEXTCLOUD_VERSION_STRING, Receive, Scope, Send, User, header, merged, send_json
 
 if TYPE_CHECKING:
     from tests.standin.core import StandIn
@@ -90,10 +90,7 @@ def capabilities(apps: dict[str, Any] | None = None) -> dict[str, Any]:
             },
         },
     }
-    merged = document["capabilities"]
-    for app, block in (apps or {}).items():  # merged as Nextcloud merges them (comments adds files.comments)
-        mine = merged.get(app)
-        merged[app] = {**mine, **block} if isinstance(mine, dict) and isinstance(block, dict) else block
+    document["capabilities"] = merged(document["capabilities"], apps or {})
     return document
 
 

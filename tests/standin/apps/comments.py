@@ -66,6 +66,7 @@ class Comment:
 class CommentsApp(EmulatedApp):
     app_id = "comments"
     prefixes = ("/remote.php/dav/comments/",)
+    dav = True
 
     def __init__(self, standin: Any) -> None:
         super().__init__(standin)
@@ -231,7 +232,7 @@ EDIT_BODY = (
     '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">'
     "<d:set><d:prop><oc:message>edited</oc:message></d:prop></d:set></d:propertyupdate>"
 )
-"""Bodies for the samples: the kit's Sample has no raw body; the contract test sends a str `form` as the body."""
+"""Request bodies for the samples (`Sample.content`)."""
 COMMENT = {"actorType": "users", "verb": "comment", "message": "A comment"}
 
 
@@ -259,23 +260,23 @@ def _bob_on_alices_comment(ctx: Any) -> dict[str, str]:
 
 
 SAMPLES = [
-    Sample("REPORT", FILES + "/{fileid}", 207, setup=_alices_comment, form=REPORT_BODY),  # type: ignore[arg-type]
-    Sample("REPORT", FILES + "/{fileid}", 404, user="bob", setup=_alices_file, form=REPORT_BODY),  # type: ignore[arg-type]
+    Sample("REPORT", FILES + "/{fileid}", 207, setup=_alices_comment, content=REPORT_BODY),
+    Sample("REPORT", FILES + "/{fileid}", 404, user="bob", setup=_alices_file, content=REPORT_BODY),
     Sample("POST", FILES + "/{fileid}", 201, setup=_alices_file, json=COMMENT),
     Sample("POST", FILES + "/{fileid}", 400, setup=_alices_file, json={**COMMENT, "message": "x" * 1001}),
     Sample("POST", FILES + "/{fileid}", 400, setup=_alices_file, json={**COMMENT, "actorType": "guests"}),
     Sample("POST", FILES + "/{fileid}", 415, setup=_alices_file, form={"message": "x"}),
     Sample("POST", FILES + "/{fileid}", 404, user="bob", setup=_alices_file, json=COMMENT),
-    Sample("PROPPATCH", FILES + "/{fileid}/{commentid}", 207, setup=_alices_comment, form=EDIT_BODY),  # type: ignore[arg-type]
+    Sample("PROPPATCH", FILES + "/{fileid}/{commentid}", 207, setup=_alices_comment, content=EDIT_BODY),
     Sample(
         "PROPPATCH",
         FILES + "/{fileid}/{commentid}",
         403,
         user="bob",
         setup=_bob_on_alices_comment,
-        form=EDIT_BODY,  # type: ignore[arg-type]
+        content=EDIT_BODY,
     ),
-    Sample("PROPPATCH", FILES + "/{fileid}/999999", 404, setup=_alices_file, form=EDIT_BODY),  # type: ignore[arg-type]
+    Sample("PROPPATCH", FILES + "/{fileid}/999999", 404, setup=_alices_file, content=EDIT_BODY),
     Sample("DELETE", FILES + "/{fileid}/{commentid}", 204, setup=_alices_comment),
     Sample("DELETE", FILES + "/{fileid}/{commentid}", 403, user="bob", setup=_bob_on_alices_comment),
     Sample("DELETE", FILES + "/{fileid}/999999", 404, setup=_alices_file),

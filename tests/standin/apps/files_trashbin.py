@@ -40,7 +40,7 @@ from xml.sax.saxutils import escape
 
 from tests.standin.apps._dav import OC_, D, Sabre, multistatus, requested, response, sabre, xml_reply
 from tests.standin.core import User
-from tests.standin.file_events import files_capabilities, forget, ids_under
+from tests.standin.file_events import forget, ids_under
 from tests.standin.files import NC, http_date, mime_type, tree_size
 from tests.standin.kit import EmulatedApp, Reply, Request, Sample, route
 
@@ -71,6 +71,7 @@ class Trashed:
 class TrashbinApp(EmulatedApp):
     app_id = "files_trashbin"
     prefixes = (TRASHBIN + "/",)
+    dav = True
     FILES_FLAGS: ClassVar[dict[str, bool]] = {"undelete": True, "delete_from_trash": True}
 
     def __init__(self, standin: Any) -> None:
@@ -78,7 +79,7 @@ class TrashbinApp(EmulatedApp):
         self._lock = threading.RLock()
 
     def capabilities(self, user: User | None) -> dict[str, Any]:
-        return files_capabilities(self.standin, user)
+        return {"files": dict(self.FILES_FLAGS)}
 
     # -- state -----------------------------------------------------------------------
     def folder(self, user_id: str) -> Path:
@@ -290,14 +291,6 @@ def _node_props(path: Path) -> dict[str, str]:
 # -- contract samples -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HeaderSample(Sample):
-    """A sample with request headers (a MOVE's Destination): the kit's Sample has none, and
-    tests/integration/test_app_contracts.py sends these, filled like the path."""
-
-    headers: dict[str, str] | None = None
-
-
 def _trashed(context: Any, name: str = "gone.txt") -> dict[str, str]:
     """Alice deletes a file of hers into the trash bin; its entry name."""
     user = context.users["alice"]
@@ -311,23 +304,21 @@ PROPFIND_BODY = (
     'xmlns:oc="http://owncloud.org/ns"><d:prop><nc:trashbin-filename/><nc:trashbin-original-location/>'
     "<nc:trashbin-deletion-time/><oc:fileid/><d:getcontentlength/></d:prop></d:propfind>"
 )
-"""A body for the samples: the kit's Sample has no raw body, so it goes as `form` (httpx sends a str as is)."""
+"""Request bodies for the samples (`Sample.content`)."""
 
 RESTORE = {"Destination": TRASHBIN + "/{alice}/restore/{item}"}
 ELSEWHERE = {"Destination": "/remote.php/dav/files/{alice}/restored-elsewhere"}
 
 SAMPLES: list[Sample] = [
-    Sample("PROPFIND", TRASHBIN + "/{alice}/trash", 207, setup=_trashed, form=PROPFIND_BODY),  # type: ignore[arg-type]
+    Sample("PROPFIND", TRASHBIN + "/{alice}/trash", 207, setup=_trashed, content=PROPFIND_BODY),
     Sample("PROPFIND", TRASHBIN + "/{alice}/trash", 403, user="bob", note="another user's trash bin"),
     Sample("PROPFIND", TRASHBIN + "/nobody-here/trash", 404, note="no such user"),
     Sample("PROPFIND", TRASHBIN + "/{alice}/trash/{item}", 207, setup=_trashed),
     Sample("PROPFIND", TRASHBIN + "/{alice}/trash/none.d1", 404),
-    HeaderSample("MOVE", TRASHBIN + "/{alice}/trash/{item}", 201, setup=_trashed, headers=RESTORE),
+    Sample("MOVE", TRASHBIN + "/{alice}/trash/{item}", 201, setup=_trashed, headers=RESTORE),
     Sample("MOVE", TRASHBIN + "/{alice}/trash/{item}", 400, setup=_trashed, note="no Destination"),
-    HeaderSample(
-        "MOVE", TRASHBIN + "/{alice}/trash/none.d1", 404, headers={"Destination": TRASHBIN + "/{alice}/restore/x"}
-    ),
-    HeaderSample(
+    Sample("MOVE", TRASHBIN + "/{alice}/trash/none.d1", 404, headers={"Destination": TRASHBIN + "/{alice}/restore/x"}),
+    Sample(
         "MOVE", TRASHBIN + "/{alice}/trash/{item}", 403, setup=_trashed, headers=ELSEWHERE, note="not into restore/"
     ),
     Sample("DELETE", TRASHBIN + "/{alice}/trash/{item}", 204, setup=_trashed),

@@ -38,9 +38,7 @@ from urllib.parse import quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from tests.standin.apps._dav import D, Sabre, file_by_id, multistatus, requested, response, sabre, xml_reply
-from tests.standin.apps.files_trashbin import HeaderSample
 from tests.standin.core import User
-from tests.standin.file_events import files_capabilities
 from tests.standin.files import NC, http_date, mime_type, next_mtime_ns
 from tests.standin.kit import EmulatedApp, Reply, Request, Sample, route
 
@@ -60,6 +58,7 @@ class Version:
 class VersionsApp(EmulatedApp):
     app_id = "files_versions"
     prefixes = (VERSIONS + "/",)
+    dav = True
     FILES_FLAGS: ClassVar[dict[str, bool]] = {"versioning": True, "version_labeling": True, "version_deletion": True}
 
     def __init__(self, standin: Any) -> None:
@@ -67,7 +66,7 @@ class VersionsApp(EmulatedApp):
         self._lock = threading.RLock()
 
     def capabilities(self, user: User | None) -> dict[str, Any]:
-        return files_capabilities(self.standin, user)
+        return {"files": dict(self.FILES_FLAGS)}
 
     # -- state -----------------------------------------------------------------------
     def folder(self, user_id: str, file_id: int) -> Path:
@@ -222,7 +221,7 @@ SAMPLES: list[Sample] = [
     Sample("PROPFIND", VERSIONS + "/{alice}/versions/{fileid}/1", 404, setup=_versioned, note="no such version"),
     Sample("GET", VERSIONS + "/{alice}/versions/{fileid}/{version}", 200, setup=_versioned),
     Sample("GET", VERSIONS + "/{alice}/versions/{fileid}/1", 404, setup=_versioned),
-    HeaderSample("MOVE", VERSIONS + "/{alice}/versions/{fileid}/{version}", 201, setup=_versioned, headers=RESTORE),
-    HeaderSample("MOVE", VERSIONS + "/{alice}/versions/{fileid}/1", 404, setup=_versioned, headers=RESTORE),
+    Sample("MOVE", VERSIONS + "/{alice}/versions/{fileid}/{version}", 201, setup=_versioned, headers=RESTORE),
+    Sample("MOVE", VERSIONS + "/{alice}/versions/{fileid}/1", 404, setup=_versioned, headers=RESTORE),
     Sample("MOVE", VERSIONS + "/{alice}/versions/{fileid}/{version}", 400, setup=_versioned, note="no Destination"),
 ]

@@ -70,6 +70,7 @@ def _flag(value: bool) -> str:
 class SystemTagsApp(EmulatedApp):
     app_id = "systemtags"
     prefixes = ("/remote.php/dav/systemtags/", "/remote.php/dav/systemtags-relations/")
+    dav = True
 
     def __init__(self, standin: Any) -> None:
         super().__init__(standin)
@@ -234,7 +235,7 @@ PROPFIND_BODY = (
     '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>'
     "<oc:id/><oc:display-name/><oc:user-visible/><oc:user-assignable/><oc:can-assign/></d:prop></d:propfind>"
 )
-"""A body for the samples: the kit's Sample has no raw body; the contract test sends a str `form` as the body."""
+"""Request bodies for the samples (`Sample.content`)."""
 
 
 def _sample_file(ctx: Any, name: str = "tagged.txt") -> Any:
@@ -288,7 +289,7 @@ def _fresh_name(ctx: Any) -> dict[str, str]:
 
 
 SAMPLES = [
-    Sample("PROPFIND", TAGS + "/", 207, form=PROPFIND_BODY),  # type: ignore[arg-type]
+    Sample("PROPFIND", TAGS + "/", 207, content=PROPFIND_BODY),
     Sample("POST", TAGS, 201, json={"name": "{name}"}, setup=_fresh_name, note="201 with Content-Location"),
     Sample("POST", TAGS, 409, json={"name": "{name}"}, setup=_existing, note="same name and flags"),
     Sample("POST", TAGS, 400, json={"name": "x", "userAssignable": False}, note="restricted tag by a non-admin"),
@@ -297,7 +298,7 @@ SAMPLES = [
     Sample("DELETE", TAGS + "/{tagid}", 204, user="admin", setup=_new_tag),
     Sample("DELETE", TAGS + "/{tagid}", 403, setup=_new_tag, note="only admins delete tags"),
     Sample("DELETE", TAGS + "/999999", 404),
-    Sample("PROPFIND", RELATIONS + "/{fileid}", 207, setup=_assigned, form=PROPFIND_BODY),  # type: ignore[arg-type]
+    Sample("PROPFIND", RELATIONS + "/{fileid}", 207, setup=_assigned, content=PROPFIND_BODY),
     Sample("PROPFIND", RELATIONS + "/{fileid}", 404, user="bob", setup=_file, note="another user's file"),
     Sample("PUT", RELATIONS + "/{fileid}/{tagid}", 201, setup=_file_and_tag),
     Sample("PUT", RELATIONS + "/{fileid}/{tagid}", 409, setup=_assigned, note="already assigned"),
