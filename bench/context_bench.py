@@ -63,6 +63,24 @@ def measure_context() -> list[Row]:
                         f"largest {largest} {sizes[largest]:,} B"))  # fmt: skip
         rows.append(Row(f"Mean model-facing bytes per tool, {label}", f"{mean:.0f} B", f"<= {MEAN_TARGET} B",
                         verdict(mean <= MEAN_TARGET), ""))  # fmt: skip
+    return rows + per_toolset(tools)
+
+
+def per_toolset(tools: list[Any]) -> list[Row]:
+    """Each toolset's model-facing bytes (issues 11-13: <= 600 B a tool on average)."""
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import offered
+
+    registry = offered(Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p"))
+    rows = []
+    for name in registry.toolsets:
+        sizes = {t.name: _facing(t) for t in tools if registry.tools[t.name].toolset == name}
+        if not sizes:
+            continue
+        mean, largest = sum(sizes.values()) / len(sizes), max(sizes, key=lambda tool: sizes[tool])
+        rows.append(Row(f"Model-facing bytes, toolset `{name}` ({len(sizes)} tools)",
+                        f"{sum(sizes.values()):,} B, mean {mean:.0f} B", f"mean <= {MEAN_TARGET} B",
+                        verdict(mean <= MEAN_TARGET), f"largest {largest} {sizes[largest]:,} B"))  # fmt: skip
     return rows
 
 
