@@ -89,6 +89,7 @@ def build_mcp_server(
     )
     register_all(server, deps)
     toolsets.validate()
+    deps.materialize([None, *toolsets.start])  # the rest when a session enables it
     offer.rules.extend([ScopeRule(), _gating(settings, access, registry, subscriptions), toolsets, *offer_rules])
     server.middleware.insert(1, offer)
     return server

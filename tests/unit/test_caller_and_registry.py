@@ -132,3 +132,25 @@ def test_every_registered_tool_and_resource_of_an_app_belongs_to_a_declared_tool
     orphans = [name for name, tool in registry.tools.items() if tool.toolset is None and tool.scope is not None]
     assert orphans == []
     assert {r.toolset for r in registry.resources.values()} <= {*registry.toolsets, None}
+
+
+async def test_the_server_builds_only_the_start_sets_tools_and_a_toolset_when_it_is_enabled() -> None:
+    """Every tool is in the registry at once; the SDK's (costly) tool objects only for what a session can have."""
+    from mcp import Client
+
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p",
+                        toolsets=["notes"])  # fmt: skip
+    server = build_mcp_server(settings, AppPasswordAccess(settings))
+    built = {tool.name for tool in await server.list_tools()}
+    assert any(name.startswith("nc_notes_") for name in built)
+    assert not any(name.startswith(("nc_webdav_", "nc_share_")) for name in built)
+    async with Client(server) as client:
+        enabled = await client.call_tool("nc_toolsets_enable", {"toolset": "sharing"})
+        assert not enabled.is_error, enabled.content[0].text
+        listed = {tool.name for tool in (await client.list_tools()).tools}
+    assert "nc_share_create" in listed
+    assert "nc_share_create" in {tool.name for tool in await server.list_tools()}

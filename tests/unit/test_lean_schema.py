@@ -63,6 +63,7 @@ async def test_a_registered_tool_lists_the_lean_schema_and_still_accepts_null() 
         """Echo."""
         return repr(word)
 
+    deps.materialize(["notes"])
     async with Client(server) as client:
         [tool] = (await client.list_tools()).tools
         result = await client.call_tool("nc_notes_echo", {"word": None})

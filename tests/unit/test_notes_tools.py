@@ -54,6 +54,7 @@ def server_with(handler: Callable[[httpx.Request], httpx.Response], registry: Re
     server.middleware.insert(0, CallerMiddleware(access.identify))
     deps = ToolDeps(settings=settings, access=access, server=server, registry=registry or Registry())
     register_declared(notes, deps)
+    deps.materialize([notes.TOOLSET.name])
     return server
 
 

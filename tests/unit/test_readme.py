@@ -23,7 +23,8 @@ async def registered_tool_names() -> list[str]:
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
     from nextcloud_mcp_server.server import build_mcp_server
 
-    settings = Settings(nextcloud_url="http://nextcloud.invalid", nextcloud_username="u", nextcloud_password="p")
+    settings = Settings(nextcloud_url="http://nextcloud.invalid", nextcloud_username="u", nextcloud_password="p",
+                        toolsets=["all"])  # fmt: skip
     server = build_mcp_server(settings, AppPasswordAccess(settings))
     return [tool.name for tool in await server.list_tools()]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, Self, TypeVar
 
 from mcp.server.mcpserver import Context
@@ -101,6 +101,21 @@ class ToolDeps:
     """Listen streams and legacy subscriptions, to tell a session its tool list changed."""
     log: SessionLog | None = None
     """Log notifications to the calling session, at the level it chose."""
+    built: dict[str | None, list[Callable[[], None]]] = field(default_factory=dict)
+    """Per toolset, what is still to be built with the SDK (`materialize`)."""
+
+    def materialize(self, toolsets: Iterable[str | None]) -> None:
+        """Build the SDK's tools and resources of `toolsets` (None: the server's own), once.
+
+        Why not all at start-up: the SDK derives each tool's argument model and its input and output
+        schemas, some 5 ms a tool, so a server of 300 tools would spend seconds before its first
+        answer. Every tool is in the `Registry` at once (scopes, the admin form, discovery read it
+        there); the SDK builds a toolset's tools when a session can have them: the start set at
+        start-up, another when a session enables it (`nc_toolsets_enable`, `nc_toolsets_describe`).
+        """
+        for name in toolsets:
+            for build in self.built.pop(name, []):
+                build()
 
     async def nextcloud(self) -> NextcloudClient:
         """The NextcloudClient of the caller of this request: the only way a tool or resource reaches Nextcloud."""
@@ -153,20 +168,26 @@ class ToolDeps:
                     await self.log.log("debug", f"{name}: done in {(time.perf_counter() - began) * 1000:.0f} ms")
                 return result
 
-            self.registry.add_tool(name, scope=scope, read_only=bool(annotations.read_only_hint), requires=requires)
-            self.server.add_tool(
-                wrapper,
-                name=name,
-                title=title,
-                description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
-                annotations=annotations,
-                structured_output=structured_output,
+            info = self.registry.add_tool(
+                name, scope=scope, read_only=bool(annotations.read_only_hint), requires=requires
             )
-            # What clients list is the model-facing schema; arguments are still validated by the
-            # function's own model. MCPServer offers no public hook for the listed schema.
-            registered = self.server._tool_manager.get_tool(name)
-            assert registered is not None
-            registered.parameters = lean_schema(registered.parameters)
+
+            def build() -> None:
+                self.server.add_tool(
+                    wrapper,
+                    name=name,
+                    title=title,
+                    description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
+                    annotations=annotations,
+                    structured_output=structured_output,
+                )
+                # What clients list is the model-facing schema; arguments are still validated by the
+                # function's own model. MCPServer offers no public hook for the listed schema.
+                registered = self.server._tool_manager.get_tool(name)
+                assert registered is not None
+                registered.parameters = lean_schema(registered.parameters)
+
+            self.built.setdefault(info.toolset, []).append(build)
             return fn
 
         return decorate
@@ -198,7 +219,11 @@ class ToolDeps:
                     raise ResourceError(str(exc)) from None
 
             info = self.registry.add_resource(uri, toolset=toolset)
-            self.server.resource(uri, name=name, title=title, description=description, mime_type=mime_type)(wrapper)
+
+            def build() -> None:
+                self.server.resource(uri, name=name, title=title, description=description, mime_type=mime_type)(wrapper)
+
+            self.built.setdefault(toolset, []).append(build)
             return fn
 
         return decorate

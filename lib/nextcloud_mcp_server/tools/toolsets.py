@@ -118,6 +118,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         """The tools a toolset holds, with their descriptions, before enabling it."""
         request, _, toolsets = parts()
         name = known(toolset)
+        deps.materialize([name])
         members = {tool.name: tool for tool in deps.registry.tools.values() if tool.toolset == name}
         tools = [
             ToolSummary(name=t.name, title=t.title, description=t.description, read_only=members[t.name].read_only)
@@ -141,6 +142,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
         before = toolsets.on(request)
         if name in before:
             return EnableResult(toolset=name, enabled=sorted(before), added_tools=[], message="Already enabled.")
+        deps.materialize([name])
         toolsets.sessions.enable(request, {name})
         added = sorted(t.name for t in deps.registry.tools.values() if t.toolset == name)
         if request.protocol_version not in MODERN_PROTOCOL_VERSIONS:  # a 2025 session: tell it directly
