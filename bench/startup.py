@@ -74,22 +74,27 @@ async def measure_startup(server_env: dict[str, str], runs: int) -> StartupResul
             f"median of {runs}",
         )
     )
-    env = {**server_env, "LOG_LEVEL": "WARNING", "NEXTCLOUD_MCP_TOOLSETS": "all"}  # every tool registered and listed
-    variants: list[tuple[str, str, list[str]]] = [
+    base = {**server_env, "LOG_LEVEL": "WARNING"}
+    every = {**base, "NEXTCLOUD_MCP_TOOLSETS": "all"}  # every tool built and listed
+    module = ["-m", "nextcloud_mcp_server", "run", "--transport", "stdio"]
+    variants: list[tuple[str, str, list[str], dict[str, str]]] = [
         (
             "stdio spawn -> initialize -> tools/list, all toolsets "
             "(`python -m nextcloud_mcp_server run --transport stdio`)",
             sys.executable,
-            ["-m", "nextcloud_mcp_server", "run", "--transport", "stdio"],
+            module,
+            every,
         ),
         (
             "same, via the console script `.venv/bin/nextcloud-mcp-server run --transport stdio`",
             str(console_script()),
             ["run", "--transport", "stdio"],
+            every,
         ),
+        ("same as the first, default toolsets (NEXTCLOUD_MCP_TOOLSETS unset)", sys.executable, module, base),
     ]
     missed = False
-    for label, command, args in variants:
+    for label, command, args, env in variants:
         times: list[float] = []
         tools = 0
         for _ in range(runs):
