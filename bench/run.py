@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks", "search")
+SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks", "search", "deck")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import search_bench
 
         rows += search_bench.measure_search()
+    if "deck" in wanted:
+        _say("Deck board overview")
+        from bench import deck_bench
+
+        rows += deck_bench.measure_deck()
     if "oauth" in wanted:
         _say("OAuth verification")
         from bench import oauth_bench

@@ -6,6 +6,7 @@ of the server. Only a comment's author may change it: another user's comment on 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,7 +139,7 @@ async def test_a_comment_of_another_file_is_not_found_through_this_file(mcp, nc_
 
 @pytest.fixture
 def gated_user(standin: StandInHandle) -> Iterator[NcUser]:
-    user = standin.add_user(f"gated-comments-{id(object())}", "pw-gated-comments")
+    user = standin.add_user(f"gated-comments-{uuid.uuid4().hex[:12]}", "pw-gated-comments")
     yield user
     standin.app.set_app_enabled(user.id, "comments", True)
 

@@ -6,6 +6,7 @@ itself: a missing app, a too-old version, a missing feature."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +30,7 @@ def notes_tools(names: set[str]) -> set[str]:
 
 @pytest.fixture
 def gated_user(standin: StandInHandle) -> Iterator[NcUser]:
-    user = standin.add_user(f"gated-{id(object())}", "pw-gated")
+    user = standin.add_user(f"gated-{uuid.uuid4().hex[:12]}", "pw-gated")
     yield user
     standin.app.set_app_enabled(user.id, "notes", True)
 

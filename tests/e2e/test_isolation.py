@@ -70,6 +70,12 @@ class Alice:
     tag: str = ""
     comment_id: int = 0
     notification_id: int = 0
+    shopping: dict[str, int] | None = None
+    form: dict[str, int] | None = None
+    cookbook: dict[str, int] | None = None
+    collective: dict[str, int] | None = None
+    tables: dict[str, int] | None = None
+    deck: dict[str, int] | None = None
     note_attachment: str = ""
     trash_entry: str = ""
     version_id: str = ""
@@ -85,6 +91,12 @@ class Alice:
             "note_id": self.note_id,
             "attachment_filename": self.note_attachment,
             "notification_id": self.notification_id,
+            **(self.shopping or {}),
+            **(self.form or {}),
+            **(self.cookbook or {}),
+            **(self.collective or {}),
+            **(self.tables or {}),
+            **(self.deck or {}),
             "user_id": self.user.id,
             "tag": self.tag,
             "comment_id": self.comment_id,
@@ -255,7 +267,78 @@ def alice(standin: StandInHandle) -> Alice:
     seed_trash_and_version(found)
     notifications = standin.app.services["notifications"]  # private to her, unlike her status or absence
     found.notification_id = notifications.notify(found.user.id, f"ALICE notification {MARK}")
+    found.shopping = seed_shopping_list(found)
+    found.form = seed_form(found)
+    found.cookbook = seed_recipe(found)
+    found.collective = seed_collective(found)
+    found.tables = seed_table(found)
+    found.deck = seed_deck(found)
     return found
+
+
+def seed_deck(alice: Alice) -> dict[str, int]:
+    """Her Deck board with a stack, a labelled card and a comment, all marked, through Deck's API; their ids."""
+    api = "/index.php/apps/deck/api/v1.0/boards"
+    with alice.user.raw() as raw:
+        board = raw.post(api, headers=OCS, json={"title": f"ALICE board {MARK}", "color": "31CC7C"}).json()
+        stack = raw.post(f"{api}/{board['id']}/stacks", headers=OCS, json={"title": f"ALICE {MARK}", "order": 0})
+        stack_id = stack.json()["id"]
+        card = raw.post(f"{api}/{board['id']}/stacks/{stack_id}/cards", headers=OCS,
+                        json={"title": f"ALICE card {MARK}", "description": MARK}).json()  # fmt: skip
+        label_id = board["labels"][0]["id"]
+        path = f"{api}/{board['id']}/stacks/{stack_id}/cards/{card['id']}/assignLabel"
+        assert raw.put(path, headers=OCS, json={"labelId": label_id}).is_success
+        comment = raw.post(f"/ocs/v2.php/apps/deck/api/v1.0/cards/{card['id']}/comments", headers=OCS,
+                           json={"message": f"ALICE {MARK}"})  # fmt: skip
+        assert comment.status_code == 200, comment.text
+    ids = {"board_id": board["id"], "stack_id": stack_id, "card_id": card["id"], "label_id": label_id}
+    return {**ids, "source_board_id": board["id"], "source_stack_id": stack_id, "target_board_id": board["id"],
+            "target_stack_id": stack_id}  # fmt: skip
+
+
+def seed_table(alice: Alice) -> dict[str, int]:
+    """Her table with a marked column, row and view, through the Tables API; their ids."""
+    with alice.user.raw() as raw:
+        made = raw.post("/ocs/v2.php/apps/tables/api/2/tables", headers=OCS, json={"title": f"ALICE table {MARK}"})
+        table_id = made.json()["ocs"]["data"]["id"]
+        column = raw.post("/ocs/v2.php/apps/tables/api/2/columns/text", headers=OCS,
+                          json={"baseNodeId": table_id, "title": f"ALICE {MARK}", "subtype": "line"})  # fmt: skip
+        column_id = column.json()["ocs"]["data"]["id"]
+        row = raw.post(f"/ocs/v2.php/apps/tables/api/2/tables/{table_id}/rows", headers=OCS,
+                       json={"data": {str(column_id): f"ALICE row {MARK}"}})  # fmt: skip
+        view = raw.post(f"/index.php/apps/tables/api/1/tables/{table_id}/views", json={"title": f"ALICE {MARK}"})
+    assert view.status_code == 200, view.text
+    return {"table_id": table_id, "column_id": column_id, "row_id": row.json()["ocs"]["data"]["id"],
+            "view_id": view.json()["id"]}  # fmt: skip
+
+
+def seed_collective(alice: Alice) -> dict[str, int]:
+    """Her collective and a page in it, name, title and content marked, through the Collectives API; their ids."""
+    api = "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
+    with alice.user.raw() as raw:
+        made = raw.post(api, headers=OCS, json={"name": f"ALICE wiki {MARK}"})
+        assert made.status_code == 200, made.text
+        collective_id = made.json()["ocs"]["data"]["collective"]["id"]
+        landing = raw.get(f"{api}/{collective_id}/pages", headers=OCS).json()["ocs"]["data"]["pages"][0]
+        page = raw.post(f"{api}/{collective_id}/pages/{landing['id']}", headers=OCS, json={"title": f"ALICE {MARK}"})
+        info = page.json()["ocs"]["data"]["page"]
+        dav = f"/remote.php/dav/files/{alice.user.id}/{info['collectivePath']}/{info['fileName']}"
+        assert raw.put(dav, content=f"ALICE page {MARK}".encode()).status_code == 204
+    return {"collective_id": collective_id, "page_id": info["id"], "parent_id": landing["id"]}
+
+
+def seed_shopping_list(alice: Alice) -> dict[str, int]:
+    """Her shopping list and a checked item on it, both marked, through the Shopping List API; their ids."""
+    lists = "/ocs/v2.php/apps/shopping_list/api/v1/lists"
+    with alice.user.raw() as raw:
+        made = raw.post(lists, headers=OCS, json={"title": f"ALICE list {MARK}"})
+        assert made.status_code == 201, made.text
+        list_id = made.json()["ocs"]["data"]["id"]
+        item = raw.post(f"{lists}/{list_id}/items", headers=OCS, json={"name": f"ALICE item {MARK}"})
+        assert item.status_code == 201, item.text
+        item_id = item.json()["ocs"]["data"]["id"]
+        assert raw.put(f"{lists}/{list_id}/items/{item_id}/check", headers=OCS, json={"checked": True}).is_success
+    return {"list_id": list_id, "item_id": item_id}
 
 
 def seed_trash_and_version(alice: Alice) -> None:
@@ -273,6 +356,40 @@ def seed_trash_and_version(alice: Alice) -> None:
     trash = alice.user.standin.app.services["files_trashbin"].entries(alice.user.id)
     alice.trash_entry = next(name for name, entry in trash.items() if MARK in entry.location)
     alice.version_id = str(stamp)
+
+
+def seed_form(alice: Alice) -> dict[str, int]:
+    """Her form (title, question, option and her own answer marked) and its ids, through the Forms API."""
+    forms = "/ocs/v2.php/apps/forms/api/v3/forms"
+    with alice.user.raw() as raw:
+        form = raw.post(forms, headers=OCS).json()["ocs"]["data"]["id"]
+        assert raw.patch(
+            f"{forms}/{form}", headers=OCS, json={"keyValuePairs": {"title": f"ALICE form {MARK}"}}
+        ).is_success
+        question = raw.post(
+            f"{forms}/{form}/questions", headers=OCS, json={"type": "dropdown", "text": f"ALICE {MARK}"}
+        )
+        question_id = question.json()["ocs"]["data"]["id"]
+        option = raw.post(f"{forms}/{form}/questions/{question_id}/options", headers=OCS, json={"optionTexts": [MARK]})
+        option_id = option.json()["ocs"]["data"][0]["id"]
+        answers = {"answers": {str(question_id): [str(option_id)]}}
+        assert raw.post(f"{forms}/{form}/submissions", headers=OCS, json=answers).status_code == 201
+        submission = raw.get(f"{forms}/{form}/submissions", headers=OCS).json()["ocs"]["data"]["submissions"][0]["id"]
+    return {"form_id": form, "question_id": question_id, "option_id": option_id, "submission_id": submission}
+
+
+def seed_recipe(alice: Alice) -> dict[str, int]:
+    """Her recipe (name and ingredients marked; its category and keyword are ALICE) through the Cookbook API."""
+    recipe = {
+        "name": f"ALICE recipe {MARK}",
+        "recipeIngredient": [MARK],
+        "recipeCategory": "ALICE",
+        "keywords": "ALICE",
+    }
+    with alice.user.raw() as raw:
+        made = raw.post("/index.php/apps/cookbook/api/v1/recipes", json=recipe)
+    assert made.status_code == 200, made.text
+    return {"recipe_id": made.json()}
 
 
 def seed_note_attachment(alice: Alice) -> str:
@@ -492,12 +609,20 @@ async def test_alice_reaches_her_own_marked_objects_through_the_same_server(mode
         trash = seen(await client.call_tool("nc_webdav_list_trash", {"limit": 500}))
         share = seen(await client.call_tool("nc_share_get", {"share_id": alice.share_id}))
         notifications = seen(await client.call_tool("nc_notifications_list", {}))
+        shopping = seen(await client.call_tool("nc_shopping_list_get_items", {"list_id": alice.argument("list_id")}))
         stream = seen(await client.call_tool("nc_activity_list", {}))
         found = seen(await client.call_tool("nc_search_unified", {"query": "ALICE"}))
+        form = seen(await client.call_tool("nc_forms_get", {"form_id": alice.argument("form_id")}))
+        recipe = seen(await client.call_tool("nc_cookbook_get_recipe", {"recipe_id": alice.argument("recipe_id")}))
+        board = seen(await client.call_tool("deck_get_board_overview", {"board_id": alice.argument("board_id")}))
     assert MARK in stream
     assert MARK in found
+    assert MARK in form
+    assert MARK in recipe
+    assert MARK in board
     assert MARK in share
     assert MARK in notifications
+    assert MARK in shopping
     assert MARK in file
     assert MARK in notes
     assert MARK in comments
@@ -521,6 +646,11 @@ def test_alices_objects_are_unchanged_on_the_stand_in(mode: Mode, alice: Alice) 
         assert MARK in raw.get(f"{SHARES}/{alice.share_id}", headers=OCS).json()["ocs"]["data"][0]["label"]
         notification = raw.get(f"{NOTIFICATIONS}/{alice.notification_id}", headers=OCS).json()["ocs"]["data"]
         assert MARK in notification["subject"]
+        lists = "/ocs/v2.php/apps/shopping_list/api/v1/lists"
+        items = raw.get(f"{lists}/{alice.argument('list_id')}/items", headers=OCS).json()["ocs"]["data"]
+        assert [(i["name"], i["checked"]) for i in items] == [(f"ALICE item {MARK}", True)]
+        form = raw.get(f"/ocs/v2.php/apps/forms/api/v3/forms/{alice.argument('form_id')}", headers=OCS).json()
+        assert MARK in form["ocs"]["data"]["title"]
 
 
 async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with_the_consent_link(

@@ -5,6 +5,7 @@ oc:favorite) or in the tags app's state, independently of the server."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -235,7 +236,7 @@ async def test_set_favorite_marks_and_unmarks_a_file(mcp, nc_user) -> None:
 
 @pytest.fixture
 def gated_user(standin: StandInHandle) -> Iterator[NcUser]:
-    user = standin.add_user(f"gated-tags-{id(object())}", "pw-gated-tags")
+    user = standin.add_user(f"gated-tags-{uuid.uuid4().hex[:12]}", "pw-gated-tags")
     yield user
     standin.app.set_app_enabled(user.id, "systemtags", True)
 

@@ -167,29 +167,48 @@ def _config(path: Path) -> Path:
     return path
 
 
+def _first_line(stream: Any, into: list[str]) -> None:
+    into.append(stream.readline())
+
+
 def _drain(stream: Any) -> None:
     for _ in iter(stream.readline, ""):
         pass
 
 
+STARTUP_TIMEOUT_S = 60.0
+"""How long the provider may take to listen; once (seen on a loaded machine) node hung before it."""
+
+
 def start_idp(workdir: Path) -> tuple[IdP, subprocess.Popen[str]]:
-    """Start the provider and return it once it listens (its output is drained in the background)."""
+    """Start the provider and return it once it listens (its output is drained in the background).
+
+    A provider that has not said it listens within STARTUP_TIMEOUT_S is killed and started once
+    more, so a stuck node process fails (or recovers) instead of hanging the whole test run."""
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the IdP rig is not installed: run `npm ci` in tests/idp (make test does)")
-    process = subprocess.Popen(
-        ["node", str(HERE / "server.mjs"), str(_config(workdir / "idp.json"))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=HERE,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # blocks until the provider listens (or exits)
-    if not line:
+    config = _config(workdir / "idp.json")
+    for attempt in (1, 2):
+        process = subprocess.Popen(
+            ["node", str(HERE / "server.mjs"), str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=HERE,
+        )
+        assert process.stdout is not None
+        lines: list[str] = []
+        reader = threading.Thread(target=_first_line, args=(process.stdout, lines), daemon=True)
+        reader.start()
+        reader.join(STARTUP_TIMEOUT_S)  # returns as soon as the provider prints its line (or exits)
+        if lines and lines[0]:
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+            return IdP(json.loads(lines[0])["listening"]), process
+        process.kill()
         process.wait(timeout=10)
-        raise RuntimeError(f"the IdP rig exited with {process.returncode} before listening")
-    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-    return IdP(json.loads(line)["listening"]), process
+        if lines or attempt == 2:
+            raise RuntimeError(f"the IdP rig exited with {process.returncode} before listening (attempt {attempt})")
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,17 @@ ERRATA: dict[tuple[str, str], Any] = {
     ("WebhookInfo", "/properties/eventFilter"): {"anyOf": [{"type": "object"}, {"type": "array", "maxItems": 0}]},
     # ... and `headers` as stored: null when the registration has none (the field is always sent).
     ("WebhookInfo", "/properties/headers"): {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+    # tables' Row::jsonSerialize sends `data` as the list of {columnId, value} (value: any stored
+    # shape); psalm's `list<array{columnId, value: mixed}>` was rendered as one object of objects.
+    ("Row", "/properties/data"): {
+        "type": ["array", "null"],
+        "items": {"type": "object", "required": ["columnId", "value"], "properties": {"columnId": {"type": "integer"}}},
+    },
+    # ... and a Column's unset number bounds, default, decimals and text length as null (nullable columns).
+    **{
+        ("Column", f"/properties/{key}"): {"type": ["number", "null"]}
+        for key in ("numberDefault", "numberMin", "numberMax", "numberDecimals", "textMaxLength")
+    },
 }
 
 

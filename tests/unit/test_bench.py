@@ -7,7 +7,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["run", "startup", "latency", "streaming", "standin_proc", "report", "search_bench"])
+@pytest.mark.parametrize(
+    "module", ["run", "startup", "latency", "streaming", "standin_proc", "report", "search_bench", "deck_bench"]
+)
 def test_bench_module_imports(module: str) -> None:
     assert importlib.import_module(f"bench.{module}")
 

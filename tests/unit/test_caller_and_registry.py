@@ -105,29 +105,15 @@ def test_a_selection_names_toolsets_default_and_all_and_refuses_unknown_names() 
 
 
 def test_every_registered_tool_and_resource_of_an_app_belongs_to_a_declared_toolset() -> None:
+    import importlib
+
     from nextcloud_mcp_server.server import offered
+    from nextcloud_mcp_server.tools import tool_modules
 
     registry = offered(SETTINGS)
-    assert set(registry.toolsets) == {
-        "files",
-        "notes",
-        "calendar",
-        "tasks",
-        "contacts",
-        "activity",
-        "sharing",
-        "search",
-        "tags",
-        "comments",
-        "trash",
-        "versions",
-        "reminders",
-        "previews",
-        "scheduling",
-        "users",
-        "status",
-        "notifications",
-    }
+    declared = {getattr(importlib.import_module(f"nextcloud_mcp_server.tools.{name}"), "TOOLSET", None)
+                for name in tool_modules()}  # fmt: skip
+    assert set(registry.toolsets) == {toolset.name for toolset in declared if toolset is not None}
     assert all(toolset.description and toolset.title for toolset in registry.toolsets.values())
     orphans = [name for name, tool in registry.tools.items() if tool.toolset is None and tool.scope is not None]
     assert orphans == []

@@ -12,6 +12,7 @@
     ├─ BadResponse (a 2xx whose shape is not what Nextcloud documents)
     ├─ Refused (a rule of Nextcloud's, named in .detail, refused it; .status is what it answered)
     ├─ NotAdmin (an account or group action only administrators may take; .status is what it answered)
+    ├─ AppUnavailable (the app is not installed or not enabled for the caller; .app, .title)
     └─ FileTooLarge (status 0: refused here, before or while downloading; .path, .size, .limit)
 
 `raise_for_status` is the only code that turns a status into a type.
@@ -146,6 +147,20 @@ class NotAdmin(NextcloudError):
     """Managing accounts or reading other accounts' details, refused because the caller is neither an
     administrator nor a group admin. Nextcloud itself never says so (it answers 400, 403 or 404 with
     an empty or unrelated message); the users client finds it out and raises this instead."""
+
+
+class AppUnavailable(NextcloudError):
+    """The Nextcloud app a request needs is not installed or not enabled for the caller.
+
+    Found from the answer, for an app that shows no capabilities to gate on (Shopping List):
+    Nextcloud's router, not the app, answered its route with 404. `app` is the app's id, `title`
+    its name; the gating wording (registry.Requirement) names it."""
+
+    status = 404
+
+    def __init__(self, app: str, title: str, detail: str = "") -> None:
+        super().__init__(detail)
+        self.app, self.title = app, title
 
 
 class FileTooLarge(NextcloudError):

@@ -317,6 +317,10 @@ def tool_error(exc: nc.NextcloudError, title: str) -> ToolError:
             f"{title} failed: the object was changed by someone else since you read it (HTTP 412).{current} "
             "Read it again, merge your change, and retry with the current etag."
         )
+    if isinstance(exc, nc.AppUnavailable):
+        return ToolError(
+            f"{title} failed: this tool {Requirement(exc.app, exc.title).unmet({})}; ask an administrator."
+        )
     if isinstance(exc, nc.UntrustedCertificate):  # its detail already says what to set
         return ToolError(f"{title} failed: {exc.detail}.")
     if isinstance(exc, nc.Unreachable):

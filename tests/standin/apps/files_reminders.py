@@ -22,6 +22,7 @@ not hold; the routes name SOURCES.md.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,10 @@ def atom(value: datetime) -> str:
 
 
 def _file(context: Any) -> dict[str, str]:
-    fp = context.standin.files_root(context.users["alice"]) / f"reminded-{id(object())}.txt"
+    fp = context.standin.files_root(context.users["alice"]) / f"reminded-{uuid.uuid4().hex}.txt"  # a new file each time
     fp.write_bytes(b"remind me")
+    # The stand-in's file ids are inodes, which the file system reuses: a new file has no reminder.
+    context.app.due.pop((context.users["alice"].id, fp.stat().st_ino), None)
     return {"fileid": str(fp.stat().st_ino)}
 
 

@@ -21,6 +21,7 @@ failing: 404.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -112,7 +113,7 @@ def render(fp: Path, x: int, y: int, keep_aspect: bool) -> bytes | None:
 
 
 def _file(context: Any, name: str, content: bytes) -> dict[str, str]:
-    fp = context.standin.files_root(context.users["alice"]) / f"preview-{id(object())}-{name}"
+    fp = context.standin.files_root(context.users["alice"]) / f"preview-{uuid.uuid4().hex[:12]}-{name}"
     fp.write_bytes(content)
     return {"fileid": str(fp.stat().st_ino)}
 

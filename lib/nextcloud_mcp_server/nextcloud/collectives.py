@@ -1,0 +1,316 @@
+"""Collectives (the collectives app over OCS, API v1.0): collectives, pages, trash, search and tags.
+
+Why 400 and 403 become `Refused`: Collectives answers both for its own rules (the landing page
+cannot be trashed or moved, a page cannot move into itself, the caller's level is below the
+collective's edit level, a tag name is taken), and its message says which; 404 is a collective,
+page or tag the caller cannot see (a non-member gets 404 for the whole collective).
+
+Why page content goes through WebDAV: Collectives keeps each page as a Markdown file in the
+collective's folder, which its members see in their files (`collectivePath`, `filePath`,
+`fileName` locate it); the OCS API has no content endpoint, so content is read and written
+there, as the app's own editor (Text) does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, Refused, detail_of, not_found
+from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
+
+if TYPE_CHECKING:
+    import httpx
+
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+BASE = "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+
+
+class Collective(BaseModel):
+    """A collective as the app describes it to the caller (their `level` and what they may do)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    emoji: str | None = None
+    circleId: str = ""
+    level: int = 0
+    canEdit: bool = False
+    canShare: bool = False
+    trashTimestamp: int | None = None
+
+
+class PageInfo(BaseModel):
+    """A page: its file is `collectivePath/filePath/fileName` in the caller's files."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    title: str
+    parentId: int
+    fileName: str
+    filePath: str = ""
+    collectivePath: str = ""
+    emoji: str | None = None
+    timestamp: int = 0
+    size: int = 0
+    lastUserId: str | None = None
+    tags: list[int] = []
+    trashTimestamp: int | None = None
+
+    @property
+    def dav_path(self) -> str:
+        """The page's Markdown file, relative to the caller's files."""
+        return "/".join(p.strip("/") for p in (self.collectivePath, self.filePath, self.fileName) if p.strip("/"))
+
+
+class Tag(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    color: str
+
+
+class Attachment(BaseModel):
+    """A file attached to a page (in `.attachments.<pageId>/` beside the page's file)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    filesize: int = 0
+    mimetype: str = ""
+    timestamp: int = 0
+    path: str = ""
+    internalPath: str = ""
+
+
+class Share(BaseModel):
+    """A public link to a collective (pageId 0) or to one of its pages."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    collectiveId: int
+    pageId: int = 0
+    token: str
+    owner: str = ""
+    editable: bool = False
+    hasPassword: bool = False
+
+
+def _model(cls: type[Any], data: Any, what: str) -> Any:
+    try:
+        return cls.model_validate(data)
+    except ValidationError:
+        raise BadResponse(f"{what} is not in the documented shape") from None
+
+
+def _field(data: Any, key: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise BadResponse(f"the answer has no '{key}'")
+    return data[key]
+
+
+class CollectivesAPI:
+    """The caller's collectives and their pages."""
+
+    def __init__(self, client: NextcloudClient) -> None:
+        self._client = client
+
+    async def _call(self, method: str, path: str, subject: str, *, json: Any = None, params: Any = None) -> Any:
+        response = await self._client.request(
+            method, BASE + path, headers=OCS_HEADERS, json=json, params=params, ok=(400, 403, 404)
+        )
+        return self._checked(response, subject)
+
+    @staticmethod
+    def _checked(response: httpx.Response, subject: str) -> Any:
+        if response.status_code in (400, 403):  # a rule of the app's, which its message names
+            refused = Refused(detail_of(response), status=response.status_code)
+            refused.subject = subject
+            raise refused
+        if response.status_code == 404:
+            raise not_found(subject, detail_of(response))
+        return unwrap(response)
+
+    # -- collectives ------------------------------------------------------------------------
+    async def collectives(self) -> list[Collective]:
+        data = await self._call("GET", "", "collectives")
+        return [_model(Collective, c, "a collective") for c in _field(data, "collectives")]
+
+    async def trashed_collectives(self) -> list[Collective]:
+        data = await self._call("GET", "/trash", "trashed collectives")
+        return [_model(Collective, c, "a collective") for c in _field(data, "collectives")]
+
+    async def create(self, name: str, emoji: str | None) -> Collective:
+        body: dict[str, Any] = {"name": name}
+        if emoji:
+            body["emoji"] = emoji
+        data = await self._call("POST", "", f"collective '{name}'", json=body)
+        return _model(Collective, _field(data, "collective"), "the collective")  # type: ignore[no-any-return]
+
+    async def _one(self, method: str, path: str, collective_id: int, json: Any = None) -> Collective:
+        subject = f"{'trashed ' if path.startswith('/trash/') else ''}collective {collective_id}"
+        data = await self._call(method, path, subject, json=json)
+        return _model(Collective, _field(data, "collective"), "the collective")  # type: ignore[no-any-return]
+
+    async def set_emoji(self, collective_id: int, emoji: str | None) -> Collective:
+        return await self._one("PUT", f"/{collective_id}", collective_id, {"emoji": emoji})
+
+    async def trash(self, collective_id: int) -> Collective:
+        return await self._one("DELETE", f"/{collective_id}", collective_id)
+
+    async def restore(self, collective_id: int) -> Collective:
+        return await self._one("PATCH", f"/trash/{collective_id}", collective_id)
+
+    async def delete(self, collective_id: int) -> Collective:
+        return await self._one("DELETE", f"/trash/{collective_id}", collective_id)
+
+    # -- pages ------------------------------------------------------------------------------
+    async def _pages(self, path: str, subject: str, params: Any = None) -> list[PageInfo]:
+        data = await self._call("GET", path, subject, params=params)
+        return [_model(PageInfo, p, "a page") for p in _field(data, "pages")]
+
+    async def _page(self, method: str, path: str, subject: str, json: Any = None) -> PageInfo:
+        data = await self._call(method, path, subject, json=json)
+        return _model(PageInfo, _field(data, "page"), "the page")  # type: ignore[no-any-return]
+
+    async def pages(self, collective_id: int) -> list[PageInfo]:
+        return await self._pages(f"/{collective_id}/pages", f"collective {collective_id}")
+
+    async def trashed_pages(self, collective_id: int) -> list[PageInfo]:
+        return await self._pages(f"/{collective_id}/pages/trash", f"collective {collective_id}")
+
+    async def search(self, collective_id: int, query: str) -> list[PageInfo]:
+        return await self._pages(f"/{collective_id}/search", f"collective {collective_id}", {"searchString": query})
+
+    async def recent(self, limit: int) -> list[PageInfo]:
+        return await self._pages("/search/recent", "recent pages", {"limit": limit})
+
+    async def page(self, collective_id: int, page_id: int) -> PageInfo:
+        return await self._page("GET", f"/{collective_id}/pages/{page_id}", f"page {page_id}")
+
+    async def create_page(self, collective_id: int, parent_id: int, title: str) -> PageInfo:
+        subject = f"parent page {parent_id}"
+        return await self._page("POST", f"/{collective_id}/pages/{parent_id}", subject, {"title": title})
+
+    async def move_page(
+        self, collective_id: int, page_id: int, parent_id: int | None, title: str | None, index: int, copy: bool
+    ) -> PageInfo:
+        body: dict[str, Any] = {"index": index, "copy": copy}
+        if parent_id is not None:
+            body["parentId"] = parent_id
+        if title is not None:
+            body["title"] = title
+        return await self._page("PUT", f"/{collective_id}/pages/{page_id}", f"page {page_id}", body)
+
+    async def trash_page(self, collective_id: int, page_id: int) -> PageInfo:
+        return await self._page("DELETE", f"/{collective_id}/pages/{page_id}", f"page {page_id}")
+
+    async def restore_page(self, collective_id: int, page_id: int) -> PageInfo:
+        return await self._page("PATCH", f"/{collective_id}/pages/trash/{page_id}", f"trashed page {page_id}")
+
+    async def delete_page(self, collective_id: int, page_id: int) -> None:
+        await self._call("DELETE", f"/{collective_id}/pages/trash/{page_id}", f"trashed page {page_id}")
+
+    async def set_page_emoji(self, collective_id: int, page_id: int, emoji: str | None) -> PageInfo:
+        return await self._page("PUT", f"/{collective_id}/pages/{page_id}/emoji", f"page {page_id}", {"emoji": emoji})
+
+    async def content(self, page: PageInfo) -> str:
+        """The page's Markdown, read from its file."""
+        try:
+            data, _info = await self._client.webdav.read(page.dav_path, MAX_PAGE_BYTES)
+        except NotFound as exc:
+            exc.subject = f"the file of page {page.id}"
+            raise
+        return data.decode("utf-8", "replace")
+
+    async def write(self, page: PageInfo, content: str) -> None:
+        """Replace the page's Markdown in its file."""
+        await self._client.webdav.upload(page.dav_path, content.encode(), content_type="text/markdown")
+
+    # -- tags -------------------------------------------------------------------------------
+    async def tags(self, collective_id: int) -> list[Tag]:
+        data = await self._call("GET", f"/{collective_id}/tags", f"collective {collective_id}")
+        return [_model(Tag, t, "a tag") for t in _field(data, "tags")]
+
+    async def create_tag(self, collective_id: int, name: str, color: str) -> Tag:
+        body = {"name": name, "color": color}
+        data = await self._call("POST", f"/{collective_id}/tags", f"collective {collective_id}", json=body)
+        return _model(Tag, _field(data, "tag"), "the tag")  # type: ignore[no-any-return]
+
+    async def tag_page(self, collective_id: int, page_id: int, tag_id: int, *, on: bool) -> PageInfo:
+        path = f"/{collective_id}/pages/{page_id}/tags/{tag_id}"
+        return await self._page("PUT" if on else "DELETE", path, f"page {page_id} or tag {tag_id}")
+
+    async def update_tag(self, collective_id: int, tag_id: int, name: str, color: str) -> Tag:
+        body = {"name": name, "color": color}
+        data = await self._call("PUT", f"/{collective_id}/tags/{tag_id}", f"tag {tag_id}", json=body)
+        return _model(Tag, _field(data, "tag"), "the tag")  # type: ignore[no-any-return]
+
+    async def delete_tag(self, collective_id: int, tag_id: int) -> None:
+        await self._call("DELETE", f"/{collective_id}/tags/{tag_id}", f"tag {tag_id}")
+
+    # -- attachments ------------------------------------------------------------------------
+    async def attachments(self, collective_id: int, page_id: int) -> list[Attachment]:
+        data = await self._call("GET", f"/{collective_id}/pages/{page_id}/attachments", f"page {page_id}")
+        return [_model(Attachment, a, "an attachment") for a in _field(data, "attachments")]
+
+    async def upload_attachment(self, collective_id: int, page_id: int, name: str, content: bytes) -> Attachment:
+        """Upload a file as PHP's `$_FILES['file']` (multipart/form-data), as the app's editor does."""
+        boundary = uuid.uuid4().hex
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {**OCS_HEADERS, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        path = BASE + f"/{collective_id}/pages/{page_id}/attachments"
+        response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 403, 404))
+        data = self._checked(response, f"page {page_id}")
+        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+
+    async def delete_attachment(self, collective_id: int, page_id: int, attachment_id: int) -> None:
+        path = f"/{collective_id}/pages/{page_id}/attachments/{attachment_id}"
+        await self._call("DELETE", path, f"attachment {attachment_id} of page {page_id}")
+
+    # -- public shares ----------------------------------------------------------------------
+    async def shares(self, collective_id: int) -> list[Share]:
+        data = await self._call("GET", f"/{collective_id}/shares", f"collective {collective_id}")
+        if not isinstance(data, list):
+            raise BadResponse("the shares are not a list")
+        return [_model(Share, s, "a share") for s in data]
+
+    @staticmethod
+    def _share_path(collective_id: int, page_id: int) -> str:
+        return f"/{collective_id}/pages/{page_id}/shares" if page_id else f"/{collective_id}/shares"
+
+    async def share(self, collective_id: int, page_id: int, password: str | None) -> Share:
+        """A public link to the collective (page_id 0) or one of its pages."""
+        body = {"password": password} if password else {}
+        subject = f"page {page_id}" if page_id else f"collective {collective_id}"
+        data = await self._call("POST", self._share_path(collective_id, page_id), subject, json=body)
+        return _model(Share, data, "the share")  # type: ignore[no-any-return]
+
+    async def update_share(self, share: Share, editable: bool, password: str | None) -> Share:
+        body: dict[str, Any] = {"editable": editable}
+        if password is not None:
+            body["password"] = password
+        path = f"{self._share_path(share.collectiveId, share.pageId)}/{share.token}"
+        data = await self._call("PUT", path, f"share {share.token}", json=body)
+        return _model(Share, data, "the share")  # type: ignore[no-any-return]
+
+    async def unshare(self, share: Share) -> None:
+        path = f"{self._share_path(share.collectiveId, share.pageId)}/{share.token}"
+        await self._call("DELETE", path, f"share {share.token}")

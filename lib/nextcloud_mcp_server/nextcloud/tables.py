@@ -1,0 +1,346 @@
+"""Nextcloud Tables: tables, columns, rows, views, shares and CSV import, over OCS `api/2` and REST `api/1`.
+
+Why both APIs: `api/2` (OCS) creates tables, columns of each type and rows; `api/1` (plain JSON)
+is the only one that reads rows, updates and deletes columns and rows, and manages views, shares
+and imports. Both answer 404 for a table one cannot see and 403 for one shared without the
+permission asked for. Values travel as Tables stores them (selection option ids, "true"/"false"
+for a check, "YYYY-MM-DD HH:MM" for a datetime, `[{id, type}]` for users and groups); converting
+them from and to what a person writes (option labels, booleans, user ids), by column name, is
+`tables_values.py`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, detail_of, not_found
+from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
+
+if TYPE_CHECKING:
+    import httpx
+
+    from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+
+OCS = "/ocs/v2.php/apps/tables/api/2"
+REST = "/index.php/apps/tables/api/1"
+JSON_HEADERS = {"Accept": "application/json", "OCS-APIRequest": "true"}
+M = TypeVar("M", bound=BaseModel)
+ROW_PAGE = 500
+"""Rows asked for per request when reading a whole table."""
+
+
+def _json_list(value: Any) -> Any:
+    """Tables sends some column settings as JSON text in one version and as arrays in another."""
+    if isinstance(value, str) and value.strip().startswith(("[", "{")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class Permissions(BaseModel):
+    read: bool = True
+    create: bool = True
+    update: bool = True
+    delete: bool = True
+    manage: bool = True
+
+
+class Table(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    title: str
+    emoji: str | None = None
+    description: str | None = None
+    ownership: str
+    archived: bool = False
+    favorite: bool = False
+    is_shared: bool = Field(False, alias="isShared")
+    permissions: Permissions | None = Field(None, alias="onSharePermissions")
+    rows_count: int = Field(0, alias="rowsCount")
+    columns_count: int = Field(0, alias="columnsCount")
+
+
+class SelectionOption(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    label: str
+
+
+class Column(BaseModel):
+    """A column with its type's settings (the settings of other types are empty or null)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: int
+    title: str
+    table_id: int = Field(alias="tableId")
+    type: str
+    subtype: str = ""
+    mandatory: bool = False
+    description: str = ""
+    number_default: float | None = Field(None, alias="numberDefault")
+    number_min: float | None = Field(None, alias="numberMin")
+    number_max: float | None = Field(None, alias="numberMax")
+    number_decimals: int | None = Field(None, alias="numberDecimals")
+    number_prefix: str | None = Field(None, alias="numberPrefix")
+    number_suffix: str | None = Field(None, alias="numberSuffix")
+    text_default: str | None = Field(None, alias="textDefault")
+    text_max_length: int | None = Field(None, alias="textMaxLength")
+    selection_options: list[SelectionOption] = Field(default_factory=list, alias="selectionOptions")
+    selection_default: str | None = Field(None, alias="selectionDefault")
+    datetime_default: str | None = Field(None, alias="datetimeDefault")
+    usergroup_default: Any = Field(None, alias="usergroupDefault")
+    usergroup_multiple: bool | None = Field(None, alias="usergroupMultipleItems")
+    usergroup_users: bool | None = Field(None, alias="usergroupSelectUsers")
+    usergroup_groups: bool | None = Field(None, alias="usergroupSelectGroups")
+
+    @field_validator("selection_options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        value = _json_list(value)
+        return value if isinstance(value, list) else []
+
+    @field_validator("usergroup_default", mode="before")
+    @classmethod
+    def _usergroup(cls, value: Any) -> Any:
+        return _json_list(value)
+
+    @property
+    def kind(self) -> str:
+        """`type` and `subtype` as one name: text-line, number-stars, selection-multi, datetime-date, ..."""
+        return f"{self.type}-{self.subtype}" if self.subtype else self.type
+
+
+class Cell(BaseModel):
+    column_id: int = Field(alias="columnId")
+    value: Any = None
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    table_id: int = Field(alias="tableId")
+    created_by: str = Field("", alias="createdBy")
+    created_at: str = Field("", alias="createdAt")
+    last_edit_by: str = Field("", alias="lastEditBy")
+    last_edit_at: str = Field("", alias="lastEditAt")
+    data: list[Cell] = Field(default_factory=list)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _cells(cls, value: Any) -> Any:
+        return value or []
+
+
+class ViewFilter(BaseModel):
+    column_id: int = Field(alias="columnId")
+    operator: str
+    value: Any = ""
+
+
+class ViewSort(BaseModel):
+    column_id: int = Field(alias="columnId")
+    mode: str
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    title: str
+    emoji: str | None = None
+    table_id: int = Field(alias="tableId")
+    description: str | None = None
+    columns: list[int] = Field(default_factory=list)
+    sort: list[ViewSort] = Field(default_factory=list)
+    filter: list[list[ViewFilter]] = Field(default_factory=list)
+    rows_count: int = Field(0, alias="rowsCount")
+
+    @field_validator("columns", "sort", "filter", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        value = _json_list(value)
+        return value if isinstance(value, list) else []
+
+
+class Share(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    receiver: str
+    receiver_type: str = Field(alias="receiverType")
+    node_id: int = Field(alias="nodeId")
+    node_type: str = Field(alias="nodeType")
+    read: bool = Field(alias="permissionRead")
+    create: bool = Field(alias="permissionCreate")
+    update: bool = Field(alias="permissionUpdate")
+    delete: bool = Field(alias="permissionDelete")
+    manage: bool = Field(alias="permissionManage")
+
+
+class ImportState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    found_columns_count: int = 0
+    matching_columns_count: int = 0
+    created_columns_count: int = 0
+    inserted_rows_count: int = 0
+    errors_parsing_count: int = 0
+    errors_count: int = 0
+
+
+def _parse(model: type[M], data: Any, what: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise BadResponse(f"{what} is not in the documented shape") from None
+
+
+def _parse_list(model: type[M], data: Any, what: str) -> list[M]:
+    if not isinstance(data, list):
+        raise BadResponse(f"the {what}s are not a list")
+    return [_parse(model, item, what) for item in data]
+
+
+class TablesAPI:
+    """The caller's tables (their own and those shared with them)."""
+
+    def __init__(self, client: NextcloudClient) -> None:
+        self._client = client
+
+    async def _ocs(self, method: str, path: str, subject: str, *, json_body: Any = None) -> Any:
+        response = await self._client.request(method, f"{OCS}{path}", headers=OCS_HEADERS, json=json_body, ok=(404,))
+        if response.status_code == 404:
+            raise not_found(subject, detail_of(response))
+        return unwrap(response)
+
+    async def _rest(
+        self, method: str, path: str, subject: str, *, json_body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        response: httpx.Response = await self._client.request(
+            method, f"{REST}{path}", headers=JSON_HEADERS, json=json_body, params=params, ok=(404,)
+        )
+        if response.status_code == 404:
+            raise not_found(subject, detail_of(response))
+        try:
+            return response.json()
+        except ValueError:
+            raise BadResponse(f"the answer about {subject} is not JSON") from None
+
+    # tables
+
+    async def tables(self) -> list[Table]:
+        return _parse_list(Table, await self._ocs("GET", "/tables", "tables"), "table")
+
+    async def table(self, table_id: int) -> Table:
+        return _parse(Table, await self._ocs("GET", f"/tables/{table_id}", f"table {table_id}"), "a table")
+
+    async def create_table(self, title: str, emoji: str | None, description: str | None) -> Table:
+        body = {"title": title, "emoji": emoji, "description": description, "template": "custom"}
+        return _parse(Table, await self._ocs("POST", "/tables", "a new table", json_body=body), "a table")
+
+    async def update_table(self, table_id: int, changes: dict[str, Any]) -> Table:
+        data = await self._ocs("PUT", f"/tables/{table_id}", f"table {table_id}", json_body=changes)
+        return _parse(Table, data, "a table")
+
+    async def delete_table(self, table_id: int) -> Table:
+        return _parse(Table, await self._ocs("DELETE", f"/tables/{table_id}", f"table {table_id}"), "a table")
+
+    # columns
+
+    async def columns(self, table_id: int) -> list[Column]:
+        data = await self._ocs("GET", f"/columns/table/{table_id}", f"table {table_id}")
+        return _parse_list(Column, data, "column")
+
+    async def column(self, column_id: int) -> Column:
+        return _parse(Column, await self._ocs("GET", f"/columns/{column_id}", f"column {column_id}"), "a column")
+
+    async def create_column(self, table_id: int, column_type: str, settings: dict[str, Any]) -> Column:
+        body = {"baseNodeId": table_id, "baseNodeType": "table", **settings}
+        data = await self._ocs("POST", f"/columns/{column_type}", f"table {table_id}", json_body=body)
+        return _parse(Column, data, "a column")
+
+    async def update_column(self, column_id: int, settings: dict[str, Any]) -> Column:
+        data = await self._rest("PUT", f"/columns/{column_id}", f"column {column_id}", json_body=settings)
+        return _parse(Column, data, "a column")
+
+    async def delete_column(self, column_id: int) -> Column:
+        data = await self._rest("DELETE", f"/columns/{column_id}", f"column {column_id}")
+        return _parse(Column, data, "a column")
+
+    # rows
+
+    async def rows(self, table_id: int, limit: int | None = None, offset: int = 0) -> list[Row]:
+        """Rows in Tables' order (by id); all of them when `limit` is None."""
+        found: list[Row] = []
+        while True:
+            want = ROW_PAGE if limit is None else min(ROW_PAGE, limit - len(found))
+            params = {"limit": want, "offset": offset + len(found)}
+            data = await self._rest("GET", f"/tables/{table_id}/rows", f"table {table_id}", params=params)
+            page = _parse_list(Row, data, "row")
+            found.extend(page)
+            if len(page) < want or (limit is not None and len(found) >= limit):
+                return found
+
+    async def row(self, row_id: int) -> Row:
+        return _parse(Row, await self._rest("GET", f"/rows/{row_id}", f"row {row_id}"), "a row")
+
+    async def insert_row(self, table_id: int, values: dict[int, Any]) -> Row:
+        body = {"data": {str(k): v for k, v in values.items()}}
+        data = await self._ocs("POST", f"/tables/{table_id}/rows", f"table {table_id}", json_body=body)
+        return _parse(Row, data, "a row")
+
+    async def update_row(self, row_id: int, values: dict[int, Any]) -> Row:
+        body = {"data": {str(k): v for k, v in values.items()}}
+        return _parse(Row, await self._rest("PUT", f"/rows/{row_id}", f"row {row_id}", json_body=body), "a row")
+
+    async def delete_row(self, row_id: int) -> Row:
+        return _parse(Row, await self._rest("DELETE", f"/rows/{row_id}", f"row {row_id}"), "a row")
+
+    # views
+
+    async def views(self, table_id: int) -> list[View]:
+        return _parse_list(View, await self._rest("GET", f"/tables/{table_id}/views", f"table {table_id}"), "view")
+
+    async def create_view(self, table_id: int, title: str, emoji: str | None) -> View:
+        body = {"title": title, "emoji": emoji}
+        data = await self._rest("POST", f"/tables/{table_id}/views", f"table {table_id}", json_body=body)
+        return _parse(View, data, "a view")
+
+    async def update_view(self, view_id: int, changes: dict[str, Any]) -> View:
+        data = await self._rest("PUT", f"/views/{view_id}", f"view {view_id}", json_body={"data": changes})
+        return _parse(View, data, "a view")
+
+    async def delete_view(self, view_id: int) -> View:
+        return _parse(View, await self._rest("DELETE", f"/views/{view_id}", f"view {view_id}"), "a view")
+
+    # shares and import
+
+    async def shares(self, table_id: int) -> list[Share]:
+        return _parse_list(Share, await self._rest("GET", f"/tables/{table_id}/shares", f"table {table_id}"), "share")
+
+    async def share(self, table_id: int, receiver: str, receiver_type: str, permissions: dict[str, bool]) -> Share:
+        body = {"nodeId": table_id, "nodeType": "table", "receiver": receiver, "receiverType": receiver_type}
+        body.update({f"permission{name.title()}": value for name, value in permissions.items()})
+        data = await self._rest("POST", "/shares", f"table {table_id}", json_body=body)
+        return _parse(Share, data, "a share")
+
+    async def unshare(self, share_id: int) -> Share:
+        return _parse(Share, await self._rest("DELETE", f"/shares/{share_id}", f"share {share_id}"), "a share")
+
+    async def import_csv(self, table_id: int, path: str, create_missing_columns: bool) -> ImportState:
+        body = {"path": path, "createMissingColumns": create_missing_columns}
+        try:
+            data = await self._rest("POST", f"/import/table/{table_id}", f"table {table_id}", json_body=body)
+        except NotFound as error:
+            error.subject = f"table {table_id} or file '{path}'"
+            raise
+        return _parse(ImportState, data, "an import result")

@@ -1,0 +1,418 @@
+"""Deck end to end through the real MCP client: boards, stacks, cards, labels, assignees and
+comments made through the tools and checked on the stand-in's Deck (tests/standin/apps/deck.py);
+a board shared read-only refuses edits; a 200-card board's overview stays small."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from tests.conftest import NcUser, StandInHandle
+from tests.e2e.helpers import call, error_of, unique
+from tests.standin import serve_in_thread
+
+pytestmark = pytest.mark.anyio
+
+
+def deck_of(user: NcUser) -> Any:
+    return user.standin.app.services["deck"]
+
+
+@pytest.fixture(scope="module")
+def bob(standin: StandInHandle) -> NcUser:
+    return standin.add_user("udeck-bob", "pw-deck-bob-1")
+
+
+def board_with_stacks(user: NcUser, *titles: str) -> tuple[Any, list[Any]]:
+    deck = deck_of(user)
+    board = deck.add_board(user.id, unique("Board"))
+    return board, [deck.add_stack(board.id, title, order) for order, title in enumerate(titles)]
+
+
+def label_named(user: NcUser, board_id: int, title: str) -> Any:
+    return next(lab for lab in deck_of(user).labels.values() if lab.board_id == board_id and lab.title == title)
+
+
+async def test_a_deck_workflow_from_board_to_overview(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    deck = deck_of(nc_user)
+    title = unique("Launch")
+    board = await call(mcp, "deck_create_board", title=title, color="#31CC7C")
+    assert [lab["title"] for lab in board["labels"]] == ["Finished", "To review", "Action needed", "Later"]
+    stored = deck.boards[board["id"]]
+    assert (stored.title, stored.color, stored.owner) == (title, "31CC7C", nc_user.id)
+    assert set(board["permissions"]) == {"read", "edit", "manage", "share"}
+
+    done = await call(mcp, "deck_create_stack", board_id=board["id"], title="Done", order=2)
+    todo = await call(mcp, "deck_create_stack", board_id=board["id"], title="To do", order=0)
+    doing = await call(mcp, "deck_create_stack", board_id=board["id"], title="Doing", order=1)
+    stacks = await call(mcp, "deck_get_stacks", board_id=board["id"])
+    assert [s["title"] for s in stacks["stacks"]] == ["To do", "Doing", "Done"]  # Deck orders by `order`
+
+    first = await call(
+        mcp,
+        "deck_create_card",
+        board_id=board["id"],
+        stack_id=todo["id"],
+        title="Write plan",
+        description="## Plan\nAll the steps.",
+        duedate="2026-06-01T17:00:00+00:00",
+        order=0,
+    )
+    second = await call(mcp, "deck_create_card", board_id=board["id"], stack_id=todo["id"], title="Book room", order=1)
+    card = deck.cards[first["id"]]
+    assert (card.title, card.description, card.stack_id) == ("Write plan", "## Plan\nAll the steps.", todo["id"])
+    assert first["duedate"].startswith("2026-06-01T17:00:00")
+
+    await call(mcp, "nc_deck_share_board", board_id=board["id"], user_id=bob.id, edit=True)
+    assigned = await call(
+        mcp, "deck_assign_user_to_card", board_id=board["id"], stack_id=todo["id"], card_id=first["id"], user_id=bob.id
+    )
+    assert assigned["assignees"] == [bob.id]
+    assert [uid for _, uid in card.assigned] == [bob.id]
+    later = label_named(nc_user, board["id"], "Later")
+    labelled = await call(
+        mcp,
+        "deck_assign_label_to_card",
+        board_id=board["id"],
+        stack_id=todo["id"],
+        card_id=first["id"],
+        label_id=later.id,
+    )
+    assert labelled["labels"] == ["Later"]
+    assert card.labels == [later.id]
+
+    moved = await call(
+        mcp,
+        "deck_reorder_card",
+        board_id=board["id"],
+        stack_id=todo["id"],
+        card_id=second["id"],
+        order=0,
+        target_stack_id=doing["id"],
+    )
+    assert moved["card"]["stack_id"] == doing["id"]
+    assert deck.cards[second["id"]].stack_id == doing["id"]
+
+    comment = await call(mcp, "deck_create_card_comment", card_id=first["id"], message=f"Ping @{bob.id}")
+    assert [c.message for c in deck.comments.values() if c.card_id == first["id"]] == [f"Ping @{bob.id}"]
+    assert comment["author"] == nc_user.id
+
+    other = await call(mcp, "deck_create_board", title=unique("Archive"), color="317CCC")
+    inbox = await call(mcp, "deck_create_stack", board_id=other["id"], title="Inbox", order=0)
+    transferred = await call(
+        mcp,
+        "deck_move_card_to_board",
+        source_board_id=board["id"],
+        source_stack_id=todo["id"],
+        card_id=first["id"],
+        target_board_id=other["id"],
+        target_stack_id=inbox["id"],
+    )
+    assert card.stack_id == inbox["id"]
+    assert [lab["title"] for lab in transferred["labels"]] == ["Later"]  # matched by title on the new board
+    assert card.labels == [label_named(nc_user, other["id"], "Later").id]
+    assert transferred["description"] == "## Plan\nAll the steps."  # the rest of the card kept
+
+    archived = await call(mcp, "deck_archive_card", board_id=board["id"], stack_id=doing["id"], card_id=second["id"])
+    assert archived["archived"] is True
+    assert deck.cards[second["id"]].archived
+
+    overview = await call(mcp, "deck_get_board_overview", board_id=other["id"])
+    assert overview["board"]["title"] == other["title"]
+    [stack] = overview["stacks"]
+    [summary] = stack["cards"]
+    assert summary == {
+        "id": first["id"],
+        "title": "Write plan",
+        "labels": ["Later"],
+        "assignees": [bob.id],
+        "due": transferred["duedate"],
+        "preview": "## Plan All the steps.",
+    }
+    empty = await call(mcp, "deck_get_board_overview", board_id=board["id"])
+    assert [len(s["cards"]) for s in empty["stacks"]] == [0, 0, 0]  # the archived card is not open
+    shelved = await call(mcp, "deck_get_board_overview", board_id=board["id"], status="archived")
+    assert [c["id"] for s in shelved["stacks"] for c in s["cards"]] == [second["id"]]
+    assert done["title"] == "Done"
+
+
+async def test_stack_reads_updates_and_deletes(mcp: Any, nc_user: NcUser) -> None:
+    board, (todo, doing) = board_with_stacks(nc_user, "To do", "Doing")
+    deck = deck_of(nc_user)
+    deck.add_card(todo.id, "One", nc_user.id, 0, "first")
+    renamed = await call(mcp, "deck_update_stack", board_id=board.id, stack_id=doing.id, title="In progress")
+    assert (renamed["title"], renamed["order"]) == ("In progress", 1)
+    moved = await call(mcp, "deck_update_stack", board_id=board.id, stack_id=doing.id, order=0)
+    assert (deck.stacks[doing.id].title, deck.stacks[doing.id].order) == ("In progress", 0)
+    assert moved["order"] == 0
+    one = await call(mcp, "deck_get_stack", board_id=board.id, stack_id=todo.id)
+    assert [c["title"] for c in one["cards"]] == ["One"]
+    bare = await call(mcp, "deck_get_stacks", board_id=board.id, include_cards=False)
+    assert [s["cards"] for s in bare["stacks"]] == [[], []]
+    await call(mcp, "deck_delete_stack", board_id=board.id, stack_id=doing.id)
+    assert deck.stacks[doing.id].deleted_at
+    left = await call(mcp, "deck_get_stacks", board_id=board.id)
+    assert [s["id"] for s in left["stacks"]] == [todo.id]
+
+
+async def test_card_reads_filters_updates_and_deletes(mcp: Any, nc_user: NcUser) -> None:
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    deck = deck_of(nc_user)
+    a = deck.add_card(todo.id, "Alpha", nc_user.id, 0, "x" * 300)
+    b = deck.add_card(todo.id, "Beta", nc_user.id, 1)
+    later = label_named(nc_user, board.id, "Later")
+    b.labels.append(later.id)
+    listed = await call(mcp, "deck_get_cards", board_id=board.id, stack_id=todo.id, description_preview_length=10)
+    assert [c["title"] for c in listed["items"]] == ["Alpha", "Beta"]
+    assert listed["items"][0]["preview"] == "x" * 10 + "…"
+    full = await call(mcp, "deck_get_cards", board_id=board.id, stack_id=todo.id, detail="full")
+    assert full["items"][0]["description"] == "x" * 300
+    only = await call(mcp, "deck_get_cards", board_id=board.id, stack_id=todo.id, label="Later")
+    assert [c["id"] for c in only["items"]] == [b.id]
+
+    updated = await call(
+        mcp, "deck_update_card", board_id=board.id, stack_id=todo.id, card_id=a.id, title="Alpha 2", done=True
+    )
+    assert (a.title, a.description) == ("Alpha 2", "x" * 300)  # Deck's PUT replaces all: the rest was sent back
+    assert a.done is not None
+    assert updated["done"]
+    assert [c["id"] for c in (await call(mcp, "deck_get_cards", board_id=board.id, stack_id=todo.id))["items"]] == [
+        b.id
+    ]
+    done = await call(mcp, "deck_get_cards", board_id=board.id, stack_id=todo.id, status="done")
+    assert [c["id"] for c in done["items"]] == [a.id]
+    assert done["items"][0]["done"] is True
+    await call(mcp, "deck_update_card", board_id=board.id, stack_id=todo.id, card_id=a.id, done=False, duedate="")
+    assert a.done is None
+    assert a.duedate is None
+    got = await call(mcp, "deck_get_card", board_id=board.id, stack_id=todo.id, card_id=a.id)
+    assert (got["title"], got["owner"], got["etag"]) == ("Alpha 2", nc_user.id, deck.card_json(a)["ETag"])
+
+    await call(mcp, "deck_archive_card", board_id=board.id, stack_id=todo.id, card_id=b.id)
+    shelved = await call(mcp, "deck_get_archived_stacks", board_id=board.id)
+    assert [c["id"] for c in shelved["stacks"][0]["cards"]] == [b.id]
+    message = await error_of(mcp, "deck_update_card", board_id=board.id, stack_id=todo.id, card_id=b.id, title="X")
+    assert "This card is archived" in message
+    back = await call(mcp, "deck_unarchive_card", board_id=board.id, stack_id=todo.id, card_id=b.id)
+    assert "archived" not in back
+    assert not b.archived
+    await call(mcp, "deck_remove_label_from_card", board_id=board.id, stack_id=todo.id, card_id=b.id, label_id=later.id)
+    assert b.labels == []
+    await call(mcp, "deck_delete_card", board_id=board.id, stack_id=todo.id, card_id=b.id)
+    assert b.deleted_at
+
+
+async def test_reorder_puts_the_card_at_its_position_and_renumbers(mcp: Any, nc_user: NcUser) -> None:
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    deck = deck_of(nc_user)
+    cards = [deck.add_card(todo.id, f"C{i}", nc_user.id, i) for i in range(4)]
+    result = await call(
+        mcp,
+        "deck_reorder_card",
+        board_id=board.id,
+        stack_id=todo.id,
+        card_id=cards[3].id,
+        order=1,
+        target_stack_id=todo.id,
+    )
+    assert [c["title"] for c in result["stack"]] == ["C0", "C3", "C1", "C2"]
+    assert [c.order for c in cards] == [0, 2, 3, 1]
+
+
+async def test_labels_and_boards(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    created = await call(mcp, "deck_create_label", board_id=board.id, title="Urgent", color="FF0000")
+    assert deck_of(nc_user).labels[created["id"]].title == "Urgent"
+    one = await call(mcp, "deck_get_label", board_id=board.id, label_id=created["id"])
+    assert one == {"id": created["id"], "title": "Urgent", "color": "FF0000"}
+    recolored = await call(mcp, "deck_update_label", board_id=board.id, label_id=created["id"], color="00FF00")
+    assert (recolored["title"], deck_of(nc_user).labels[created["id"]].color) == ("Urgent", "00FF00")
+    labels = await call(mcp, "deck_get_labels", board_id=board.id)
+    assert [lab["title"] for lab in labels["labels"]][-1] == "Urgent"
+    await call(mcp, "deck_delete_label", board_id=board.id, label_id=created["id"])
+    assert created["id"] not in deck_of(nc_user).labels
+
+    boards = await call(mcp, "deck_get_boards", limit=500)
+    assert board.id in [b["id"] for b in boards["items"]]
+    card = deck_of(nc_user).add_card(todo.id, "Task", nc_user.id)
+    card.assigned.append((999999, nc_user.id))
+    await call(
+        mcp, "deck_unassign_user_from_card", board_id=board.id, stack_id=todo.id, card_id=card.id, user_id=nc_user.id
+    )
+    assert card.assigned == []
+    shared = await call(mcp, "nc_deck_share_board", board_id=board.id, user_id=bob.id)
+    assert (shared["user"], shared["edit"]) == (bob.id, False)
+    detail = await call(mcp, "deck_get_board", board_id=board.id)
+    assert [s["user"] for s in detail["shares"]] == [bob.id]
+    assert {m["uid"] for m in detail["members"]} == {nc_user.id, bob.id}
+
+
+async def test_comments_are_listed_newest_first_edited_and_deleted(mcp: Any, nc_user: NcUser) -> None:
+    _, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck_of(nc_user).add_card(todo.id, "Discuss", nc_user.id)
+    first = await call(mcp, "deck_create_card_comment", card_id=card.id, message="First")
+    reply = await call(mcp, "deck_create_card_comment", card_id=card.id, message="Second", parent_id=first["id"])
+    assert reply["reply_to"] == first["id"]
+    page = await call(mcp, "deck_get_card_comments", card_id=card.id, limit=1)
+    assert [c["message"] for c in page["items"]] == ["Second"]
+    assert page["next_offset"] == 1
+    edited = await call(mcp, "deck_update_card_comment", card_id=card.id, comment_id=first["id"], message="First!")
+    assert edited["message"] == "First!" == deck_of(nc_user).comments[first["id"]].message
+    await call(mcp, "deck_delete_card_comment", card_id=card.id, comment_id=first["id"])
+    assert first["id"] not in deck_of(nc_user).comments
+
+
+async def test_a_board_shared_read_only_refuses_edits_in_words(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    deck = deck_of(nc_user)
+    board = deck.add_board(bob.id, unique("Bobs"))
+    stack = deck.add_stack(board.id, "Bob's stack", 0)
+    card = deck.add_card(stack.id, "Bob's card", bob.id)
+    deck.share(board.id, nc_user.id)  # read only
+    seen = await call(mcp, "deck_get_board_overview", board_id=board.id)
+    assert [c["title"] for c in seen["stacks"][0]["cards"]] == ["Bob's card"]
+    assert seen["board"]["can_edit"] is False
+    for tool, arguments in [
+        ("deck_update_card", {"card_id": card.id, "title": "Mine now"}),
+        ("deck_create_card", {"title": "Sneaky"}),
+        ("deck_archive_card", {"card_id": card.id}),
+        ("deck_delete_card", {"card_id": card.id}),
+    ]:
+        message = await error_of(mcp, tool, board_id=board.id, stack_id=stack.id, **arguments)
+        assert "HTTP 403" in message, message
+        assert "you lack permission" in message, message
+        assert "Permission denied" in message, message
+    assert (card.title, card.archived, card.deleted_at) == ("Bob's card", False, 0)
+    assert [c.title for c in deck.cards.values() if c.stack_id == stack.id] == ["Bob's card"]
+
+
+async def test_a_foreign_or_missing_board_is_not_shown(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    foreign = deck_of(nc_user).add_board(bob.id, unique("Private"))
+    denied = await error_of(mcp, "deck_get_board_overview", board_id=foreign.id)
+    assert "HTTP 403" in denied
+    assert foreign.title not in denied
+    missing = await error_of(mcp, "deck_get_board", board_id=987654321)
+    assert "HTTP 404" in missing
+    assert "board 987654321" in missing
+
+
+async def test_bad_inputs_are_refused_with_what_to_do(mcp: Any, nc_user: NcUser) -> None:
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    other, (elsewhere,) = board_with_stacks(nc_user, "Other")
+    card = deck_of(nc_user).add_card(todo.id, "Card", nc_user.id)
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("deck_create_board", {"title": " ", "color": "ff0000"}, "title"),
+        ("deck_create_board", {"title": "x", "color": "red"}, "color"),
+        ("deck_create_board", {"title": "x" * 101, "color": "ff0000"}, "Deck allows 100"),
+        ("deck_create_stack", {"board_id": board.id, "title": "", "order": 0}, "title"),
+        ("deck_update_stack", {"board_id": board.id, "stack_id": todo.id}, "at least one"),
+        ("deck_create_card", {"board_id": board.id, "stack_id": todo.id, "title": "x", "duedate": "soon"}, "duedate"),
+        ("deck_update_card", {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}, "at least one"),
+        ("deck_update_card", {"board_id": board.id, "stack_id": todo.id, "card_id": card.id, "owner": ""}, "owner"),
+        (
+            "deck_reorder_card",
+            {
+                "board_id": board.id,
+                "stack_id": todo.id,
+                "card_id": card.id,
+                "order": 0,
+                "target_stack_id": elsewhere.id,
+            },
+            "deck_move_card_to_board",
+        ),
+        (
+            "deck_move_card_to_board",
+            {
+                "source_board_id": board.id,
+                "source_stack_id": todo.id,
+                "card_id": card.id,
+                "target_board_id": other.id,
+                "target_stack_id": todo.id,
+            },
+            "target_stack_id",
+        ),
+        ("deck_create_label", {"board_id": board.id, "title": "L", "color": "#12"}, "color"),
+        ("deck_update_label", {"board_id": board.id, "label_id": 1}, "at least one"),
+        (
+            "deck_assign_user_to_card",
+            {"board_id": board.id, "stack_id": todo.id, "card_id": card.id, "user_id": " "},
+            "user_id",
+        ),
+        (
+            "deck_unassign_user_from_card",
+            {"board_id": board.id, "stack_id": todo.id, "card_id": card.id, "user_id": ""},
+            "user_id",
+        ),
+        ("nc_deck_share_board", {"board_id": board.id, "user_id": ""}, "user_id"),
+        ("deck_create_card_comment", {"card_id": card.id, "message": "  "}, "message"),
+        ("deck_create_card_comment", {"card_id": card.id, "message": "x" * 1001}, "1000"),
+        ("deck_update_card_comment", {"card_id": card.id, "comment_id": 1, "message": ""}, "message"),
+        ("deck_get_board", {"board_id": 0}, "board_id"),
+    ]
+    for tool, arguments, expected in cases:
+        message = await error_of(mcp, tool, **arguments)
+        assert expected in message, (tool, message)
+    assert card.title == "Card"
+    assert card.stack_id == todo.id
+    refused = await error_of(
+        mcp, "deck_assign_user_to_card", board_id=board.id, stack_id=todo.id, card_id=card.id, user_id="nobody-at-all"
+    )
+    assert "The user is not part of the board" in refused
+    gone = await error_of(mcp, "deck_get_label", board_id=board.id, label_id=987654)
+    assert "HTTP 404" in gone
+    assert "label 987654" in gone
+    not_yours = await error_of(mcp, "deck_delete_card_comment", card_id=card.id, comment_id=987654)
+    assert "HTTP 404" in not_yours
+    no_stack = await error_of(mcp, "deck_get_stack", board_id=board.id, stack_id=elsewhere.id)
+    assert "HTTP 404" in no_stack or "not found" in no_stack.lower()
+
+
+async def test_the_overview_of_a_200_card_board_stays_small(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    """Summary mode: every card with an 80-character preview, a label and an assignee. The bound:
+    200 cards x ~190 bytes (id, a 35-character title, the preview, one label, one assignee)
+    plus the board is < 40 KB (about 10k tokens); the full cards carry 600-character descriptions."""
+    deck = deck_of(nc_user)
+    board, stacks = board_with_stacks(nc_user, "Backlog", "Doing", "Review", "Done")
+    later = label_named(nc_user, board.id, "Later")
+    for i in range(200):
+        card = deck.add_card(
+            stacks[i % 4].id,
+            f"Task {i:03d}: prepare the next step",
+            nc_user.id,
+            i,
+            f"Step {i} of the migration: " + "details " * 75,
+        )
+        card.labels.append(later.id)
+        card.assigned.append((100000 + i, nc_user.id))
+    summary = await mcp.call_tool("deck_get_board_overview", {"board_id": board.id})
+    full = await mcp.call_tool("deck_get_board_overview", {"board_id": board.id, "detail": "full"})
+    summary_bytes = len(summary.content[0].text.encode())
+    full_bytes = len(full.content[0].text.encode())
+    assert summary.structured_content["cards_shown"] == 200
+    assert sum(len(s["cards"]) for s in json.loads(summary.content[0].text)["stacks"]) == 200
+    assert summary_bytes < 40_000, summary_bytes
+    assert full_bytes > 4 * summary_bytes, (summary_bytes, full_bytes)
+
+
+async def test_with_deck_disabled_for_the_user_the_tools_vanish(standin: StandInHandle) -> None:
+    from nextcloud_mcp_server.app import build_app
+
+    user = standin.add_user(unique("udeck-gated"), "pw-gated-1")
+    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
+        async with Client(f"{url}/mcp") as client:
+            before = {t.name for t in (await client.list_tools()).tools}
+            standin.app.set_app_enabled(user.id, "deck", False)
+            try:
+                without = {t.name for t in (await client.list_tools()).tools}
+                refused = await client.call_tool("deck_get_boards", {})
+            finally:
+                standin.app.set_app_enabled(user.id, "deck", True)
+            again = {t.name for t in (await client.list_tools()).tools}
+    tools = {name for name in before if name.startswith(("deck_", "nc_deck_"))}
+    assert {"deck_get_boards", "deck_get_board_overview", "deck_create_card", "deck_move_card_to_board"} <= tools
+    assert tools.isdisjoint(without)
+    assert refused.is_error
+    assert "needs the Nextcloud app 'Deck' (deck)" in refused.content[0].text
+    assert tools <= again

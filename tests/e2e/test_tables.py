@@ -1,0 +1,294 @@
+"""Tables end to end through the real MCP client: a table with columns of several types, rows
+written and read by column name, filtered, updated and deleted, views, shares and a CSV import;
+each effect checked on the stand-in's own state or over raw HTTP as the user. Bad values are
+refused before any request, naming the column and what it accepts; a table shared read-only with
+bob refuses his edits in words; with the app disabled the toolset disappears."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from tests.conftest import NcUser, StandInHandle
+from tests.e2e.helpers import call, error_of, unique
+from tests.standin import serve_in_thread
+
+pytestmark = pytest.mark.anyio
+OCS = {"OCS-APIRequest": "true", "Accept": "application/json"}
+
+
+def app_of(user: NcUser) -> Any:
+    return user.standin.app.services["tables"]
+
+
+def stored_cells(user: NcUser, row_id: int) -> dict[str, Any]:
+    """A row's stored values by column title, straight from the stand-in."""
+    app = app_of(user)
+    return {app.columns[cid]["title"]: value for cid, value in app.rows[row_id]["values"].items()}
+
+
+async def make_table(mcp: Any) -> dict[str, Any]:
+    table = await call(mcp, "nc_tables_create_table", title=unique("Tasks"), emoji="✅")
+    tid = table["id"]
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Task", type="text-line", mandatory=True)
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Hours", type="number", min=0, max=100)
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Rating", type="number-stars")
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Due", type="datetime-date")
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="State", type="selection",
+               options=["Open", "Doing", "Done"], default="Open")  # fmt: skip
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Tags", type="selection-multi",
+               options=["home", "work"])  # fmt: skip
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Urgent", type="selection-check")
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Owner", type="usergroup", multiple=True)
+    await call(mcp, "nc_tables_create_column", table_id=tid, title="Link", type="text-link")
+    return table
+
+
+@pytest.fixture(scope="module")
+def bob(standin: StandInHandle) -> NcUser:
+    return standin.add_user("utables-bob", "pw-utables-bob")
+
+
+@pytest.fixture(scope="module")
+def bob_url(bob: NcUser) -> Iterator[str]:
+    from nextcloud_mcp_server.app import build_app
+
+    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
+        yield f"{url}/mcp"
+
+
+@pytest.fixture
+async def bob_mcp(bob_url: str) -> AsyncIterator[Any]:
+    async with Client(bob_url) as client:
+        yield client
+
+
+async def test_table_and_columns_of_every_kind_are_created_as_tables_stores_them(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    app = app_of(nc_user)
+    assert app.tables[table["id"]].owner == nc_user.id
+    stored = {c["title"]: c for c in app.columns.values() if c["tableId"] == table["id"]}
+    assert {t: (c["type"], c["subtype"]) for t, c in stored.items()} == {
+        "Task": ("text", "line"), "Hours": ("number", ""), "Rating": ("number", "stars"),
+        "Due": ("datetime", "date"), "State": ("selection", ""), "Tags": ("selection", "multi"),
+        "Urgent": ("selection", "check"), "Owner": ("usergroup", ""), "Link": ("text", "link"),
+    }  # fmt: skip
+    assert stored["Task"]["mandatory"] is True
+    assert (stored["Hours"]["numberMin"], stored["Hours"]["numberMax"]) == (0, 100)
+    assert stored["State"]["selectionDefault"] == "1"  # option id of "Open"
+    assert stored["Owner"]["usergroupMultipleItems"] is True
+    schema = await call(mcp, "nc_tables_get_schema", table_id=table["id"])
+    state = next(c for c in schema["columns"] if c["title"] == "State")
+    assert (state["type"], state["options"]) == ("selection", ["Open", "Doing", "Done"])
+    assert schema["table"]["columns"] == 9
+    listed = await call(mcp, "nc_tables_list_tables")
+    assert table["id"] in [t["id"] for t in listed["items"]]
+
+
+async def test_rows_are_written_and_read_by_column_name_typed_by_column(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    row = await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={
+        "Task": "Write report", "Hours": 2.5, "Rating": 4, "Due": "2026-03-01", "State": "Doing",
+        "Tags": ["work", "home"], "Urgent": True, "Owner": [nc_user.id, "group:staff"], "Link": "https://example.org",
+    })  # fmt: skip
+    cells = stored_cells(nc_user, row["id"])
+    assert cells["State"] == 2
+    assert cells["Tags"] == [2, 1]
+    assert cells["Urgent"] == "true"
+    assert cells["Owner"] == [{"id": nc_user.id, "type": 0}, {"id": "staff", "type": 1}]
+    assert cells["Due"] == "2026-03-01"
+    assert row["values"]["State"] == "Doing"
+    assert row["values"]["Tags"] == ["work", "home"]
+    with nc_user.raw() as http:
+        rows = http.get(f"/index.php/apps/tables/api/1/tables/{table['id']}/rows", headers=OCS).json()
+    assert [r["id"] for r in rows] == [row["id"]]
+    read = await call(mcp, "nc_tables_read_table", table_id=table["id"])
+    assert read["rows"][0]["values"] == {
+        "Task": "Write report", "Hours": 2.5, "Rating": 4, "Due": "2026-03-01", "State": "Doing",
+        "Tags": ["work", "home"], "Urgent": True, "Owner": [nc_user.id, "group:staff"], "Link": "https://example.org",
+    }  # fmt: skip
+    assert read["page"]["total"] == 1
+
+
+async def test_rows_are_filtered_searched_and_sorted(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    for task, hours, state in (("Alpha", 5, "Open"), ("Beta", 1, "Done"), ("Gamma", 9, "Open"), ("Delta", 3, "Doing")):
+        await call(
+            mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": task, "Hours": hours, "State": state}
+        )
+    found = await call(mcp, "nc_tables_search_rows", table_id=table["id"],
+                       filters=[{"column": "State", "operator": "is-equal", "value": "open"}], sort_by="Hours",
+                       descending=True)  # fmt: skip
+    assert [r["values"]["Task"] for r in found["rows"]] == ["Gamma", "Alpha"]
+    over = await call(mcp, "nc_tables_search_rows", table_id=table["id"],
+                      filters=[{"column": "hours", "operator": "is-greater-than-or-equal", "value": 3}])  # fmt: skip
+    assert sorted(r["values"]["Task"] for r in over["rows"]) == ["Alpha", "Delta", "Gamma"]
+    text = await call(mcp, "nc_tables_search_rows", table_id=table["id"], query="elt")
+    assert [r["values"]["Task"] for r in text["rows"]] == ["Delta"]
+    message = await error_of(mcp, "nc_tables_search_rows", table_id=table["id"], sort_by="Colour")
+    assert "no column 'Colour'" in message
+    assert "'Task'" in message
+
+
+async def test_a_row_is_updated_cell_by_cell_and_deleted(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    row = await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "Fix bike", "Hours": 1})
+    updated = await call(mcp, "nc_tables_update_row", row_id=row["id"], data={"State": "Done", "Hours": 3})
+    assert updated["values"]["Task"] == "Fix bike"
+    assert updated["values"]["State"] == "Done"
+    assert stored_cells(nc_user, row["id"]) == {"Task": "Fix bike", "Hours": 3, "State": 3}
+    deleted = await call(mcp, "nc_tables_delete_row", row_id=row["id"])
+    assert deleted["deleted_id"] == row["id"]
+    assert row["id"] not in app_of(nc_user).rows
+    assert "row" in (await error_of(mcp, "nc_tables_delete_row", row_id=row["id"])).lower()
+
+
+async def test_bad_values_are_refused_naming_the_column_and_what_it_accepts(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    tid = table["id"]
+    before = len(app_of(nc_user).rows)
+    cases = {
+        "State": ("Closed", ["'Closed' is not an option of column 'State'", "'Open', 'Doing', 'Done'"]),
+        "Hours": ("lots", ["column 'Hours' holds a number"]),
+        "Rating": (7, ["column 'Rating' accepts numbers from 0 to 5"]),
+        "Due": ("next week", ["column 'Due' holds a datetime date", "'YYYY-MM-DD'"]),
+        "Urgent": ("yes", ["check box; give true or false"]),
+        "Tags": (["work", "garden"], ["'garden' is not an option of column 'Tags'", "'home', 'work'"]),
+        "Link": ("not a url", ["column 'Link' holds a link"]),
+        "Colour": ("red", ["no column 'Colour'", "'Hours'"]),
+    }
+    for column, (value, words) in cases.items():
+        message = await error_of(mcp, "nc_tables_insert_row", table_id=tid, data={"Task": "x", column: value})
+        assert all(w in message for w in words), message
+    missing = await error_of(mcp, "nc_tables_insert_row", table_id=tid, data={"Hours": 1})
+    assert "mandatory column(s) 'Task'" in missing
+    assert "give an object" in await error_of(mcp, "nc_tables_insert_row", table_id=tid, data={})
+    assert len(app_of(nc_user).rows) == before
+    assert "'Closed'" in await error_of(mcp, "nc_tables_create_column", table_id=tid, title="S", type="selection",
+                                        options=["Open"], default="Closed")  # fmt: skip
+    assert "needs the labels" in await error_of(mcp, "nc_tables_create_column", table_id=tid, title="S",
+                                                type="selection")  # fmt: skip
+    assert "only number columns" in await error_of(mcp, "nc_tables_create_column", table_id=tid, title="T",
+                                                   type="text-line", min=1)  # fmt: skip
+    assert "must not be empty" in await error_of(mcp, "nc_tables_create_table", title=" ")
+
+
+async def test_table_and_columns_are_updated_and_deleted(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    app = app_of(nc_user)
+    changed = await call(mcp, "nc_tables_update_table", table_id=table["id"], title="Chores", archived=True)
+    assert (app.tables[table["id"]].title, app.tables[table["id"]].archived) == ("Chores", True)
+    assert changed["archived"] is True
+    schema = await call(mcp, "nc_tables_get_schema", table_id=table["id"])
+    state = next(c for c in schema["columns"] if c["title"] == "State")
+    row = await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "t", "State": "Done"})
+    column = await call(mcp, "nc_tables_update_column", column_id=state["id"], title="Status",
+                        options=["Open", "Done", "Blocked"])  # fmt: skip
+    assert (column["title"], column["options"]) == ("Status", ["Open", "Done", "Blocked"])
+    again = await call(mcp, "nc_tables_read_table", table_id=table["id"])
+    assert again["rows"][0]["values"]["Status"] == "Done"  # kept label, kept option id
+    assert "give at least one" in await error_of(mcp, "nc_tables_update_column", column_id=state["id"])
+    deleted = await call(mcp, "nc_tables_delete_column", column_id=state["id"])
+    assert deleted["deleted_id"] == state["id"]
+    assert state["id"] not in app.columns
+    assert state["id"] not in app.rows[row["id"]]["values"]
+    gone = await call(mcp, "nc_tables_delete_table", table_id=table["id"])
+    assert gone["deleted_id"] == table["id"]
+    assert table["id"] not in app.tables
+    assert row["id"] not in app.rows
+    assert "table" in (await error_of(mcp, "nc_tables_get_schema", table_id=table["id"])).lower()
+
+
+async def test_views_keep_columns_filters_and_sort_by_name(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    view = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Open work",
+                      columns=["Task", "Hours"], filters=[{"column": "State", "operator": "is-equal", "value": "Open"}],
+                      sort_by="Hours", descending=True)  # fmt: skip
+    stored = app_of(nc_user).views[view["id"]]
+    ids = {c["title"]: c["id"] for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"]}
+    assert stored["columns"] == [ids["Task"], ids["Hours"]]
+    assert stored["filter"] == [[{"columnId": ids["State"], "operator": "is-equal", "value": "Open"}]]
+    assert stored["sort"] == [{"columnId": ids["Hours"], "mode": "DESC"}]
+    assert view["filters"][0][0]["column"] == "State"
+    assert view["columns"] == ["Task", "Hours"]
+    updated = await call(mcp, "nc_tables_update_view", view_id=view["id"], table_id=table["id"], title="All work",
+                         filters=[])  # fmt: skip
+    assert (updated["title"], app_of(nc_user).views[view["id"]]["filter"]) == ("All work", [])
+    assert "has no view" in await error_of(mcp, "nc_tables_update_view", view_id=999999, table_id=table["id"],
+                                           title="x")  # fmt: skip
+    await call(mcp, "nc_tables_delete_view", view_id=view["id"])
+    assert view["id"] not in app_of(nc_user).views
+
+
+async def test_a_csv_in_the_users_files_is_imported(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    name = unique("import") + ".csv"
+    (nc_user.standin.app.files_root(nc_user.id) / name).write_text("Task,Hours,Place\nPaint,4,Home\nMow,2,Garden\n")
+    result = await call(mcp, "nc_tables_import_csv", table_id=table["id"], path=name)
+    assert result == {"inserted_rows": 2, "created_columns": 1, "matching_columns": 2, "errors": 0}
+    read = await call(mcp, "nc_tables_read_table", table_id=table["id"])
+    assert [r["values"] for r in read["rows"]] == [{"Task": "Paint", "Hours": 4, "Place": "Home"},
+                                                   {"Task": "Mow", "Hours": 2, "Place": "Garden"}]  # fmt: skip
+    assert "not found" in (await error_of(mcp, "nc_tables_import_csv", table_id=table["id"], path="nope.csv")).lower()
+    assert ".csv file" in await error_of(mcp, "nc_tables_import_csv", table_id=table["id"], path="x.png")
+
+
+async def test_a_table_shared_read_only_refuses_bobs_edits_in_words(
+    mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any
+) -> None:
+    table = await make_table(mcp)
+    row = await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "Alice's"})
+    share = await call(mcp, "nc_tables_share_table", table_id=table["id"], receiver=bob.id)
+    assert share["permissions"] == ["read"]
+    stored = app_of(nc_user).shares[share["id"]]
+    assert (stored.receiver, stored.permissions["update"]) == (bob.id, False)
+    listed = await call(mcp, "nc_tables_list_shares", table_id=table["id"])
+    assert [s["receiver"] for s in listed["items"]] == [bob.id]
+    seen = await call(bob_mcp, "nc_tables_read_table", table_id=table["id"])
+    assert seen["rows"][0]["values"]["Task"] == "Alice's"
+    mine = await call(bob_mcp, "nc_tables_list_tables")
+    assert any(t["id"] == table["id"] and t["shared_with_me"] and not t["can_edit"] for t in mine["items"])
+    refused = await error_of(bob_mcp, "nc_tables_update_row", row_id=row["id"], data={"Task": "Bob's"})
+    assert "HTTP 403" in refused
+    assert "update row" in refused
+    assert "not allowed" in refused
+    refused = await error_of(bob_mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "Bob's"})
+    assert "HTTP 403" in refused
+    assert "create row" in refused
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_delete_row", row_id=row["id"])
+    assert stored_cells(nc_user, row["id"]) == {"Task": "Alice's"}
+    await call(mcp, "nc_tables_unshare", share_id=share["id"])
+    assert share["id"] not in app_of(nc_user).shares
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_read_table", table_id=table["id"])
+
+
+async def test_a_foreign_table_is_not_found_for_bob(mcp: Any, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    message = await error_of(bob_mcp, "nc_tables_get_schema", table_id=table["id"])
+    assert "HTTP 404" in message
+    assert f"table {table['id']}" in message
+
+
+async def test_tables_tools_vanish_when_the_app_is_disabled(standin: StandInHandle) -> None:
+    from nextcloud_mcp_server.app import build_app
+
+    user = standin.add_user(unique("utables-gated"), "pw-gated-1")
+    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
+        async with Client(f"{url}/mcp") as client:
+            before = {t.name for t in (await client.list_tools()).tools}
+            standin.app.set_app_enabled(user.id, "tables", False)
+            try:
+                without = {t.name for t in (await client.list_tools()).tools}
+                refused = await client.call_tool("nc_tables_list_tables", {})
+            finally:
+                standin.app.set_app_enabled(user.id, "tables", True)
+            again = {t.name for t in (await client.list_tools()).tools}
+    tools = {name for name in before if name.startswith("nc_tables_")}
+    assert {"nc_tables_list_tables", "nc_tables_insert_row", "nc_tables_create_column"} <= tools
+    assert tools.isdisjoint(without)
+    assert refused.is_error
+    assert "needs the Nextcloud app 'Tables' (tables)" in refused.content[0].text
+    assert tools <= again

@@ -1,0 +1,873 @@
+"""Nextcloud Deck: boards, stacks, cards, labels, assignments, sharing (ACL) and card comments.
+
+Emulated as Deck's REST API (`/index.php/apps/deck/api/v1.0|v1.1`, the controllers under
+lib/Controller/*ApiController.php) and its OCS comments routes behave, per apps/deck-API.md:
+- clients send `OCS-APIRequest: true` on every call (the document asks for it); errors are Deck's JSON bodies
+  `{"status": 400, "message": "title must be provided"}` (400), `{"status": 403, "message":
+  "Permission denied"}` (403: a board, stack or card the caller has no access to, or an edit on a
+  board shared without `permissionEdit`), `{"status": 404, ...}` for ids that do not exist;
+- a new board gets Deck's four default labels; boards are sorted by id; stacks by `order`, then id;
+  cards in a stack by `order`, then id; `GET .../stacks` lists only unarchived cards, and
+  `.../stacks/archived` the stacks with their archived cards;
+- request parameters are read as Nextcloud's AppFramework reads them: URL parameters win over the
+  body, so `PUT .../stacks/{stackId}/cards/{cardId}` and `.../reorder` move the card to the stack
+  named in the URL (the body's `stackId` is ignored);
+- `PUT .../cards/{cardId}` replaces the card's fields: `title` is required, a missing
+  `description` becomes '', a missing `duedate` clears it, a missing `order` is 0 (Deck's
+  defaults); an archived card cannot be updated or reordered (400 "Operation not allowed. This
+  card is archived."); moving a card to another board drops the labels of the old board;
+- reorder puts the card at position `order` in the target stack and renumbers the others
+  0, 1, 2, ... around it (CardService::reorder), answering the stack's cards;
+- `ETag` on boards, one board, stacks and one card; `If-None-Match` with the current one answers
+  304 with no body; a change anywhere on a board changes the board's ETag;
+- ACL: a user participant (type 0) with `permissionEdit`/`permissionShare`/`permissionManage`;
+  only the owner or a participant with manage permission may change the ACL.
+Comments (OCS `api/v1.0/cards/{cardId}/comments`): list newest first with `limit`/`offset`,
+create (max 1000 characters: 400), update and delete by their author only (403).
+Capabilities: `{"deck": {"version", "canCreateBoards", "apiVersions"}}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.standin.core import User
+from tests.standin.kit import EmulatedApp, Failure, Reply, Request, Sample, route
+
+CONTRACT = "apps/deck-API.md"
+API = "/index.php/apps/deck/api/{apiVersion}"
+OCS_API = "/ocs/v2.php/apps/deck/api/v1.0"
+API_VERSIONS = ("v1.0", "v1.1")
+VERSION = "1.15.2"
+DEFAULT_LABELS = (("Finished", "31CC7C"), ("To review", "317CCC"), ("Action needed", "FF7A66"), ("Later", "F1DB50"))
+ARCHIVED = "Operation not allowed. This card is archived."
+MAX_COMMENT = 1000
+
+
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _timestamp(value: Any, argument: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise _bad(f"{argument} is invalid") from None
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 (an ETag, as Deck makes it)
+
+
+def _digest(data: Any) -> str:
+    return _md5(json.dumps(data, sort_keys=True))
+
+
+def _bool(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+@dataclass
+class Acl:
+    id: int
+    board_id: int
+    participant: str
+    edit: bool
+    share: bool
+    manage: bool
+
+
+@dataclass
+class Board:
+    id: int
+    owner: str
+    title: str
+    color: str
+    archived: bool = False
+    deleted_at: int = 0
+    modified: int = 0
+    version: int = 0
+
+
+@dataclass
+class Stack:
+    id: int
+    board_id: int
+    title: str
+    order: int
+    deleted_at: int = 0
+    modified: int = 0
+
+
+@dataclass
+class Label:
+    id: int
+    board_id: int
+    title: str
+    color: str
+
+
+@dataclass
+class Card:
+    id: int
+    stack_id: int
+    title: str
+    owner: str
+    order: int = 999
+    description: str = ""
+    type: str = "plain"
+    duedate: float | None = None
+    archived: bool = False
+    done: float | None = None
+    created: int = 0
+    modified: int = 0
+    deleted_at: int = 0
+    labels: list[int] = field(default_factory=list)
+    assigned: list[tuple[int, str]] = field(default_factory=list)
+    """(assignment id, user id)."""
+
+
+@dataclass
+class Comment:
+    id: int
+    card_id: int
+    actor: str
+    message: str
+    created: float
+    parent: int | None = None
+
+
+def _bad(message: str) -> Failure:
+    return Failure(400, message, {"status": 400, "message": message})
+
+
+def _denied() -> Failure:
+    return Failure(403, "Permission denied", {"status": 403, "message": "Permission denied"})
+
+
+def _missing(what: str) -> Failure:
+    message = f"{what} not found"
+    return Failure(404, message, {"status": 404, "message": message})
+
+
+class DeckApp(EmulatedApp):
+    """Deck (see the module docstring)."""
+
+    app_id = "deck"
+    prefixes = ("/index.php/apps/deck/", "/ocs/v2.php/apps/deck/")
+
+    def __init__(self, standin: Any) -> None:
+        super().__init__(standin)
+        self._lock = threading.RLock()
+        self.boards: dict[int, Board] = {}
+        self.stacks: dict[int, Stack] = {}
+        self.cards: dict[int, Card] = {}
+        self.labels: dict[int, Label] = {}
+        self.acl: dict[int, Acl] = {}
+        self.comments: dict[int, Comment] = {}
+        self._next = 1
+
+    def capabilities(self, user: User) -> dict[str, Any]:
+        return {"deck": {"version": VERSION, "canCreateBoards": True, "apiVersions": ["1.0", "1.1"]}}
+
+    # -- state helpers (tests use these too) ---------------------------------------------
+    def _id(self) -> int:
+        self._next += 1
+        return self._next
+
+    def add_board(self, owner: str, title: str, color: str = "0082c9") -> Board:
+        with self._lock:
+            board = Board(self._id(), owner, title, color, modified=int(time.time()))
+            self.boards[board.id] = board
+            for label_title, label_color in DEFAULT_LABELS:
+                label = Label(self._id(), board.id, label_title, label_color)
+                self.labels[label.id] = label
+            return board
+
+    def add_stack(self, board_id: int, title: str, order: int = 999) -> Stack:
+        with self._lock:
+            stack = Stack(self._id(), board_id, title, order, modified=int(time.time()))
+            self.stacks[stack.id] = stack
+            self._touch(board_id)
+            return stack
+
+    def add_card(self, stack_id: int, title: str, owner: str, order: int = 999, description: str = "") -> Card:
+        with self._lock:
+            now = int(time.time())
+            card = Card(self._id(), stack_id, title, owner, order, description, created=now, modified=now)
+            self.cards[card.id] = card
+            self._touch(self.stacks[stack_id].board_id)
+            return card
+
+    def share(self, board_id: int, participant: str, *, edit: bool = False, share: bool = False,
+              manage: bool = False) -> Acl:  # fmt: skip
+        with self._lock:
+            acl = Acl(self._id(), board_id, participant, edit, share, manage)
+            self.acl[acl.id] = acl
+            self._touch(board_id)
+            return acl
+
+    def _touch(self, board_id: int) -> None:
+        board = self.boards[board_id]
+        board.version += 1
+        board.modified = int(time.time())
+
+    def board_of_card(self, card: Card) -> Board:
+        return self.boards[self.stacks[card.stack_id].board_id]
+
+    def _permissions(self, user: User, board: Board) -> dict[str, bool]:
+        if board.owner == user.id:
+            return {
+                "PERMISSION_READ": True,
+                "PERMISSION_EDIT": True,
+                "PERMISSION_MANAGE": True,
+                "PERMISSION_SHARE": True,
+            }
+        rule = next((a for a in self.acl.values() if a.board_id == board.id and a.participant == user.id), None)
+        return {
+            "PERMISSION_READ": rule is not None,
+            "PERMISSION_EDIT": bool(rule and rule.edit),
+            "PERMISSION_MANAGE": bool(rule and rule.manage),
+            "PERMISSION_SHARE": bool(rule and rule.share),
+        }
+
+    def _check(self, user: User, board: Board, permission: str = "PERMISSION_READ") -> Board:
+        if not self._permissions(user, board)[permission]:
+            raise _denied()
+        return board
+
+    def _board(self, request: Request, permission: str = "PERMISSION_READ", key: str = "boardId") -> Board:
+        self._version(request)
+        board = self.boards.get(self._int(request.params[key]))
+        if board is None:
+            raise _missing("Board")
+        return self._check(request.user, board, permission)
+
+    def _stack(self, request: Request, permission: str = "PERMISSION_READ") -> Stack:
+        stack = self.stacks.get(self._int(request.params["stackId"]))
+        if stack is None or stack.deleted_at:
+            raise _missing("Stack")
+        self._check(request.user, self.boards[stack.board_id], permission)
+        return stack
+
+    def _card(self, request: Request, permission: str = "PERMISSION_READ", key: str = "cardId") -> Card:
+        self._version(request)
+        card = self.cards.get(self._int(request.params[key]))
+        if card is None or card.deleted_at:
+            raise _missing("Card")
+        self._check(request.user, self.board_of_card(card), permission)
+        return card
+
+    def _label(self, request: Request, board: Board) -> Label:
+        label = self.labels.get(self._int(request.params["labelId"]))
+        if label is None or label.board_id != board.id:
+            raise _missing("Label")
+        return label
+
+    @staticmethod
+    def _int(raw: Any) -> int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise _bad("id must be a number") from None
+
+    @staticmethod
+    def _version(request: Request) -> None:
+        if "apiVersion" in request.params and request.params["apiVersion"] not in API_VERSIONS:
+            raise Failure(404, "Not found")
+
+    def _user_json(self, user_id: str) -> dict[str, Any]:
+        user = self.standin.users.get(user_id)
+        return {"primaryKey": user_id, "uid": user_id, "displayname": user.display_name if user else user_id, "type": 0}
+
+    # -- JSON -----------------------------------------------------------------------------
+    def _label_json(self, label: Label, card_id: int | None = None) -> dict[str, Any]:
+        return {"title": label.title, "color": label.color, "boardId": label.board_id, "cardId": card_id,
+                "lastModified": 0, "id": label.id, "ETag": _md5(f"{label}")}  # fmt: skip
+
+    def _acl_json(self, acl: Acl) -> dict[str, Any]:
+        return {"participant": self._user_json(acl.participant), "type": 0, "boardId": acl.board_id,
+                "permissionEdit": acl.edit, "permissionShare": acl.share, "permissionManage": acl.manage,
+                "owner": False, "id": acl.id}  # fmt: skip
+
+    def board_etag(self, board: Board) -> str:
+        return _md5(f"board-{board.id}-{board.version}")
+
+    def _board_json(self, board: Board, user: User) -> dict[str, Any]:
+        labels = sorted((lab for lab in self.labels.values() if lab.board_id == board.id), key=lambda lab: lab.id)
+        acl = [a for a in self.acl.values() if a.board_id == board.id]
+        users = [board.owner, *(a.participant for a in acl)]
+        return {
+            "title": board.title,
+            "owner": self._user_json(board.owner),
+            "color": board.color,
+            "archived": board.archived,
+            "labels": [self._label_json(lab) for lab in labels],
+            "acl": [self._acl_json(a) for a in acl],
+            "permissions": self._permissions(user, board),
+            "users": [self._user_json(u) for u in users],
+            "shared": 0 if board.owner == user.id else 1,
+            "stacks": [],
+            "deletedAt": board.deleted_at,
+            "id": board.id,
+            "lastModified": board.modified,
+            "settings": {"notify-due": "assigned", "calendar": True},
+            "ETag": self.board_etag(board),
+        }
+
+    def card_json(self, card: Card) -> dict[str, Any]:
+        board_id = self.stacks[card.stack_id].board_id
+        data = {
+            "title": card.title,
+            "description": card.description,
+            "stackId": card.stack_id,
+            "type": card.type,
+            "lastModified": card.modified,
+            "lastEditor": None,
+            "createdAt": card.created,
+            "labels": [self._label_json(self.labels[i], card.id) for i in card.labels if i in self.labels],
+            "assignedUsers": [
+                {"id": aid, "participant": self._user_json(uid), "cardId": card.id, "type": 0}
+                for aid, uid in card.assigned
+            ],
+            "attachments": None,
+            "attachmentCount": 0,
+            "owner": self._user_json(card.owner),
+            "order": card.order,
+            "archived": card.archived,
+            "done": _iso(card.done),
+            "duedate": _iso(card.duedate),
+            "deletedAt": card.deleted_at,
+            "commentsUnread": 0,
+            "commentsCount": sum(1 for c in self.comments.values() if c.card_id == card.id),
+            "id": card.id,
+            "overdue": 3 if card.duedate is not None and card.duedate < time.time() else 0,
+            "boardId": board_id,
+        }
+        data["ETag"] = _digest(data)
+        return data
+
+    def _cards_of(self, stack: Stack, archived: bool) -> list[Card]:
+        found = [
+            c for c in self.cards.values() if c.stack_id == stack.id and not c.deleted_at and c.archived == archived
+        ]
+        return sorted(found, key=lambda c: (c.order, c.id))
+
+    def _stack_json(self, stack: Stack, *, archived: bool = False) -> dict[str, Any]:
+        return {"title": stack.title, "boardId": stack.board_id, "deletedAt": stack.deleted_at,
+                "lastModified": stack.modified, "cards": [self.card_json(c) for c in self._cards_of(stack, archived)],
+                "order": stack.order, "id": stack.id}  # fmt: skip
+
+    def _stacks_of(self, board: Board) -> list[Stack]:
+        found = [s for s in self.stacks.values() if s.board_id == board.id and not s.deleted_at]
+        return sorted(found, key=lambda s: (s.order, s.id))
+
+    @staticmethod
+    def _tagged(request: Request, data: Any, etag: str) -> Reply:
+        """`data` with its ETag, or 304 when the caller already has it."""
+        quoted = f'"{etag}"'
+        if request.header("if-none-match") in (etag, quoted):
+            return Reply(304, None, [("ETag", quoted)])
+        return Reply(200, data, [("ETag", quoted)])
+
+    @staticmethod
+    def _title(args: dict[str, Any], limit: int, required: bool = True) -> str | None:
+        title = args.get("title")
+        if title is None or (isinstance(title, str) and not title.strip()):
+            if required:
+                raise _bad("title must be provided")
+            return None
+        if len(str(title)) > limit:
+            raise _bad(f"The title cannot exceed {limit} characters")
+        return str(title)
+
+    # -- boards ---------------------------------------------------------------------------
+    @route("GET", API + "/boards", contract=CONTRACT)
+    async def list_boards(self, request: Request) -> Reply:
+        self._version(request)
+        with self._lock:
+            boards = [b for b in sorted(self.boards.values(), key=lambda b: b.id)
+                      if self._permissions(request.user, b)["PERMISSION_READ"] and not b.deleted_at]  # fmt: skip
+            data = [self._board_json(b, request.user) for b in boards]
+        digest = _digest(data)
+        return self._tagged(request, data, digest)
+
+    @route("POST", API + "/boards", contract=CONTRACT)
+    async def create_board(self, request: Request) -> Reply:
+        self._version(request)
+        args = request.args()
+        title = self._title(args, 100)
+        color = str(args.get("color") or "")
+        if not color:
+            raise _bad("color must be provided")
+        board = self.add_board(request.user.id, str(title), color)
+        return Reply(200, self._board_json(board, request.user))
+
+    @route("GET", API + "/boards/{boardId}", contract=CONTRACT)
+    async def get_board(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request)
+            return self._tagged(request, self._board_json(board, request.user), self.board_etag(board))
+
+    @route("PUT", API + "/boards/{boardId}", contract=CONTRACT)
+    async def update_board(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            args = request.args()
+            board.title = str(self._title(args, 100))
+            board.color = str(args.get("color") or board.color)
+            board.archived = _bool(args.get("archived", False))
+            self._touch(board.id)
+            return Reply(200, self._board_json(board, request.user))
+
+    @route("DELETE", API + "/boards/{boardId}", contract=CONTRACT)
+    async def delete_board(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            board.deleted_at = int(time.time())
+            self._touch(board.id)
+            return Reply(200, self._board_json(board, request.user))
+
+    @route("POST", API + "/boards/{boardId}/acl", contract=CONTRACT)
+    async def add_acl(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_SHARE")
+            args = request.args()
+            participant = str(args.get("participant") or "")
+            if self._int(args.get("type", 0)) != 0:
+                raise _bad("Only user participants are supported")
+            if participant not in self.standin.users or participant == board.owner:
+                raise _bad("participant must be provided")
+            edit, share, manage = (_bool(args.get(f"permission{k}")) for k in ("Edit", "Share", "Manage"))
+            acl = self.share(board.id, participant, edit=edit, share=share, manage=manage)
+            return Reply(200, self._acl_json(acl))
+
+    # -- stacks ---------------------------------------------------------------------------
+    @route("GET", API + "/boards/{boardId}/stacks", contract=CONTRACT)
+    async def list_stacks(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request)
+            data = [self._stack_json(s) for s in self._stacks_of(board)]
+            return self._tagged(request, data, _digest(data))
+
+    @route("GET", API + "/boards/{boardId}/stacks/archived", contract=CONTRACT)
+    async def archived_stacks(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request)
+            return Reply(200, [self._stack_json(s, archived=True) for s in self._stacks_of(board)])
+
+    @route("GET", API + "/boards/{boardId}/stacks/{stackId}", contract=CONTRACT)
+    async def get_stack(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request)
+            stack = self._stack(request)
+            if stack.board_id != board.id:
+                raise _missing("Stack")
+            data = self._stack_json(stack)
+            return self._tagged(request, data, _digest(data))
+
+    @route("POST", API + "/boards/{boardId}/stacks", contract=CONTRACT)
+    async def create_stack(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            args = request.args()
+            title = self._title(args, 100)
+            if "order" not in args:
+                raise _bad("order must be provided")
+            stack = self.add_stack(board.id, str(title), self._int(args["order"]))
+            return Reply(200, self._stack_json(stack))
+
+    @route("PUT", API + "/boards/{boardId}/stacks/{stackId}", contract=CONTRACT)
+    async def update_stack(self, request: Request) -> Reply:
+        with self._lock:
+            self._board(request)
+            stack = self._stack(request, "PERMISSION_MANAGE")
+            args = request.args()
+            title = self._title(args, 100)
+            if "order" not in args:
+                raise _bad("order must be provided")
+            stack.title, stack.order = str(title), self._int(args["order"])
+            stack.modified = int(time.time())
+            self._touch(stack.board_id)
+            return Reply(200, self._stack_json(stack))
+
+    @route("DELETE", API + "/boards/{boardId}/stacks/{stackId}", contract=CONTRACT)
+    async def delete_stack(self, request: Request) -> Reply:
+        with self._lock:
+            self._board(request)
+            stack = self._stack(request, "PERMISSION_MANAGE")
+            stack.deleted_at = int(time.time())
+            self._touch(stack.board_id)
+            return Reply(200, self._stack_json(stack))
+
+    # -- cards ----------------------------------------------------------------------------
+    CARD = API + "/boards/{boardId}/stacks/{stackId}/cards/{cardId}"
+
+    @route("GET", CARD, contract=CONTRACT)
+    async def get_card(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request)
+            data = self.card_json(card)
+            return self._tagged(request, data, data["ETag"])
+
+    @route("POST", API + "/boards/{boardId}/stacks/{stackId}/cards", contract=CONTRACT)
+    async def create_card(self, request: Request) -> Reply:
+        with self._lock:
+            self._version(request)
+            stack = self._stack(request, "PERMISSION_EDIT")
+            args = request.args()
+            title = self._title(args, 255)
+            card = self.add_card(stack.id, str(title), request.user.id, self._int(args.get("order", 999)),
+                                 str(args.get("description") or ""))  # fmt: skip
+            card.type = str(args.get("type") or "plain")
+            card.duedate = _timestamp(args.get("duedate"), "duedate")
+            return Reply(200, self.card_json(card))
+
+    @route("PUT", CARD, contract=CONTRACT)
+    async def update_card(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            target = self._stack(request, "PERMISSION_EDIT")  # the URL's stackId wins over the body's
+            args = request.args()
+            title = self._title(args, 255)
+            if card.archived and _bool(args.get("archived", True)):
+                raise _bad(ARCHIVED)
+            old_board = self.stacks[card.stack_id].board_id
+            card.title = str(title)
+            card.description = str(args.get("description") or "")
+            card.type = str(args.get("type") or "plain")
+            card.order = self._int(args.get("order", 0))
+            card.duedate = _timestamp(args.get("duedate"), "duedate")
+            card.archived = _bool(args.get("archived", False))
+            if "done" in args:
+                card.done = _timestamp(args.get("done"), "done")
+            card.stack_id = target.id
+            if target.board_id != old_board:
+                card.labels = [i for i in card.labels if self.labels[i].board_id == target.board_id]
+                self._touch(old_board)
+            card.modified = int(time.time())
+            self._touch(target.board_id)
+            return Reply(200, self.card_json(card))
+
+    @route("DELETE", CARD, contract=CONTRACT)
+    async def delete_card(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            card.deleted_at = int(time.time())
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, self.card_json(card))
+
+    def _set_archived(self, request: Request, archived: bool) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            card.archived = archived
+            card.modified = int(time.time())
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, self.card_json(card))
+
+    @route("PUT", CARD + "/archive", contract=CONTRACT)
+    async def archive_card(self, request: Request) -> Reply:
+        return self._set_archived(request, True)
+
+    @route("PUT", CARD + "/unarchive", contract=CONTRACT)
+    async def unarchive_card(self, request: Request) -> Reply:
+        return self._set_archived(request, False)
+
+    @route("PUT", CARD + "/reorder", contract=CONTRACT)
+    async def reorder_card(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            target = self._stack(request, "PERMISSION_EDIT")  # the URL's stackId wins over the body's
+            args = request.args()
+            if "order" not in args:
+                raise _bad("order must be provided")
+            order = self._int(args["order"])
+            if card.archived:
+                raise _bad(ARCHIVED)
+            old_board = self.stacks[card.stack_id].board_id
+            card.stack_id = target.id
+            if target.board_id != old_board:
+                card.labels = [i for i in card.labels if self.labels[i].board_id == target.board_id]
+                self._touch(old_board)
+            others = [c for c in self._cards_of(target, False) if c.id != card.id]
+            position = 0
+            for other in others:
+                if position == order:
+                    position += 1
+                other.order = position
+                position += 1
+            card.order = order
+            card.modified = int(time.time())
+            self._touch(target.board_id)
+            return Reply(200, [self.card_json(c) for c in self._cards_of(target, False)])
+
+    def _card_label(self, request: Request, assign: bool) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            label = self.labels.get(self._int(request.args().get("labelId")))
+            if label is None or label.board_id != self.board_of_card(card).id:
+                raise _missing("Label")
+            if assign and label.id not in card.labels:
+                card.labels.append(label.id)
+            elif not assign and label.id in card.labels:
+                card.labels.remove(label.id)
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, None)
+
+    @route("PUT", CARD + "/assignLabel", contract=CONTRACT)
+    async def assign_label(self, request: Request) -> Reply:
+        return self._card_label(request, True)
+
+    @route("PUT", CARD + "/removeLabel", contract=CONTRACT)
+    async def remove_label(self, request: Request) -> Reply:
+        return self._card_label(request, False)
+
+    @route("PUT", CARD + "/assignUser", contract=CONTRACT)
+    async def assign_user(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            user_id = str(request.args().get("userId") or "")
+            if not user_id:
+                raise _bad("userId must be provided")
+            board = self.board_of_card(card)
+            if not (user_id in self.standin.users and self._permissions(self.standin.users[user_id], board)[
+                    "PERMISSION_READ"]):  # fmt: skip
+                raise _bad("The user is not part of the board")
+            if any(uid == user_id for _, uid in card.assigned):
+                raise _bad("The user is already assigned to the card")
+            assignment = self._id()
+            card.assigned.append((assignment, user_id))
+            self._touch(board.id)
+            return Reply(200, {"id": assignment, "participant": self._user_json(user_id), "cardId": card.id, "type": 0})
+
+    @route("PUT", CARD + "/unassignUser", contract=CONTRACT)
+    async def unassign_user(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request, "PERMISSION_EDIT")
+            user_id = str(request.args().get("userId") or "")
+            found = next(((aid, uid) for aid, uid in card.assigned if uid == user_id), None)
+            if found is None:
+                raise _missing("No assignment for " + user_id)
+            card.assigned.remove(found)
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, {"id": found[0], "participant": self._user_json(user_id), "cardId": card.id, "type": 0})
+
+    # -- labels ---------------------------------------------------------------------------
+    @route("GET", API + "/boards/{boardId}/labels/{labelId}", contract=CONTRACT)
+    async def get_label(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request)
+            return Reply(200, self._label_json(self._label(request, board)))
+
+    @route("POST", API + "/boards/{boardId}/labels", contract=CONTRACT)
+    async def create_label(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            args = request.args()
+            title = str(self._title(args, 100))
+            if any(lab.board_id == board.id and lab.title == title for lab in self.labels.values()):
+                raise _bad("A label with this title already exists on this board")
+            label = Label(self._id(), board.id, title, str(args.get("color") or "31CC7C"))
+            self.labels[label.id] = label
+            self._touch(board.id)
+            return Reply(200, self._label_json(label))
+
+    @route("PUT", API + "/boards/{boardId}/labels/{labelId}", contract=CONTRACT)
+    async def update_label(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            label = self._label(request, board)
+            args = request.args()
+            label.title = str(self._title(args, 100))
+            label.color = str(args.get("color") or label.color)
+            self._touch(board.id)
+            return Reply(200, self._label_json(label))
+
+    @route("DELETE", API + "/boards/{boardId}/labels/{labelId}", contract=CONTRACT)
+    async def delete_label(self, request: Request) -> Reply:
+        with self._lock:
+            board = self._board(request, "PERMISSION_MANAGE")
+            label = self._label(request, board)
+            del self.labels[label.id]
+            for card in self.cards.values():
+                if label.id in card.labels:
+                    card.labels.remove(label.id)
+            self._touch(board.id)
+            return Reply(200, self._label_json(label))
+
+    # -- comments (OCS) -------------------------------------------------------------------
+    def _comment_json(self, comment: Comment, with_parent: bool = True) -> dict[str, Any]:
+        user = self.standin.users.get(comment.actor)
+        data: dict[str, Any] = {
+            "id": comment.id,
+            "objectId": comment.card_id,
+            "message": comment.message,
+            "actorId": comment.actor,
+            "actorType": "users",
+            "actorDisplayName": user.display_name if user else comment.actor,
+            "creationDateTime": _iso(comment.created),
+            "mentions": [],
+        }
+        parent = self.comments.get(comment.parent) if comment.parent else None
+        if with_parent and parent is not None:
+            data["replyTo"] = self._comment_json(parent, with_parent=False)
+        return data
+
+    def _message(self, request: Request) -> str:
+        message = str(request.args().get("message") or "")
+        if len(message.strip()) > MAX_COMMENT:
+            raise Failure(400, f"The comment has more than {MAX_COMMENT} characters (character limit)")
+        return message
+
+    def _comment(self, request: Request, card: Card) -> Comment:
+        comment = self.comments.get(self._int(request.params["commentId"]))
+        if comment is None or comment.card_id != card.id:
+            raise Failure(404, "Comment not found")
+        if comment.actor != request.user.id:
+            raise Failure(403, "Only authors are allowed to edit their comment.")
+        return comment
+
+    @route("GET", OCS_API + "/cards/{cardId}/comments", contract=CONTRACT)
+    async def list_comments(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._ocs_card(request, "PERMISSION_READ")
+            limit, offset = self._int(request.query.get("limit", 20)), self._int(request.query.get("offset", 0))
+            found = sorted((c for c in self.comments.values() if c.card_id == card.id), key=lambda c: -c.id)
+            return Reply(200, [self._comment_json(c) for c in found[offset : offset + limit]])
+
+    def _ocs_card(self, request: Request, permission: str) -> Card:
+        card = self.cards.get(self._int(request.params["cardId"]))
+        if card is None or card.deleted_at:
+            raise Failure(404, "Card not found")
+        if not self._permissions(request.user, self.board_of_card(card))[permission]:
+            raise Failure(403, "Permission denied")
+        return card
+
+    @route("POST", OCS_API + "/cards/{cardId}/comments", contract=CONTRACT)
+    async def create_comment(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._ocs_card(request, "PERMISSION_READ")  # Deck lets readers comment
+            message = self._message(request)
+            parent = request.args().get("parentId")
+            if parent is not None and self._int(parent) not in self.comments:
+                raise Failure(404, "Comment not found")
+            comment = Comment(self._id(), card.id, request.user.id, message, time.time(),
+                              self._int(parent) if parent is not None else None)  # fmt: skip
+            self.comments[comment.id] = comment
+            return Reply(200, self._comment_json(comment))
+
+    @route("PUT", OCS_API + "/cards/{cardId}/comments/{commentId}", contract=CONTRACT)
+    async def update_comment(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._ocs_card(request, "PERMISSION_READ")
+            comment = self._comment(request, card)
+            comment.message = self._message(request)
+            return Reply(200, self._comment_json(comment))
+
+    @route("DELETE", OCS_API + "/cards/{cardId}/comments/{commentId}", contract=CONTRACT)
+    async def delete_comment(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._ocs_card(request, "PERMISSION_READ")
+            comment = self._comment(request, card)
+            del self.comments[comment.id]
+            return Reply(200, [])
+
+
+# -- contract samples ------------------------------------------------------------------------
+V = "/index.php/apps/deck/api/v1.0"
+B = V + "/boards/{board}"
+C = B + "/stacks/{stack}/cards/{card}"
+
+
+def _board(context: Any) -> dict[str, str]:
+    app: DeckApp = context.app
+    alice, bob = context.users["alice"].id, context.users["bob"].id
+    board = app.add_board(alice, "Sample board")
+    stack = app.add_stack(board.id, "To do", 0)
+    other = app.add_stack(board.id, "Done", 1)
+    card = app.add_card(stack.id, "A card", alice)
+    archived = app.add_card(stack.id, "Old card", alice)
+    archived.archived = True
+    label = next(lab for lab in app.labels.values() if lab.board_id == board.id)
+    comment = Comment(app._id(), card.id, alice, "Hello", time.time())
+    app.comments[comment.id] = comment
+    shared = app.add_board(alice, "Read-only for bob")
+    app.share(shared.id, bob)
+    shared_stack = app.add_stack(shared.id, "Shared", 0)
+    shared_card = app.add_card(shared_stack.id, "Look only", alice)
+    foreign = app.add_board(bob, "Bob's")
+    return {"board": str(board.id), "stack": str(stack.id), "other": str(other.id), "card": str(card.id),
+            "archived": str(archived.id), "label": str(label.id), "comment": str(comment.id),
+            "shared": str(shared.id), "shared_stack": str(shared_stack.id), "shared_card": str(shared_card.id),
+            "foreign": str(foreign.id), "bob": bob, "alice": alice, "etag": app.board_etag(board)}  # fmt: skip
+
+
+C_ARCHIVED = B + "/stacks/{stack}/cards/{archived}"
+SHARED_CARD = V + "/boards/{shared}/stacks/{shared_stack}/cards/{shared_card}"
+COMMENTS = OCS_API + "/cards/{card}/comments"
+
+SAMPLES = [
+    Sample("GET", V + "/boards", setup=_board),
+    Sample("GET", "/index.php/apps/deck/api/v1.1/boards", setup=_board),
+    Sample("GET", "/index.php/apps/deck/api/v9/boards", 404),
+    Sample("POST", V + "/boards", json={"title": "New", "color": "ff0000"}),
+    Sample("POST", V + "/boards", 400, json={"color": "ff0000"}, note="no title"),
+    Sample("GET", B, setup=_board),
+    Sample("GET", B, 304, setup=_board, headers={"If-None-Match": '"{etag}"'}),
+    Sample("GET", V + "/boards/{foreign}", 403, setup=_board, note="not shared with alice"),
+    Sample("GET", V + "/boards/999999", 404),
+    Sample("PUT", B, json={"title": "Renamed", "color": "00ff00", "archived": False}, setup=_board),
+    Sample("PUT", V + "/boards/{shared}", 403, user="bob", json={"title": "Mine", "color": "00ff00"}, setup=_board),
+    Sample("DELETE", B, setup=_board),
+    Sample("POST", B + "/acl", json={"type": 0, "participant": "{bob}", "permissionEdit": False}, setup=_board),
+    Sample("GET", B + "/stacks", setup=_board),
+    Sample("GET", B + "/stacks/archived", setup=_board),
+    Sample("GET", B + "/stacks/{stack}", setup=_board),
+    Sample("POST", B + "/stacks", json={"title": "Doing", "order": 1}, setup=_board),
+    Sample("POST", B + "/stacks", 400, json={"order": 1}, setup=_board),
+    Sample("PUT", B + "/stacks/{stack}", json={"title": "Todo", "order": 5}, setup=_board),
+    Sample("DELETE", B + "/stacks/{other}", setup=_board),
+    Sample("GET", C, setup=_board),
+    Sample(
+        "POST", B + "/stacks/{stack}/cards", json={"title": "New card", "type": "plain", "order": 999}, setup=_board
+    ),
+    Sample(
+        "POST",
+        V + "/boards/{shared}/stacks/{shared_stack}/cards",
+        403,
+        user="bob",
+        json={"title": "No"},
+        setup=_board,
+        note="read-only share",
+    ),
+    Sample("PUT", C, json={"title": "Edited", "type": "plain", "owner": "{bob}", "order": 1}, setup=_board),
+    Sample("PUT", C_ARCHIVED, 400, json={"title": "Edited"}, setup=_board, note="archived card"),
+    Sample("PUT", SHARED_CARD, 403, user="bob", json={"title": "Mine"}, setup=_board),
+    Sample("DELETE", C, setup=_board),
+    Sample("PUT", C + "/archive", setup=_board),
+    Sample("PUT", C_ARCHIVED + "/unarchive", setup=_board),
+    Sample("PUT", B + "/stacks/{other}/cards/{card}/reorder", json={"order": 0, "stackId": "{other}"}, setup=_board),
+    Sample("PUT", C + "/assignLabel", json={"labelId": "{label}"}, setup=_board),
+    Sample("PUT", C + "/removeLabel", json={"labelId": "{label}"}, setup=_board),
+    Sample("PUT", C + "/assignUser", json={"userId": "{alice}"}, setup=_board),
+    Sample("PUT", C + "/assignUser", 400, json={"userId": "nobody-here"}, setup=_board, note="not on the board"),
+    Sample("PUT", C + "/unassignUser", 404, json={"userId": "{bob}"}, setup=_board, note="not assigned"),
+    Sample("GET", B + "/labels/{label}", setup=_board),
+    Sample("POST", B + "/labels", json={"title": "Urgent", "color": "ff0000"}, setup=_board),
+    Sample("PUT", B + "/labels/{label}", json={"title": "Shipped", "color": "00ff00"}, setup=_board),
+    Sample("DELETE", B + "/labels/{label}", setup=_board),
+    Sample("GET", COMMENTS, setup=_board),
+    Sample("POST", COMMENTS, json={"message": "A reply", "parentId": "{comment}"}, setup=_board),
+    Sample("POST", COMMENTS, 400, json={"message": "x" * 1001}, setup=_board),
+    Sample("PUT", COMMENTS + "/{comment}", json={"message": "Edited"}, setup=_board),
+    Sample("PUT", COMMENTS + "/{comment}", 403, user="bob", json={"message": "Mine"}, setup=_board),
+    Sample("DELETE", COMMENTS + "/{comment}", setup=_board),
+]

@@ -1,0 +1,114 @@
+"""TablesAPI against a scripted transport (rows read page by page, settings sent as JSON text or
+arrays, 404 named), and the value conversion by column name: every type to its stored shape and
+back, and the refusals that name the column and what it accepts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from nextcloud_mcp_server.config import Settings
+from nextcloud_mcp_server.http import make_client
+from nextcloud_mcp_server.nextcloud.client import NextcloudClient
+from nextcloud_mcp_server.nextcloud.errors import InvalidInput, NotFound
+from nextcloud_mcp_server.nextcloud.tables import Cell, Column, TablesAPI
+from nextcloud_mcp_server.nextcloud.tables_values import readable, to_stored
+
+pytestmark = pytest.mark.anyio
+BASE = "https://cloud.example.com"
+Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+
+
+def api(handler: Handler) -> TablesAPI:
+    settings = Settings(nextcloud_url=BASE, nextcloud_username="u", nextcloud_password="p", nextcloud_retries=0)
+    http = make_client(settings, base_url=BASE, auth=httpx.BasicAuth("u", "p"), transport=httpx.MockTransport(handler))
+    return TablesAPI(NextcloudClient(http, "u", BASE))
+
+
+def column(cid: int, title: str, kind: str, **extra: Any) -> Column:
+    column_type, _, subtype = kind.partition("-")
+    return Column.model_validate({"id": cid, "title": title, "tableId": 1, "type": column_type, "subtype": subtype,
+                                  **extra})  # fmt: skip
+
+
+COLUMNS = [
+    column(1, "Task", "text-line", mandatory=True, textMaxLength=10),
+    column(2, "Hours", "number", numberMin=0, numberMax=8),
+    column(3, "Done", "selection-check"),
+    column(4, "State", "selection", selectionOptions='[{"id": 4, "label": "Open"}, {"id": 7, "label": "Closed"}]'),
+    column(5, "Tags", "selection-multi", selectionOptions=[{"id": 1, "label": "a"}, {"id": 2, "label": "b"}]),
+    column(6, "When", "datetime"),
+    column(7, "Time", "datetime-time"),
+    column(8, "Who", "usergroup", usergroupMultipleItems=False),
+    column(9, "Progress", "number-progress"),
+]
+
+
+def test_values_by_name_become_the_stored_shape_of_each_type_and_read_back() -> None:
+    data = {"task": "Report", "Hours": 7.5, "Done": True, "State": "closed", "Tags": ["b", "a"],
+            "When": "2026-03-01T14:30:00", "Time": "09:05:00", "Who": "group:staff", "Progress": 40}  # fmt: skip
+    stored = to_stored(COLUMNS, data)
+    assert stored == {1: "Report", 2: 7.5, 3: "true", 4: 7, 5: [2, 1], 6: "2026-03-01 14:30", 7: "09:05",
+                      8: [{"id": "staff", "type": 1}], 9: 40}  # fmt: skip
+    back = {c.title: readable(c, stored[c.id]) for c in COLUMNS}
+    assert back == {"Task": "Report", "Hours": 7.5, "Done": True, "State": "Closed", "Tags": ["b", "a"],
+                    "When": "2026-03-01 14:30", "Time": "09:05", "Who": ["group:staff"], "Progress": 40}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"State": "Gone"}, "data.State: 'Gone' is not an option of column 'State'; give one of 'Open', 'Closed'"),
+        ({"Hours": 9}, "column 'Hours' accepts numbers from 0 to 8"),
+        ({"Hours": "3"}, "column 'Hours' holds a number"),
+        ({"Task": "far too long a task"}, "column 'Task' holds at most 10 characters"),
+        ({"Task": None}, "column 'Task' is mandatory"),
+        ({"Who": ["a", "b"]}, "column 'Who' holds one user or group"),
+        ({"Progress": 101}, "accepts numbers from 0 to 100"),
+        ({"Time": "noon"}, "give 'HH:MM'"),
+        ({"Nope": 1}, "no column 'Nope' in this table; its columns are 'Task', 'Hours'"),
+    ],
+)
+def test_wrong_values_are_refused_naming_the_column(data: dict[str, Any], words: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        to_stored(COLUMNS, data)
+    assert words in str(refused.value)
+
+
+def test_a_tables_link_object_reads_as_its_url() -> None:
+    link = column(1, "Site", "text-link")
+    assert (
+        readable(link, json.dumps({"title": "Ex", "value": "https://ex.org", "providerId": "url"})) == "https://ex.org"
+    )
+    assert [c.title for c in COLUMNS if c.kind == "selection"] == ["State"]
+    assert Cell.model_validate({"columnId": 1, "value": None}).value is None
+
+
+async def test_rows_are_read_page_by_page_until_a_short_page() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        rows = [{"id": i, "tableId": 3, "data": [{"columnId": 1, "value": str(i)}]} for i in range(1, 1201)]
+        return httpx.Response(200, json=rows[offset : offset + limit])
+
+    rows = await api(handler).rows(3)
+    assert [r.id for r in rows] == list(range(1, 1201))
+    assert [s["offset"] for s in seen] == ["0", "500", "1000"]
+    assert len(await api(handler).rows(3, limit=20, offset=5)) == 20
+
+
+async def test_a_missing_table_is_not_found_naming_it() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["OCS-APIRequest"] == "true"
+        body = {"ocs": {"meta": {"status": "failure", "statuscode": 404, "message": ""}, "data": {"message": "x"}}}
+        return httpx.Response(404, json=body)
+
+    with pytest.raises(NotFound) as missing:
+        await api(handler).table(42)
+    assert missing.value.subject == "table 42"
