@@ -136,8 +136,8 @@ class Registry:
             return None
         prefix, _, verb = scope.partition(".")
         owner = next((t.name for t in self.toolsets.values() if t.scope_prefix == prefix), None)
-        if owner is None or verb not in ("read", "write"):
-            raise RegistryError(f"{what}: scope {scope!r} is not '<declared toolset's scope>.read|write'")
+        if owner is None or not (verb.isidentifier() and verb.islower()):
+            raise RegistryError(f"{what}: scope {scope!r} is not '<declared toolset's scope>.<verb>'")
         return owner
 
     def add_tool(

@@ -73,6 +73,31 @@ def test_the_registry_refuses_a_duplicate_tool_an_undeclared_toolset_and_a_read_
         registry.declare(Toolset("notes", "Notizen", "Notes."))
 
 
+def test_a_writing_tool_may_name_a_scope_verb_of_its_own_and_a_reading_tool_may_not() -> None:
+    from nextcloud_mcp_server.tools._base import CREATE, READ
+    from nextcloud_mcp_server.tools.declare import SPEC, scope_of, tool
+
+    mail = Toolset("mail", "Mail", "Mail.")
+
+    @tool(mail, CREATE, title="Send", scope="send")
+    async def nc_mail_send_message() -> None: ...
+
+    @tool(mail, CREATE, title="Draft")
+    async def nc_mail_save_draft() -> None: ...
+
+    assert scope_of(getattr(nc_mail_send_message, SPEC)) == "mail.send"
+    assert scope_of(getattr(nc_mail_save_draft, SPEC)) == "mail.write"
+    with pytest.raises(ValueError, match="only a writing tool"):
+        tool(mail, READ, title="Read", scope="send")
+    with pytest.raises(ValueError, match="not read/write"):
+        tool(mail, CREATE, title="Write", scope="read")
+    registry = Registry()
+    registry.declare(mail)
+    assert registry.add_tool("nc_mail_send_message", scope="mail.send", read_only=False).toolset == "mail"
+    with pytest.raises(RegistryError, match="<verb>"):
+        registry.add_tool("nc_mail_bad", scope="mail.Send!", read_only=False)
+
+
 def test_a_concrete_uri_maps_to_its_static_resource_or_the_longest_matching_template() -> None:
     registry = Registry()
     for app in ("files", "notes"):

@@ -67,7 +67,7 @@ REQUIRED = {
 
 NAME = re.compile(r"^nc_[a-z0-9]+_[a-z0-9]+(?:_[a-z0-9]+)*$")
 SNAKE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
-SCOPE = re.compile(r"^[a-z0-9_]+\.(read|write)$")
+SCOPE = re.compile(r"^[a-z0-9_]+\.(read|write|send)$")
 
 
 async def listed_tools(toolsets: list[str]) -> list[Any]:
@@ -209,7 +209,7 @@ async def test_every_tool_has_a_scope_that_matches_its_annotations(tools: list[A
         if scope is None:
             return "" if tool.name in about_the_session else "no scope in the registry"
         if not SCOPE.match(scope):
-            return f"scope {scope!r} is not '<app>.read' or '<app>.write'"
+            return f"scope {scope!r} is not '<app>.read', '<app>.write' or '<app>.send'"
         read_only = bool(tool.annotations and tool.annotations.read_only_hint)
         if read_only != scope.endswith(".read"):
             return f"scope {scope!r} disagrees with read_only_hint={read_only}"

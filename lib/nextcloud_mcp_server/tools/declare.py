@@ -7,7 +7,9 @@ unchanged, so a tool stays importable and testable on its own (call it with any
 NextcloudClient). Registration (`register_declared`) derives the rest:
 
 - the name is the function's name (the PyPI package's name where it has the tool);
-- the scope is `<toolset scope>.read` for a reading tool and `.write` otherwise;
+- the scope is `<toolset scope>.read` for a reading tool and `.write` otherwise, or
+  `<toolset scope>.<verb>` for a writing tool declared with its own `scope="<verb>"` (sending
+  mail needs `mail.send`, which `mail.write` does not grant);
 - a first parameter annotated `Nextcloud` receives the caller's client (resolved by the caller
   middleware) and is not part of the input schema;
 - a parameter annotated `Config` receives the server's `Settings` (limits an administrator sets,
@@ -88,6 +90,7 @@ class ToolSpec:
     title: str
     requires: Requirement | None = None
     structured_output: bool | None = None
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,11 +110,17 @@ def tool(
     title: str,
     requires: Requirement | None = None,
     structured_output: bool | None = None,
+    scope: str | None = None,
 ) -> Callable[[F], F]:
-    """Declare a module-level function a tool of `toolset` (registered by `register_declared`)."""
+    """Declare a module-level function a tool of `toolset` (registered by `register_declared`).
+
+    `scope` names a verb of its own for a writing tool whose effect reaches beyond the user's data
+    (e.g. `"send"`), so that a client can be granted `<toolset>.write` without it."""
+    if scope is not None and (annotations.read_only_hint or scope in ("read", "write") or not scope.isidentifier()):
+        raise ValueError(f"scope verb {scope!r}: only a writing tool takes a verb of its own, not read/write")
 
     def declare(fn: F) -> F:
-        setattr(fn, SPEC, ToolSpec(toolset, annotations, title, requires, structured_output))
+        setattr(fn, SPEC, ToolSpec(toolset, annotations, title, requires, structured_output, scope))
         return fn
 
     return declare
@@ -153,8 +162,9 @@ def with_injected(fn: F, deps: ToolDeps) -> F:
 
 
 def scope_of(spec: ToolSpec) -> str:
-    """`<toolset scope>.read` for a tool that only reads, `.write` for any other."""
-    return f"{spec.toolset.scope_prefix}.{'read' if spec.annotations.read_only_hint else 'write'}"
+    """`<toolset scope>.read` for a tool that only reads, `.<verb>` for one with its own, `.write` for any other."""
+    verb = "read" if spec.annotations.read_only_hint else spec.scope or "write"
+    return f"{spec.toolset.scope_prefix}.{verb}"
 
 
 def register_declared(module: ModuleType, deps: ToolDeps) -> None:
