@@ -59,3 +59,33 @@ def test_readme_shows_make_run_and_make_test_before_any_other_section() -> None:
     intro = readme()[: headings[1]] if len(headings) > 1 else readme()
     assert "make run" in intro
     assert "make test" in intro
+
+
+def cells(row: str) -> int:
+    """The cells of a Markdown table row: pipes outside code spans, not escaped."""
+    outside = re.sub(r"`[^`]*`", "", row).replace("\\|", "")
+    return outside.strip().strip("|").count("|") + 1
+
+
+def test_every_readme_table_row_has_as_many_cells_as_its_header() -> None:
+    lines, header, wrong = readme().splitlines(), None, []
+    for number, line in enumerate(lines, 1):
+        if not line.startswith("|"):
+            header = None
+        elif header is None:
+            header = cells(line)
+        elif cells(line) != header:
+            wrong.append(f"line {number}: {cells(line)} cells, its table has {header}")
+    assert wrong == []
+
+
+def test_readme_names_every_toolset_with_its_scopes() -> None:
+    from nextcloud_mcp_server.server import offered
+
+    registry = offered(Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p"))
+    rows = {line.split("|")[1].strip(): line for line in readme().splitlines() if line.startswith("| `")}
+    missing = [name for name in registry.toolsets if f"`{name}`" not in rows]
+    assert missing == [], f"README.md's Toolsets table lacks: {missing}"
+    text = readme()
+    unlisted = [scope for scope in registry.scopes() if f"`{scope}`" not in text]
+    assert unlisted == [], f"README.md does not name these scopes: {unlisted}"
