@@ -10,7 +10,7 @@ the contract it follows. An app module declares only what is its own:
         app_id = "deck"
         prefixes = ("/index.php/apps/deck/", "/ocs/v2.php/apps/deck/")
 
-        def capabilities(self, user: User) -> dict[str, Any]:
+        def capabilities(self, user: User | None) -> dict[str, Any]:  # None: an anonymous request
             return {"deck": {"version": "1.14.0", "canCreateBoards": True}}
 
         @route("GET", "/index.php/apps/deck/api/v1.0/boards", contract="apps/deck-API.md")

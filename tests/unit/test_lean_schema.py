@@ -69,3 +69,45 @@ async def test_a_registered_tool_lists_the_lean_schema_and_still_accepts_null() 
         result = await client.call_tool("nc_notes_echo", {"word": None})
     assert tool.input_schema == {"type": "object", "properties": {"word": {"type": "string", "description": "A word."}}}
     assert result.content[0].text == "None"
+
+
+def test_output_schema_references_are_written_out_with_the_same_meaning_unless_recursive() -> None:
+    import jsonschema
+
+    from nextcloud_mcp_server.tools.lean import inline_refs
+
+    schema = {
+        "$defs": {"Card": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}},
+        "type": "object",
+        "properties": {
+            "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}},
+            "first": {"$ref": "#/$defs/Card", "description": "The first card."},
+        },
+    }
+    flat = inline_refs(schema)
+    assert "$defs" not in flat and "$ref" not in str(flat)
+    assert flat["properties"]["first"]["description"] == "The first card."
+    good, bad = {"cards": [{"id": 1}], "first": {"id": 2}}, {"cards": [{"id": "x"}]}
+    for candidate in (schema, flat):
+        jsonschema.validate(good, candidate)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, candidate)
+    tree = {
+        "$defs": {"Page": {"type": "object", "properties": {"children": {"items": {"$ref": "#/$defs/Page"}}}}},
+        "$ref": "#/$defs/Page",
+    }
+    assert inline_refs(tree) is tree
+
+
+async def test_a_registered_tools_output_schema_has_no_references() -> None:
+    from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
+    from nextcloud_mcp_server.config import Settings
+    from nextcloud_mcp_server.server import build_mcp_server
+
+    settings = Settings(nextcloud_url="http://127.0.0.1:9", nextcloud_username="u", nextcloud_password="p",
+                        toolsets=["deck"])  # fmt: skip
+    server = build_mcp_server(settings, AppPasswordAccess(settings))
+    listed = {tool.name: tool for tool in await server.list_tools()}
+    overview = listed["deck_get_board_overview"].output_schema
+    assert overview is not None and "$ref" not in str(overview)
+    assert overview["properties"]["stacks"]["items"]["properties"]["cards"]["items"]["required"] == ["id", "title"]

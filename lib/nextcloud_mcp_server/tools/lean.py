@@ -52,3 +52,43 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     if len(rest) == 1 and isinstance(rest[0], dict) and not (set(rest[0]) & set(lean)):
         return {**rest[0], **lean}
     return {"anyOf": rest, **lean}
+
+
+ANNOTATION_KEYS = frozenset({"title", "description", "default", "examples"})
+
+
+class _Recursive(Exception):
+    """A `$defs` entry refers to itself: its references stay as they are."""
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with each local `#/$defs/...` reference written out where it is used (same meaning).
+
+    Why: a client checks every structured result against the tool's output schema, and resolving
+    a `$ref` per list item is most of that check (a 200-card Deck board, 200 Talk messages). A
+    recursive definition (a page tree) keeps its references."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict):
+        return schema
+
+    def expand(node: Any, seen: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [expand(item, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref.removeprefix("#/$defs/")
+            if name in seen or name not in defs:
+                raise _Recursive
+            target = expand(defs[name], seen | {name})
+            rest = {key: expand(value, seen) for key, value in node.items() if key != "$ref"}
+            if set(rest) & set(target) - ANNOTATION_KEYS:
+                return {"allOf": [target], **rest}
+            return {**target, **rest}
+        return {key: expand(value, seen) for key, value in node.items() if key != "$defs"}
+
+    try:
+        return expand(schema, frozenset())  # type: ignore[no-any-return]
+    except _Recursive:
+        return schema
