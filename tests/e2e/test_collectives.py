@@ -340,6 +340,254 @@ async def test_a_non_member_is_refused_and_a_reader_may_not_edit(mcp: Any, nc_us
     }
 
 
+async def test_collective_settings_are_set_by_name_and_bind_members(
+    mcp: Any, nc_user: NcUser, stranger: NcUser
+) -> None:
+    from nextcloud_mcp_server.app import build_app
+
+    collective_id, landing = await new_collective(mcp)
+    made = (await call(mcp, "collectives_get_collectives"))["items"]
+    fresh = next(c for c in made if c["id"] == collective_id)
+    assert (fresh["edit_level"], fresh["share_level"], fresh["page_mode"]) == ("members", "members", "view")
+    done = await call(
+        mcp, "nc_collectives_update_collective_settings", collective_id=collective_id,
+        edit_level="moderators", share_level="admins", page_mode="edit",
+    )  # fmt: skip
+    assert (done["collective"]["edit_level"], done["collective"]["share_level"]) == ("moderators", "admins")
+    assert done["collective"]["page_mode"] == "edit"
+    stored = app_of(nc_user).collectives[collective_id]
+    assert (stored.edit_level, stored.share_level, stored.page_mode) == (4, 8, 1)
+    with nc_user.raw() as raw:
+        listed = raw.get(API, headers=OCS).json()["ocs"]["data"]["collectives"]
+    mine = next(c for c in listed if c["id"] == collective_id)
+    assert (mine["editPermissionLevel"], mine["sharePermissionLevel"], mine["pageMode"]) == (4, 8, 1)
+    assert "give edit_level, share_level or page_mode" in await error_of(
+        mcp, "nc_collectives_update_collective_settings", collective_id=collective_id
+    )
+    app_of(nc_user).add_member(collective_id, stranger.id)  # a plain member: may neither edit nor change settings
+    with serve_in_thread(build_app(stranger.settings(toolsets=["all"])), lifespan="on") as url:
+        async with Client(f"{url}/mcp") as theirs:
+            refused = await error_of(
+                theirs, "nc_collectives_update_collective_settings", collective_id=collective_id, edit_level="members"
+            )
+            assert f"not allowed to update collective: {collective_id}" in refused
+            edit = await error_of(
+                theirs, "collectives_create_page", collective_id=collective_id, parent_id=landing, title="Mine"
+            )
+            assert "Not allowed to edit collective" in edit
+    assert stored.edit_level == 4
+    await call(mcp, "nc_collectives_update_collective_settings", collective_id=collective_id, edit_level="members")
+    assert (stored.edit_level, stored.share_level, stored.page_mode) == (1, 8, 1)
+
+
+async def test_full_width_and_subpage_order(mcp: Any, nc_user: NcUser) -> None:
+    collective_id, landing = await new_collective(mcp)
+    ids = []
+    for title in ("One", "Two", "Three"):
+        made = await call(mcp, "collectives_create_page", collective_id=collective_id, parent_id=landing, title=title)
+        ids.append(made["page"]["id"])
+    newest_first = raw_pages(nc_user, collective_id)[landing]["subpageOrder"]
+    assert newest_first == ids[::-1]  # Collectives puts a new page first
+    ordered = await call(
+        mcp, "nc_collectives_set_subpage_order", collective_id=collective_id, page_id=landing, subpage_ids=ids
+    )
+    assert ordered["page"]["subpage_order"] == ids
+    assert raw_pages(nc_user, collective_id)[landing]["subpageOrder"] == ids
+    listed = await call(mcp, "collectives_get_pages", collective_id=collective_id)
+    assert next(p for p in listed["items"] if p["id"] == landing)["subpage_order"] == ids
+    stray = await error_of(
+        mcp, "nc_collectives_set_subpage_order", collective_id=collective_id, page_id=ids[0], subpage_ids=[landing]
+    )
+    assert f"[{landing}] are not subpages of page {ids[0]}" in stray
+    twice = await error_of(
+        mcp, "nc_collectives_set_subpage_order", collective_id=collective_id, page_id=landing, subpage_ids=[ids[0]] * 2
+    )
+    assert "give each subpage once" in twice
+
+    wide = await call(mcp, "nc_collectives_set_page_full_width", collective_id=collective_id, page_id=ids[1])
+    assert wide["page"]["full_width"] is True
+    assert raw_pages(nc_user, collective_id)[ids[1]]["isFullWidth"] is True
+    narrow = await call(
+        mcp, "nc_collectives_set_page_full_width", collective_id=collective_id, page_id=ids[1], full_width=False
+    )
+    assert narrow["page"]["full_width"] is False
+    assert raw_pages(nc_user, collective_id)[ids[1]]["isFullWidth"] is False
+    missing = await error_of(mcp, "nc_collectives_set_page_full_width", collective_id=collective_id, page_id=987654321)
+    assert "page 987654321" in missing
+
+
+async def test_a_page_moves_and_copies_to_another_collective(mcp: Any, nc_user: NcUser) -> None:
+    source, source_landing = await new_collective(mcp)
+    target, target_landing = await new_collective(mcp)
+    page = await call(
+        mcp, "collectives_create_page", collective_id=source, parent_id=source_landing, title="Travel", content="Go."
+    )
+    page_id = page["page"]["id"]
+    await call(mcp, "collectives_create_page", collective_id=source, parent_id=page_id, title="Packing")
+    await call(mcp, "collectives_set_page_emoji", collective_id=source, page_id=page_id, emoji="🧳")
+    copied = await call(
+        mcp, "nc_collectives_move_page_to_collective", collective_id=source, page_id=page_id,
+        target_collective_id=target, copy=True,
+    )  # fmt: skip
+    copy_id = copied["page"]["id"]
+    assert copy_id != page_id
+    assert (copied["page"]["title"], copied["page"]["parent_id"], copied["page"]["emoji"]) == (
+        "Travel",
+        target_landing,
+        "🧳",
+    )
+    there = raw_pages(nc_user, target)
+    assert {p["title"] for p in there.values() if p["parentId"] == copy_id} == {"Packing"}  # subpages came along
+    assert file_of(nc_user, target, copy_id) == "Go."
+    assert page_id in raw_pages(nc_user, source)  # a copy leaves the page
+
+    sub = await call(mcp, "collectives_create_page", collective_id=target, parent_id=target_landing, title="Trips")
+    moved = await call(
+        mcp, "nc_collectives_move_page_to_collective", collective_id=source, page_id=page_id,
+        target_collective_id=target, parent_id=sub["page"]["id"],
+    )  # fmt: skip
+    assert (moved["page"]["id"], moved["page"]["parent_id"]) == (page_id, sub["page"]["id"])
+    assert page_id not in raw_pages(nc_user, source)
+    assert raw_pages(nc_user, target)[page_id]["parentId"] == sub["page"]["id"]
+    assert file_of(nc_user, target, page_id) == "Go."
+    same = await error_of(
+        mcp, "nc_collectives_move_page_to_collective", collective_id=target, page_id=page_id,
+        target_collective_id=target,
+    )  # fmt: skip
+    assert "give another collective" in same
+    landing = await error_of(
+        mcp, "nc_collectives_move_page_to_collective", collective_id=source, page_id=source_landing,
+        target_collective_id=target,
+    )  # fmt: skip
+    assert "Not allowed to move or copy landing page" in landing
+    nowhere = await error_of(
+        mcp, "nc_collectives_move_page_to_collective", collective_id=target, page_id=page_id,
+        target_collective_id=987654,
+    )  # fmt: skip
+    assert "Collective not found: 987654" in nowhere
+
+
+async def test_page_templates_are_made_edited_used_and_deleted(mcp: Any, nc_user: NcUser) -> None:
+    collective_id, landing = await new_collective(mcp)
+    assert (await call(mcp, "nc_collectives_list_templates", collective_id=collective_id))["items"] == []
+    made = await call(
+        mcp, "nc_collectives_create_template", collective_id=collective_id, title="Meeting", content="## Agenda\n- "
+    )
+    template_id = made["page"]["id"]
+    folder = app_of(nc_user).collectives[collective_id].folder / ".templates"
+    assert (folder / "Meeting.md").read_text() == "## Agenda\n- "
+    nested = await call(
+        mcp, "nc_collectives_create_template", collective_id=collective_id, title="Retro", parent_id=template_id
+    )
+    assert nested["page"]["parent_id"] == template_id
+    listed = await call(mcp, "nc_collectives_list_templates", collective_id=collective_id)
+    assert {(t["title"], t["parent_id"]) for t in listed["items"]} >= {("Meeting", made["page"]["parent_id"])}
+    assert {t["id"] for t in listed["items"]} == {template_id, nested["page"]["id"]}
+    assert template_id not in raw_pages(nc_user, collective_id)  # templates are not pages of the tree
+
+    updated = await call(
+        mcp, "nc_collectives_update_template", collective_id=collective_id, template_id=template_id,
+        title="Weekly", content="## Agenda\n## Notes", emoji="🗓",
+    )  # fmt: skip
+    assert (updated["page"]["title"], updated["page"]["emoji"]) == ("Weekly", "🗓")
+    assert (folder / "Weekly" / "Readme.md").read_text() == "## Agenda\n## Notes"  # it has a nested template
+    only_content = await call(
+        mcp, "nc_collectives_update_template", collective_id=collective_id, template_id=template_id, content="X"
+    )
+    assert only_content["page"]["title"] == "Weekly"
+    assert (folder / "Weekly" / "Readme.md").read_text() == "X"
+    cleared = await call(
+        mcp, "nc_collectives_update_template", collective_id=collective_id, template_id=template_id, emoji=""
+    )
+    assert cleared["page"]["emoji"] is None
+
+    page = await call(
+        mcp, "collectives_create_page", collective_id=collective_id, parent_id=landing, title="Week 1",
+        template_id=template_id,
+    )  # fmt: skip
+    assert page["content"] == "X"
+    assert file_of(nc_user, collective_id, page["page"]["id"]) == "X"
+    assert {p["title"] for p in raw_pages(nc_user, collective_id).values() if p["parentId"] == page["page"]["id"]} == {
+        "Retro"
+    }  # the nested template came along as a subpage
+    both = await error_of(
+        mcp, "collectives_create_page", collective_id=collective_id, parent_id=landing, title="Y",
+        template_id=template_id, content="x",
+    )  # fmt: skip
+    assert "either content or template_id" in both
+    not_template = await error_of(
+        mcp, "collectives_create_page", collective_id=collective_id, parent_id=landing, title="Y",
+        template_id=page["page"]["id"],
+    )  # fmt: skip
+    assert f"Template {page['page']['id']} not found" in not_template
+    assert "give title, content or emoji" in await error_of(
+        mcp, "nc_collectives_update_template", collective_id=collective_id, template_id=template_id
+    )
+    assert "must not be empty" in await error_of(
+        mcp, "nc_collectives_create_template", collective_id=collective_id, title=" "
+    )
+    assert "collective 987654" in await error_of(mcp, "nc_collectives_list_templates", collective_id=987654)
+
+    deleted = await call(mcp, "nc_collectives_delete_template", collective_id=collective_id, template_id=template_id)
+    assert deleted["id"] == template_id
+    assert not (folder / "Weekly").exists()
+    assert (await call(mcp, "nc_collectives_list_templates", collective_id=collective_id))["items"] == []
+    assert "template 987654321" in await error_of(
+        mcp, "nc_collectives_delete_template", collective_id=collective_id, template_id=987654321
+    )
+
+
+async def test_attachments_are_renamed_and_restored(mcp: Any, nc_user: NcUser) -> None:
+    collective_id, landing = await new_collective(mcp)
+    data = base64.b64encode(b"plan").decode()
+    first = await call(
+        mcp, "nc_collectives_upload_attachment", collective_id=collective_id, page_id=landing,
+        filename="plan.txt", content_base64=data,
+    )  # fmt: skip
+    other = await call(
+        mcp, "nc_collectives_upload_attachment", collective_id=collective_id, page_id=landing,
+        filename="other.txt", content_base64=data,
+    )  # fmt: skip
+    folder = app_of(nc_user).page_file(collective_id, landing).parent / f".attachments.{landing}"
+    renamed = await call(
+        mcp, "nc_collectives_rename_attachment", collective_id=collective_id, page_id=landing,
+        attachment_id=first["id"], name="roadmap.txt",
+    )  # fmt: skip
+    assert (renamed["id"], renamed["name"]) == (first["id"], "roadmap.txt")
+    assert sorted(p.name for p in folder.iterdir()) == ["other.txt", "roadmap.txt"]
+    taken = await error_of(
+        mcp, "nc_collectives_rename_attachment", collective_id=collective_id, page_id=landing,
+        attachment_id=first["id"], name="other.txt",
+    )  # fmt: skip
+    assert "'other.txt' is taken" in taken
+    assert "plain file name" in await error_of(
+        mcp, "nc_collectives_rename_attachment", collective_id=collective_id, page_id=landing,
+        attachment_id=first["id"], name="a/b.txt",
+    )  # fmt: skip
+
+    await call(
+        mcp, "nc_collectives_delete_attachment", collective_id=collective_id, page_id=landing, attachment_id=first["id"]
+    )
+    assert not (folder / "roadmap.txt").exists()
+    restored = await call(
+        mcp,
+        "nc_collectives_restore_attachment",
+        collective_id=collective_id,
+        page_id=landing,
+        attachment_id=first["id"],
+    )
+    assert (restored["id"], restored["name"]) == (first["id"], "roadmap.txt")
+    assert (folder / "roadmap.txt").read_bytes() == b"plan"
+    again = await error_of(
+        mcp,
+        "nc_collectives_restore_attachment",
+        collective_id=collective_id,
+        page_id=landing,
+        attachment_id=other["id"],
+    )
+    assert "Not found in trash for page attachments" in again
+
+
 async def test_switching_the_app_off_hides_the_toolset(standin: StandInHandle) -> None:
     from nextcloud_mcp_server.app import build_app
 
@@ -355,7 +603,7 @@ async def test_switching_the_app_off_hides_the_toolset(standin: StandInHandle) -
                 standin.app.set_app_enabled(user.id, "collectives", True)
             again = {t.name for t in (await client.list_tools()).tools}
     tools = {n for n in before if n.startswith(("collectives_", "nc_collectives_"))}
-    assert len(tools) == 32
+    assert len(tools) == 42
     assert tools.isdisjoint(without)
     assert "nc_status_get" in without
     assert refused.is_error

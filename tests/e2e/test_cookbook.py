@@ -287,7 +287,57 @@ async def test_another_user_cannot_see_or_change_my_recipes(mcp: Any, nc_user: N
     assert secret in raw_names(other)
 
 
+async def test_a_recipe_reads_as_a_resource_like_the_tool(mcp: Any, nc_user: NcUser, other: NcUser) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    name = unique("Soup")
+    created = await call(
+        mcp, "nc_cookbook_create_recipe", name=name, ingredients=["1 l water", "salt"], category="Dinner",
+        keywords="warm", total_time="PT40M",
+    )  # fmt: skip
+    read = await mcp.read_resource(f"nc://cookbook/recipes/{created['id']}")
+    (content,) = read.contents
+    assert (content.uri, content.mime_type) == (f"nc://cookbook/recipes/{created['id']}", "application/json")
+    recipe = json.loads(content.text)
+    assert recipe == await call(mcp, "nc_cookbook_get_recipe", recipe_id=created["id"])
+    on_disk = stored(nc_user, name)
+    assert (recipe["name"], recipe["ingredients"], recipe["category"], recipe["total_time"]) == (
+        on_disk["name"],
+        on_disk["recipeIngredient"],
+        on_disk["recipeCategory"],
+        on_disk["totalTime"],
+    )
+    templates = await mcp.list_resource_templates()
+    assert "nc://cookbook/recipes/{recipe_id}" in {t.uri_template for t in templates.resource_templates}
+
+    with other.raw() as raw:  # another user's recipe is not found for me
+        theirs = raw.post(f"{API}/recipes", json={"name": unique("Their stew")}).json()
+    with pytest.raises(MCPError) as foreign:
+        await mcp.read_resource(f"nc://cookbook/recipes/{theirs}")
+    assert "does not exist" in str(foreign.value)
+    assert raw_recipe(other, theirs)[0] == 200
+    with pytest.raises(MCPError) as bad:
+        await mcp.read_resource("nc://cookbook/recipes/soup")
+    assert "'soup' is not a recipe id" in str(bad.value)
+
+
+async def test_the_cookbook_version_reads_as_a_resource(mcp: Any, nc_user: NcUser) -> None:
+    with nc_user.raw() as raw:
+        answer = raw.get("/index.php/apps/cookbook/api/version").json()
+    read = await mcp.read_resource("nc://cookbook/version")
+    version = json.loads(read.contents[0].text)
+    release = answer["cookbook_version"]
+    api = answer["api_version"]
+    assert version == {
+        "app_version": ".".join(str(n) for n in release[:3]) + "".join(release[3:]),
+        "api_version": f"{api['epoch']}.{api['major']}.{api['minor']}",
+    }
+    assert version["app_version"] == "0.11.6"
+
+
 async def test_the_toolset_is_gone_for_a_user_without_cookbook(standin: StandInHandle) -> None:
+    from mcp.shared.exceptions import MCPError
+
     from nextcloud_mcp_server.app import build_app
 
     user = standin.add_user(unique("ucookbook-gated"), "pw-gated-1")
@@ -298,6 +348,10 @@ async def test_the_toolset_is_gone_for_a_user_without_cookbook(standin: StandInH
             try:
                 without = {t.name for t in (await client.list_tools()).tools}
                 refused = await client.call_tool("nc_cookbook_list_recipes", {})
+                try:
+                    resource = (await client.read_resource("nc://cookbook/version")).contents[0].text
+                except MCPError as exc:
+                    resource = str(exc)
             finally:
                 standin.app.set_app_enabled(user.id, "cookbook", True)
             again = {t.name for t in (await client.list_tools()).tools}
@@ -306,4 +360,5 @@ async def test_the_toolset_is_gone_for_a_user_without_cookbook(standin: StandInH
     assert "nc_webdav_list_directory" in without
     assert refused.is_error
     assert "needs the Nextcloud app 'Cookbook' (cookbook)" in refused.content[0].text
+    assert "needs the Nextcloud app 'Cookbook' (cookbook)" in resource
     assert again >= TOOLS

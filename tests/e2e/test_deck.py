@@ -4,7 +4,10 @@ a board shared read-only refuses edits; a 200-card board's overview stays small.
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -416,3 +419,263 @@ async def test_with_deck_disabled_for_the_user_the_tools_vanish(standin: StandIn
     assert refused.is_error
     assert "needs the Nextcloud app 'Deck' (deck)" in refused.content[0].text
     assert tools <= again
+
+
+# -- board changes, deletion and shares --------------------------------------------------------
+@asynccontextmanager
+async def mcp_of(user: NcUser) -> AsyncIterator[Client]:
+    """A second user's own MCP server and client (every toolset on)."""
+    from nextcloud_mcp_server.app import build_app
+
+    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
+        async with Client(f"{url}/mcp") as client:
+            yield client
+
+
+def sharing_of(user: NcUser) -> Any:
+    return user.standin.app.services["files_sharing"]
+
+
+async def test_a_board_is_updated_deleted_and_restored(mcp: Any, nc_user: NcUser) -> None:
+    deck = deck_of(nc_user)
+    board, _ = board_with_stacks(nc_user, "To do")
+    changed = await call(mcp, "nc_deck_update_board", board_id=board.id, title="Renamed", color="#00FF00")
+    assert (board.title, board.color, board.archived) == ("Renamed", "00FF00", False)
+    assert (changed["title"], changed["color"]) == ("Renamed", "00FF00")
+    archived = await call(mcp, "nc_deck_update_board", board_id=board.id, archived=True)
+    assert archived["archived"] is True
+    assert (board.title, board.archived) == ("Renamed", True)  # the title was sent back unchanged
+    await call(mcp, "nc_deck_update_board", board_id=board.id, archived=False)
+
+    deleted = await call(mcp, "nc_deck_delete_board", board_id=board.id)
+    assert "nc_deck_restore_board" in deleted["message"]
+    assert board.deleted_at
+    listed = await call(mcp, "deck_get_boards", limit=500)
+    assert board.id not in [b["id"] for b in listed["items"]]
+    gone = await error_of(mcp, "deck_get_board", board_id=board.id)
+    assert "HTTP 404" in gone
+    restored = await call(mcp, "nc_deck_restore_board", board_id=board.id)
+    assert restored["title"] == "Renamed"
+    assert board.deleted_at == 0
+    assert board.id in [b["id"] for b in (await call(mcp, "deck_get_boards", limit=500))["items"]]
+
+    await call(mcp, "nc_deck_delete_board", board_id=board.id)
+    board.deleted_at -= 6 * 3600  # past Deck's trash retention: purged
+    purged = await error_of(mcp, "nc_deck_restore_board", board_id=board.id)
+    assert "HTTP 404" in purged
+    assert board.id not in deck.boards
+
+
+async def test_board_changes_refuse_bad_inputs_and_other_peoples_boards(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    board, _ = board_with_stacks(nc_user, "To do")
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("nc_deck_update_board", {"board_id": board.id}, "at least one"),
+        ("nc_deck_update_board", {"board_id": board.id, "title": " "}, "title"),
+        ("nc_deck_update_board", {"board_id": board.id, "color": "green"}, "color"),
+        ("nc_deck_update_board_share", {"board_id": board.id, "acl_id": 1}, "at least one"),
+        ("nc_deck_unshare_board", {"board_id": board.id, "acl_id": 0}, "acl_id"),
+    ]
+    for tool, arguments, expected in cases:
+        message = await error_of(mcp, tool, **arguments)
+        assert expected in message, (tool, message)
+    assert board.title.startswith("Board")
+    missing = await error_of(mcp, "nc_deck_update_board_share", board_id=board.id, acl_id=987654, edit=True)
+    assert "share 987654 of board" in missing
+    bobs = deck_of(nc_user).add_board(bob.id, unique("Bobs"))
+    deck_of(nc_user).share(bobs.id, nc_user.id)  # read only
+    for tool, arguments in [
+        ("nc_deck_update_board", {"title": "Mine"}),
+        ("nc_deck_delete_board", {}),
+        ("nc_deck_restore_board", {}),
+    ]:
+        message = await error_of(mcp, tool, board_id=bobs.id, **arguments)
+        assert "HTTP 403" in message, (tool, message)
+    assert (bobs.title, bobs.deleted_at) == (bobs.title, 0)
+    assert bobs.title.startswith("Bobs")
+
+
+async def test_board_shares_are_changed_and_removed(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    deck = deck_of(nc_user)
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    shared = await call(mcp, "nc_deck_share_board", board_id=board.id, user_id=bob.id)
+    acl = deck.acl[shared["id"]]
+    raised = await call(mcp, "nc_deck_update_board_share", board_id=board.id, acl_id=acl.id, edit=True)
+    assert (raised["edit"], raised["share"], raised["manage"]) == (True, False, False)
+    assert (acl.edit, acl.share, acl.manage) == (True, False, False)
+    await call(mcp, "nc_deck_update_board_share", board_id=board.id, acl_id=acl.id, share=True)
+    assert (acl.edit, acl.share, acl.manage) == (True, True, False)  # edit kept
+
+    card = deck.add_card(todo.id, "Bob's task", nc_user.id)
+    card.assigned.append((deck._id(), bob.id))
+    async with mcp_of(bob) as as_bob:
+        # bob may share but not manage: Deck keeps the permissions he does not hold himself
+        kept = await call(as_bob, "nc_deck_update_board_share", board_id=board.id, acl_id=acl.id, manage=True)
+        assert kept["manage"] is False
+        assert acl.manage is False
+        refused = await error_of(as_bob, "nc_deck_unshare_board", board_id=board.id, acl_id=acl.id)
+        assert "HTTP 403" in refused
+    assert acl.id in deck.acl
+
+    await call(mcp, "nc_deck_unshare_board", board_id=board.id, acl_id=acl.id)
+    assert acl.id not in deck.acl
+    assert card.assigned == []  # Deck drops their assignments on the board
+    detail = await call(mcp, "deck_get_board", board_id=board.id)
+    assert detail["shares"] == []
+
+
+# -- dependent cards ---------------------------------------------------------------------------
+async def test_cards_depend_on_other_cards(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    deck = deck_of(nc_user)
+    board, (todo, doing) = board_with_stacks(nc_user, "To do", "Doing")
+    first = deck.add_card(todo.id, "Design", nc_user.id)
+    second = deck.add_card(doing.id, "Build", nc_user.id)
+    ids = {"board_id": board.id, "stack_id": doing.id, "card_id": second.id}
+    added = await call(mcp, "deck_assign_dependent_card", **ids, dependent_card_id=first.id)
+    assert added == {"card_id": second.id, "dependent_cards": [first.id]}
+    assert deck.dependencies[second.id] == [first.id]
+    card = await call(mcp, "deck_get_card", **ids)
+    assert card["dependent_cards"] == [first.id]
+    removed = await call(mcp, "deck_remove_dependent_card", **ids, dependent_card_id=first.id)
+    assert removed["dependent_cards"] == []
+    assert deck.dependencies[second.id] == []
+
+    itself = await error_of(mcp, "deck_assign_dependent_card", **ids, dependent_card_id=second.id)
+    assert "dependent_card_id" in itself
+    foreign = deck.add_card(deck.add_stack(deck.add_board(bob.id, unique("Bobs")).id, "S", 0).id, "Bob's", bob.id)
+    hidden = await error_of(mcp, "deck_assign_dependent_card", **ids, dependent_card_id=foreign.id)
+    assert "HTTP 403" in hidden
+    first.archived = True
+    shelved = await error_of(
+        mcp, "deck_assign_dependent_card", board_id=board.id, stack_id=todo.id, card_id=first.id,
+        dependent_card_id=second.id,
+    )  # fmt: skip
+    assert "This card is archived" in shelved
+    assert deck.dependencies.get(first.id, []) == []
+
+
+async def test_dependent_card_tools_need_deck_1_18(standin: StandInHandle) -> None:
+    user = standin.add_user(unique("udeck-old"), "pw-old-1")
+    deck = standin.app.services["deck"]
+    async with mcp_of(user) as client:
+        before = {t.name for t in (await client.list_tools()).tools}
+        deck.version = "1.17.4"
+        try:
+            older = {t.name for t in (await client.list_tools()).tools}
+            refused = await client.call_tool(
+                "deck_assign_dependent_card", {"board_id": 1, "stack_id": 1, "card_id": 1, "dependent_card_id": 2}
+            )
+        finally:
+            deck.version = "1.18.3"
+    wanted = {"deck_assign_dependent_card", "deck_remove_dependent_card"}
+    assert wanted <= before
+    assert wanted.isdisjoint(older)
+    assert "deck_get_card" in older
+    assert refused.is_error
+    assert "1.18.0 or newer" in refused.content[0].text
+
+
+# -- attachments -------------------------------------------------------------------------------
+async def test_files_are_attached_listed_read_and_detached(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    deck, sharing = deck_of(nc_user), sharing_of(nc_user)
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck.add_card(todo.id, "Spec", nc_user.id)
+    name = unique("spec") + ".md"
+    (nc_user.files_root / "Docs").mkdir(exist_ok=True)
+    (nc_user.files_root / "Docs" / name).write_text("# The spec\n")
+    (nc_user.files_root / "Docs" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
+    attached = await call(mcp, "deck_attach_file", card_id=card.id, path=f"Docs/{name}")
+    assert attached == {"attachment_id": attached["attachment_id"], "card_id": card.id, "path": f"/Docs/{name}"}
+    share = sharing.shares[attached["attachment_id"]]
+    assert (share.share_type, share.share_with, share.permissions) == (12, str(card.id), 1)
+    logo = await call(mcp, "deck_attach_file", card_id=card.id, path="/Docs/logo.png")
+    legacy = deck.add_deck_file(card.id, "old.eml", b"From: someone", nc_user.id)
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+
+    listed = await call(mcp, "deck_list_attachments", **ids)
+    by_id = {(a["type"], a["id"]): a for a in listed["items"]}
+    assert by_id[("file", attached["attachment_id"])] == {
+        "id": attached["attachment_id"], "type": "file", "name": name, "path": f"/Docs/{name}", "size": 11,
+        "mimetype": "text/markdown", "created_by": nc_user.id,
+    }  # fmt: skip
+    assert by_id[("deck_file", legacy.id)]["name"] == "old.eml"
+    assert len(listed["items"]) == 3
+    assert deck.card_json(card)["attachmentCount"] == 3
+
+    text = await call(mcp, "nc_deck_get_attachment", **ids, attachment_id=attached["attachment_id"])
+    assert (text["encoding"], text["content"]) == ("text", "# The spec\n")
+    image = await call(mcp, "nc_deck_get_attachment", **ids, attachment_id=logo["attachment_id"])
+    assert image["encoding"] == "base64"
+    assert base64.b64decode(image["content"]) == (nc_user.files_root / "Docs" / "logo.png").read_bytes()
+    old = await call(mcp, "nc_deck_get_attachment", **ids, attachment_id=legacy.id, type="deck_file")
+    assert base64.b64decode(old["content"]) == b"From: someone"
+
+    again = await error_of(mcp, "deck_attach_file", card_id=card.id, path=f"/Docs/{name}")
+    assert "Path is already shared with this card" in again
+    await call(mcp, "deck_delete_attachment", **ids, attachment_id=attached["attachment_id"])
+    assert attached["attachment_id"] not in sharing.shares
+    assert (nc_user.files_root / "Docs" / name).read_text() == "# The spec\n"  # the file stays
+    await call(mcp, "deck_delete_attachment", **ids, attachment_id=legacy.id, type="deck_file")
+    assert legacy.deleted_at
+    left = await call(mcp, "deck_list_attachments", **ids)
+    assert {(a["type"], a.get("deleted", False)) for a in left["items"]} == {("file", False), ("deck_file", True)}
+
+
+async def test_a_note_is_attached_by_its_file(mcp: Any, nc_user: NcUser) -> None:
+    _, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck_of(nc_user).add_card(todo.id, "Minutes", nc_user.id)
+    note = await call(mcp, "nc_notes_create_note", title=unique("Minutes"), content="Agreed.", category="Meetings")
+    attached = await call(mcp, "deck_attach_note", card_id=card.id, note_id=note["id"])
+    assert attached["path"] == f"/Notes/Meetings/{note['title']}.md"
+    share = sharing_of(nc_user).shares[attached["attachment_id"]]
+    assert (share.share_with, share.rel) == (str(card.id), f"Notes/Meetings/{note['title']}.md")
+    missing = await error_of(mcp, "deck_attach_note", card_id=card.id, note_id=987654321)
+    assert "HTTP 404" in missing
+
+
+async def test_attachment_bad_inputs_say_what_to_do(mcp: Any, nc_user: NcUser) -> None:
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck_of(nc_user).add_card(todo.id, "Card", nc_user.id)
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("deck_attach_file", {"card_id": card.id, "path": " / "}, "path"),
+        ("deck_attach_file", {"card_id": 0, "path": "/x.txt"}, "card_id"),
+        ("nc_deck_get_attachment", {**ids, "attachment_id": 1, "type": "link"}, "type"),
+        ("deck_delete_attachment", {**ids, "attachment_id": 0}, "attachment_id"),
+    ]
+    for tool, arguments, expected in cases:
+        message = await error_of(mcp, tool, **arguments)
+        assert expected in message, (tool, message)
+    no_file = await error_of(mcp, "deck_attach_file", card_id=card.id, path="/no/such/file.txt")
+    assert "HTTP 404" in no_file
+    (nc_user.files_root / "loose.txt").write_text("x")
+    no_card = await error_of(mcp, "deck_attach_file", card_id=987654321, path="/loose.txt")
+    assert "Card not found" in no_card
+    unknown = await error_of(mcp, "nc_deck_get_attachment", **ids, attachment_id=987654)
+    assert "HTTP 403" in unknown
+    assert "No permission to access the attachment" in unknown
+    assert not [s for s in sharing_of(nc_user).shares.values() if s.share_with == str(card.id)]
+
+
+async def test_a_read_only_member_reads_attachments_but_cannot_add_or_remove_them(
+    mcp: Any, nc_user: NcUser, bob: NcUser
+) -> None:
+    deck, sharing = deck_of(nc_user), sharing_of(nc_user)
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck.add_card(todo.id, "Shared card", nc_user.id)
+    (nc_user.files_root / "brief.txt").write_text("brief")
+    attached = await call(mcp, "deck_attach_file", card_id=card.id, path="/brief.txt")
+    deck.share(board.id, bob.id)  # read only
+    (bob.files_root / "bobs.txt").write_text("from bob")
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+    async with mcp_of(bob) as as_bob:
+        seen = await call(as_bob, "deck_list_attachments", **ids)
+        assert [(a["id"], a["name"], a.get("path")) for a in seen["items"]] == [
+            (attached["attachment_id"], "brief.txt", None)  # not in bob's files
+        ]
+        read = await call(as_bob, "nc_deck_get_attachment", **ids, attachment_id=attached["attachment_id"])
+        assert read["content"] == "brief"
+        refused = await error_of(as_bob, "deck_attach_file", card_id=card.id, path="/bobs.txt")
+        assert "Card not found" in refused
+        kept = await error_of(as_bob, "deck_delete_attachment", **ids, attachment_id=attached["attachment_id"])
+        assert "HTTP 403" in kept
+    assert [s.id for s in sharing.shares.values() if s.share_with == str(card.id)] == [attached["attachment_id"]]

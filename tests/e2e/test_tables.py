@@ -1,11 +1,14 @@
 """Tables end to end through the real MCP client: a table with columns of several types, rows
-written and read by column name, filtered, updated and deleted, views, shares and a CSV import;
+written and read by column name, filtered, updated and deleted, views and their rows as Tables
+filters and sorts them, favorites, shares and their permissions, ownership transfer, applications
+(contexts) and a CSV import;
 each effect checked on the stand-in's own state or over raw HTTP as the user. Bad values are
 refused before any request, naming the column and what it accepts; a table shared read-only with
 bob refuses his edits in words; with the app disabled the toolset disappears."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -210,7 +213,7 @@ async def test_views_keep_columns_filters_and_sort_by_name(mcp: Any, nc_user: Nc
     stored = app_of(nc_user).views[view["id"]]
     ids = {c["title"]: c["id"] for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"]}
     assert stored["columns"] == [ids["Task"], ids["Hours"]]
-    assert stored["filter"] == [[{"columnId": ids["State"], "operator": "is-equal", "value": "Open"}]]
+    assert stored["filter"] == [[{"columnId": ids["State"], "operator": "is-equal", "value": "@selection-id-1"}]]
     assert stored["sort"] == [{"columnId": ids["Hours"], "mode": "DESC"}]
     assert view["filters"][0][0]["column"] == "State"
     assert view["columns"] == ["Task", "Hours"]
@@ -292,3 +295,177 @@ async def test_tables_tools_vanish_when_the_app_is_disabled(standin: StandInHand
     assert refused.is_error
     assert "needs the Nextcloud app 'Tables' (tables)" in refused.content[0].text
     assert tools <= again
+
+
+async def fill_rows(mcp: Any, table_id: int) -> None:
+    for task, hours, state, tags, urgent in (
+        ("Alpha", 5, "Open", ["work"], False), ("Beta", 1, "Done", ["home"], True),
+        ("Gamma", 9, "Open", ["home", "work"], True), ("Delta", 3, "Doing", [], False),
+    ):  # fmt: skip
+        data = {"Task": task, "Hours": hours, "State": state, "Urgent": urgent} | ({"Tags": tags} if tags else {})
+        await call(mcp, "nc_tables_insert_row", table_id=table_id, data=data)
+
+
+async def test_a_views_rows_come_filtered_and_sorted_by_tables(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    await fill_rows(mcp, table["id"])
+    view = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Open", columns=["Task", "Hours"],
+                      filters=[{"column": "State", "operator": "is-equal", "value": "Open"}], sort_by="Hours",
+                      descending=True)  # fmt: skip
+    ids = {c["title"]: c["id"] for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"]}
+    assert app_of(nc_user).views[view["id"]]["filter"] == [
+        [{"columnId": ids["State"], "operator": "is-equal", "value": "@selection-id-1"}]  # as Tables' UI writes it
+    ]
+    assert view["filters"][0][0]["value"] == "Open"
+    read = await call(mcp, "nc_tables_read_view", view_id=view["id"])
+    assert [r["values"] for r in read["rows"]] == [{"Task": "Gamma", "Hours": 9}, {"Task": "Alpha", "Hours": 5}]
+    assert (read["table_id"], read["page"]["total"]) == (table["id"], 2)
+    with nc_user.raw() as http:
+        raw = http.get(f"/index.php/apps/tables/api/1/views/{view['id']}/rows", headers=OCS).json()
+    assert [r["id"] for r in raw] == [r["id"] for r in read["rows"]]
+    first = await call(mcp, "nc_tables_read_view", view_id=view["id"], limit=1)
+    assert (len(first["rows"]), first["page"]["next_offset"]) == (1, 1)
+    checked = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Urgent work",
+                         filters=[{"column": "Urgent", "operator": "is-equal", "value": True},
+                                  {"column": "Tags", "operator": "contains", "value": "work"}])  # fmt: skip
+    rows = (await call(mcp, "nc_tables_read_view", view_id=checked["id"]))["rows"]
+    assert [r["values"]["Task"] for r in rows] == ["Gamma"]
+    assert set(rows[0]["values"]) == {"Task", "Hours", "State", "Tags", "Urgent"}  # all its columns by default
+    # OR-groups, set over raw HTTP as Tables' UI would: Done, or more than 4 hours; sorted by hours ascending
+    either = json.dumps([[{"columnId": ids["State"], "operator": "is-equal", "value": "@selection-id-3"}],
+                         [{"columnId": ids["Hours"], "operator": "is-greater-than", "value": 4}]])  # fmt: skip
+    sort = json.dumps([{"columnId": ids["Hours"], "mode": "ASC"}])
+    with nc_user.raw() as http:
+        http.put(f"/index.php/apps/tables/api/1/views/{view['id']}", headers=OCS,
+                 json={"data": {"filter": either, "sort": sort}}).raise_for_status()  # fmt: skip
+    again = await call(mcp, "nc_tables_read_view", view_id=view["id"])
+    assert [r["values"]["Task"] for r in again["rows"]] == ["Beta", "Alpha", "Gamma"]
+
+
+async def test_view_rows_bad_inputs_are_refused(mcp: Any, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_read_view", view_id=999999)
+    message = await error_of(mcp, "nc_tables_create_view", table_id=table["id"], title="x",
+                             filters=[{"column": "State", "value": "Closed", "operator": "is-equal"}])  # fmt: skip
+    assert "'Closed' is not an option of column 'State'" in message
+    assert "true or false" in await error_of(mcp, "nc_tables_create_view", table_id=table["id"], title="x",
+                                             filters=[{"column": "Urgent", "value": "yes"}])  # fmt: skip
+    view = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Mine")
+    message = await error_of(bob_mcp, "nc_tables_read_view", view_id=view["id"])
+    assert "HTTP 403" in message or "HTTP 404" in message
+    assert "view" in message
+
+
+async def test_tables_and_views_are_favorited_and_unfavorited(mcp: Any, nc_user: NcUser, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    view = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Fav")
+    done = await call(mcp, "nc_tables_set_favorite", node_id=table["id"])
+    assert done == {"node_type": "table", "node_id": table["id"], "favorite": True}
+    await call(mcp, "nc_tables_set_favorite", node_type="view", node_id=view["id"])
+    assert {(nc_user.id, 0, table["id"]), (nc_user.id, 1, view["id"])} <= app_of(nc_user).favorites
+    with nc_user.raw() as http:
+        raw = http.get(f"/ocs/v2.php/apps/tables/api/2/tables/{table['id']}", headers=OCS).json()["ocs"]["data"]
+    assert raw["favorite"] is True
+    listed = await call(mcp, "nc_tables_list_tables", limit=100)
+    assert next(t for t in listed["items"] if t["id"] == table["id"])["favorite"] is True
+    await call(mcp, "nc_tables_set_favorite", node_id=table["id"], favorite=False)
+    assert (nc_user.id, 0, table["id"]) not in app_of(nc_user).favorites
+    assert (nc_user.id, 1, view["id"]) in app_of(nc_user).favorites
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_set_favorite", node_id=table["id"])
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_set_favorite", node_type="view", node_id=999999)
+
+
+async def test_a_shares_permissions_are_changed_and_bob_may_then_edit(
+    mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any
+) -> None:
+    table = await make_table(mcp)
+    row = await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "Alice's"})
+    share = await call(mcp, "nc_tables_share_table", table_id=table["id"], receiver=bob.id)
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_update_row", row_id=row["id"], data={"Task": "Bob's"})
+    changed = await call(mcp, "nc_tables_update_share", share_id=share["id"], permissions=["update", "create"])
+    assert changed["permissions"] == ["read", "create", "update"]
+    stored = app_of(nc_user).shares[share["id"]].permissions
+    assert stored == {"read": True, "create": True, "update": True, "delete": False, "manage": False}
+    await call(bob_mcp, "nc_tables_update_row", row_id=row["id"], data={"Task": "Bob's"})
+    assert stored_cells(nc_user, row["id"]) == {"Task": "Bob's"}
+    refused = await error_of(bob_mcp, "nc_tables_update_share", share_id=share["id"], permissions=["manage"])
+    assert "HTTP 403" in refused
+    assert app_of(nc_user).shares[share["id"]].permissions["manage"] is False
+    back = await call(mcp, "nc_tables_update_share", share_id=share["id"], permissions=[])
+    assert back["permissions"] == ["read"]
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_delete_row", row_id=row["id"])
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_update_share", share_id=999999, permissions=["read"])
+
+
+async def test_a_table_is_transferred_to_another_user(mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    refused = await error_of(mcp, "nc_tables_transfer_table", table_id=table["id"], new_owner="nobody-here-at-all")
+    assert "no user 'nobody-here-at-all'" in refused
+    assert app_of(nc_user).tables[table["id"]].owner == nc_user.id
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_transfer_table", table_id=table["id"], new_owner=bob.id)
+    assert app_of(nc_user).tables[table["id"]].owner == nc_user.id
+    moved = await call(mcp, "nc_tables_transfer_table", table_id=table["id"], new_owner=bob.id)
+    assert moved["owner"] == bob.id
+    assert app_of(nc_user).tables[table["id"]].owner == bob.id
+    mine = await call(bob_mcp, "nc_tables_list_tables", limit=100)
+    assert any(t["id"] == table["id"] and not t["shared_with_me"] for t in mine["items"])
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_get_schema", table_id=table["id"])
+    assert "must not be empty" in await error_of(mcp, "nc_tables_transfer_table", table_id=table["id"], new_owner=" ")
+
+
+async def test_applications_bundle_tables_and_views(mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    view = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="In app")
+    made = await call(mcp, "nc_tables_create_context", name=unique("Projects"), icon="briefcase",
+                      description="Work", nodes=[{"id": table["id"], "permissions": ["create"]},
+                                                 {"type": "view", "id": view["id"]}])  # fmt: skip
+    assert made["nodes"] == [{"type": "table", "id": table["id"], "permissions": ["read", "create"]},
+                             {"type": "view", "id": view["id"], "permissions": ["read"]}]  # fmt: skip
+    stored = app_of(nc_user).contexts[made["id"]]
+    assert (stored["owner"], stored["icon"]) == (nc_user.id, "briefcase")
+    assert [(r["node_type"], r["node_id"], r["permissions"]) for r in stored["nodes"]] == [
+        (0, table["id"], 3), (1, view["id"], 1)]  # fmt: skip
+    got = await call(mcp, "nc_tables_get_context", context_id=made["id"])
+    assert got == made
+    listed = await call(mcp, "nc_tables_list_contexts")
+    assert made["id"] in [c["id"] for c in listed["items"]]
+    updated = await call(mcp, "nc_tables_update_context", context_id=made["id"], name="Renamed",
+                         nodes=[{"type": "view", "id": view["id"], "permissions": ["update"]}])  # fmt: skip
+    assert (updated["name"], updated["nodes"]) == ("Renamed", [{"type": "view", "id": view["id"],
+                                                                "permissions": ["read", "update"]}])  # fmt: skip
+    assert [(r["node_type"], r["permissions"]) for r in stored["nodes"]] == [(1, 5)]
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_get_context", context_id=made["id"])
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_update_context", context_id=made["id"], name="Bob's")
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_delete_context", context_id=made["id"])
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_transfer_context", context_id=made["id"],
+                                        new_owner=bob.id)  # fmt: skip
+    assert stored["name"] == "Renamed"
+    assert "User does not exist" in await error_of(mcp, "nc_tables_transfer_context", context_id=made["id"],
+                                                   new_owner="nobody-here-at-all")  # fmt: skip
+    given = await call(mcp, "nc_tables_transfer_context", context_id=made["id"], new_owner=bob.id)
+    assert given["owner"] == bob.id
+    assert made["id"] in [c["id"] for c in (await call(bob_mcp, "nc_tables_list_contexts"))["items"]]
+    gone = await call(bob_mcp, "nc_tables_delete_context", context_id=made["id"])
+    assert gone["deleted_id"] == made["id"]
+    assert made["id"] not in app_of(nc_user).contexts
+    assert table["id"] in app_of(nc_user).tables
+
+
+async def test_application_bad_inputs_are_refused(mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    before = len(app_of(nc_user).contexts)
+    assert "Tables has no icon 'no-such-icon'" in await error_of(mcp, "nc_tables_create_context", name="X",
+                                                                 icon="no-such-icon")  # fmt: skip
+    made = await call(mcp, "nc_tables_create_context", name=unique("Empty"))
+    assert "no icon 'nope'" in await error_of(mcp, "nc_tables_update_context", context_id=made["id"], icon="nope")
+    assert app_of(nc_user).contexts[made["id"]]["icon"] == "apps"
+    assert "must not be empty" in await error_of(mcp, "nc_tables_create_context", name="  ")
+    assert "once" in await error_of(mcp, "nc_tables_create_context", name="X",
+                                    nodes=[{"id": table["id"]}, {"id": table["id"]}])  # fmt: skip
+    await call(mcp, "nc_tables_share_table", table_id=table["id"], receiver=bob.id)
+    refused = await error_of(bob_mcp, "nc_tables_create_context", name="Bob's", nodes=[{"id": table["id"]}])
+    assert "HTTP 403" in refused
+    assert len(app_of(nc_user).contexts) == before + 1
+    assert (made["icon"], made["nodes"]) == ("apps", [])
+    assert "give at least one" in await error_of(mcp, "nc_tables_update_context", context_id=made["id"])
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_get_context", context_id=999999)

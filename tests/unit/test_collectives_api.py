@@ -124,3 +124,51 @@ async def test_a_page_share_is_addressed_below_its_page_and_a_collective_share_b
     await client.update_share(Share(id=1, collectiveId=3, pageId=12, token="t"), True, None)
     await client.unshare(Share(id=2, collectiveId=3, pageId=0, token="u"))
     assert paths == [f"{API}/3/pages/12/shares/t", f"{API}/3/shares/u"]
+
+
+async def test_a_page_moved_to_another_collective_is_found_as_the_new_page_under_its_parent() -> None:
+    seen: list[tuple[str, str, object]] = []
+    landing = page_json(id=50, parentId=0, fileName="Readme.md", filePath="")
+    other = page_json(id=51, parentId=50, title="Old")
+    trees = [[landing, other], [landing, other, page_json(id=77, parentId=50, title="Setup (2)")]]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        seen.append((request.method, request.url.path, body))
+        if request.method == "GET":
+            return ocs(200, {"pages": trees.pop(0)})
+        return ocs(200, [])
+
+    page = await api(handler).move_to_collective(3, 12, 9, None, 1, True)
+    assert (page.id, page.title) == (77, "Setup (2)")
+    assert seen[1] == ("PUT", f"{API}/3/pages/12/to/9", {"index": 1, "copy": True})  # no parentId: the landing page
+    assert [s[:2] for s in seen] == [("GET", f"{API}/9/pages"), seen[1][:2], ("GET", f"{API}/9/pages")]
+
+
+async def test_a_move_whose_page_does_not_show_up_is_a_bad_response() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return ocs(200, {"pages": [page_json(id=50, parentId=0)]})
+        return ocs(200, [])
+
+    with pytest.raises(BadResponse):
+        await api(handler).move_to_collective(3, 12, 9, 50, 0, False)
+
+
+async def test_subpage_order_is_sent_as_a_json_string_and_templates_are_created_below_the_body_parent() -> None:
+    seen: list[tuple[str, str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path, json.loads(request.content)))
+        if "templates" in request.url.path:
+            return ocs(200, {"template": page_json(filePath=".templates")})
+        return ocs(200, {"page": page_json(subpageOrder=[3, 1])})
+
+    page = await api(handler).set_subpage_order(3, 10, [3, 1])
+    assert page.subpageOrder == [3, 1]
+    template = await api(handler).create_template(3, 0, "Meeting")
+    assert template.dav_path == "Collectives/Wiki/.templates/Setup.md"
+    assert seen == [
+        ("PUT", f"{API}/3/pages/10/subpageOrder", {"subpageOrder": "[3, 1]"}),
+        ("POST", f"{API}/3/pages/templates/0", {"title": "Meeting", "parentId": 0}),
+    ]

@@ -115,3 +115,16 @@ async def test_categories_sent_as_an_object_are_read_as_a_list() -> None:
         )
 
     assert [(c.name, c.recipe_count) for c in await api(handler).categories()] == [("Dinner", 2), ("*", 1)]
+
+
+async def test_the_version_is_read_outside_the_v1_api_and_written_as_dotted_numbers() -> None:
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        body = {"cookbook_version": [0, 11, 10, "-alpha1"], "api_version": {"epoch": 0, "major": 1, "minor": 3}}
+        return httpx.Response(200, json=body)
+
+    version = await api(handler).version()
+    assert (version.app, version.api) == ("0.11.10-alpha1", "0.1.3")
+    assert paths == ["/index.php/apps/cookbook/api/version"]

@@ -15,7 +15,7 @@ from nextcloud_mcp_server.config import Settings
 from nextcloud_mcp_server.http import make_client
 from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 from nextcloud_mcp_server.nextcloud.deck import DeckAPI
-from nextcloud_mcp_server.nextcloud.errors import NotFound, Refused
+from nextcloud_mcp_server.nextcloud.errors import FileTooLarge, NotFound, Refused
 from nextcloud_mcp_server.tools._base import failure_message
 
 pytestmark = pytest.mark.anyio
@@ -89,3 +89,63 @@ async def test_deck_400_and_404_bodies_become_typed_errors_with_its_words() -> N
     with pytest.raises(NotFound) as missing:
         await deck.board(42)
     assert "board 42" in failure_message(missing.value, "Get Deck board")
+
+
+def board_json(**extra: Any) -> dict[str, Any]:
+    data = {"id": 1, "title": "Plan", "color": "ff0000", "archived": False, "owner": "u", "labels": [],
+            "acl": [{"id": 5, "participant": {"uid": "bob"}, "permissionEdit": True, "permissionShare": False,
+                     "permissionManage": False}], "users": [], "permissions": {}, "ETag": "b1"}  # fmt: skip
+    data.update(extra)
+    return data
+
+
+async def test_a_board_or_share_update_sends_every_field_deck_needs() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "GET":
+            return httpx.Response(200, json=board_json())
+        if request.url.path.endswith("/acl/5"):
+            return httpx.Response(200, json={"id": 5, "participant": {"uid": "bob"}, **json.loads(request.content)})
+        return httpx.Response(200, json=board_json(**json.loads(request.content)))
+
+    deck = api(handler)
+    board = await deck.update_board(1, None, None, True)
+    assert json.loads(seen[-1].content) == {"title": "Plan", "color": "ff0000", "archived": True}
+    assert board.archived
+    acl = await deck.update_share(1, 5, edit=None, share=True, manage=None)
+    put = seen[-1]
+    assert (put.method, put.url.path) == ("PUT", f"{API}/boards/1/acl/5")
+    assert json.loads(put.content) == {"permissionEdit": True, "permissionShare": True, "permissionManage": False}
+    assert acl.permission_share
+    with pytest.raises(NotFound) as missing:
+        await deck.update_share(1, 6, edit=True, share=None, manage=None)
+    assert "share 6 of board 1" in failure_message(missing.value, "Change Deck board share")
+
+
+async def test_attachments_use_api_v1_1_with_their_type_and_a_size_limit() -> None:
+    seen: list[httpx.Request] = []
+    listing = [{"id": 9, "cardId": 7, "type": "file", "data": "a.txt", "createdBy": "u", "deletedAt": 0,
+                "extendedData": {"path": "/a.txt", "filesize": 5}},
+               {"id": 2, "cardId": 7, "type": "deck_file", "data": "b.eml", "extendedData": []}]  # fmt: skip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "GET" and request.url.path.endswith("/attachments"):
+            return httpx.Response(200, json=listing)
+        if request.method == "GET":
+            return httpx.Response(200, content=b"hello", headers={"Content-Type": "text/plain; charset=utf-8"})
+        return httpx.Response(200, json=listing[0])
+
+    deck = api(handler)
+    found = await deck.attachments(1, 3, 7)
+    assert [(a.type, a.id, a.extended.get("path")) for a in found] == [("file", 9, "/a.txt"), ("deck_file", 2, None)]
+    assert await deck.attachment_content(1, 3, 7, "file", 9, 100) == (b"hello", "text/plain")
+    with pytest.raises(FileTooLarge):
+        await deck.attachment_content(1, 3, 7, "file", 9, 4)
+    await deck.delete_attachment(1, 3, 7, "deck_file", 2)
+    v11 = "/index.php/apps/deck/api/v1.1/boards/1/stacks/3/cards/7/attachments"
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("GET", v11), ("GET", v11 + "/file/9"), ("GET", v11 + "/file/9"), ("DELETE", v11 + "/deck_file/2")
+    ]  # fmt: skip

@@ -112,3 +112,58 @@ async def test_a_missing_table_is_not_found_naming_it() -> None:
     with pytest.raises(NotFound) as missing:
         await api(handler).table(42)
     assert missing.value.subject == "table 42"
+
+
+def test_view_filter_values_are_written_as_tables_ui_writes_them_and_read_back() -> None:
+    from nextcloud_mcp_server.nextcloud.tables_values import filter_readable, filter_value
+
+    by = {c.title: c for c in COLUMNS}
+    assert filter_value(by["State"], "closed", "f") == "@selection-id-7"
+    assert filter_value(by["Tags"], "b", "f") == "@selection-id-2"
+    assert filter_value(by["Done"], False, "f") == "@unchecked"
+    assert filter_value(by["Hours"], 3, "f") == 3
+    assert filter_readable(by["State"], "@selection-id-7") == "Closed"
+    assert filter_readable(by["Done"], "@checked") is True
+    assert filter_readable(None, "@selection-id-7") == "@selection-id-7"
+    with pytest.raises(InvalidInput, match="'Later' is not an option of column 'State'"):
+        filter_value(by["State"], "Later", "f")
+    with pytest.raises(InvalidInput, match="true or false"):
+        filter_value(by["Done"], "yes", "f")
+
+
+async def test_contexts_are_read_whichever_way_tables_keys_their_nodes() -> None:
+    created = {"id": 3, "name": "App", "iconName": "star", "description": "", "owner": "u", "ownerType": 0,
+               "nodes": [{"id": 9, "contextId": 3, "nodeId": 4, "nodeType": 0, "permissions": 3}]}  # fmt: skip
+    loaded = created | {"nodes": {"9": {"id": 9, "node_id": 4, "node_type": 1, "permissions": 1}}}
+    empty = created | {"nodes": []}
+    answers = iter([created, loaded, [empty]])
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": next(answers)}})
+
+    tables = api(handler)
+    made = await tables.create_context("App", "star", "", [{"type": 0, "id": 4, "permissions": 3}])
+    assert [(n.node_type, n.node_id, n.permissions) for n in made.nodes] == [(0, 4, 3)]
+    got = await tables.context(3)
+    assert [(n.node_type, n.node_id) for n in got.nodes] == [(1, 4)]
+    assert (await tables.contexts())[0].nodes == []
+
+
+async def test_a_table_is_only_transferred_to_a_user_the_sharee_search_finds() -> None:
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.endswith("/sharees"):
+            users = [{"label": "Bob", "value": {"shareType": 0, "shareWith": "bob"}}]
+            data = {"exact": {"users": users if request.url.params["search"] == "bob" else []}, "users": []}
+        else:
+            data = {"id": 5, "title": "T", "ownership": "bob"}
+        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": data}})
+
+    tables = api(handler)
+    with pytest.raises(InvalidInput, match="no user 'bobby'"):
+        await tables.transfer_table(5, "bobby")
+    assert not any(s.startswith("PUT") for s in seen)
+    assert (await tables.transfer_table(5, "bob")).ownership == "bob"
+    assert seen[-1] == "PUT /ocs/v2.php/apps/tables/api/2/tables/5/transfer"

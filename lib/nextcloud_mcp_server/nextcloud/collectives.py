@@ -1,4 +1,5 @@
-"""Collectives (the collectives app over OCS, API v1.0): collectives, pages, trash, search and tags.
+"""Collectives (the collectives app over OCS, API v1.0): collectives and their settings, pages,
+templates, trash, search, tags, attachments and public shares.
 
 Why 400 and 403 become `Refused`: Collectives answers both for its own rules (the landing page
 cannot be trashed or moved, a page cannot move into itself, the caller's level is below the
@@ -8,11 +9,17 @@ page or tag the caller cannot see (a non-member gets 404 for the whole collectiv
 Why page content goes through WebDAV: Collectives keeps each page as a Markdown file in the
 collective's folder, which its members see in their files (`collectivePath`, `filePath`,
 `fileName` locate it); the OCS API has no content endpoint, so content is read and written
-there, as the app's own editor (Text) does.
+there, as the app's own editor (Text) does. Templates are pages too, in the collective's
+`.templates/` folder, so their content goes the same way.
+
+Why `move_to_collective` reads the target's page tree twice: Collectives answers that move or copy
+with no data, so the page is found as the one that appeared under the target parent (a move keeps
+its id, a copy gets a new one).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +50,9 @@ class Collective(BaseModel):
     canEdit: bool = False
     canShare: bool = False
     trashTimestamp: int | None = None
+    pageMode: int = 0
+    editPermissionLevel: int = 1
+    sharePermissionLevel: int = 1
 
 
 class PageInfo(BaseModel):
@@ -62,6 +72,8 @@ class PageInfo(BaseModel):
     lastUserId: str | None = None
     tags: list[int] = []
     trashTimestamp: int | None = None
+    isFullWidth: bool = False
+    subpageOrder: list[int] = []
 
     @property
     def dav_path(self) -> str:
@@ -197,9 +209,14 @@ class CollectivesAPI:
     async def page(self, collective_id: int, page_id: int) -> PageInfo:
         return await self._page("GET", f"/{collective_id}/pages/{page_id}", f"page {page_id}")
 
-    async def create_page(self, collective_id: int, parent_id: int, title: str) -> PageInfo:
-        subject = f"parent page {parent_id}"
-        return await self._page("POST", f"/{collective_id}/pages/{parent_id}", subject, {"title": title})
+    async def create_page(
+        self, collective_id: int, parent_id: int, title: str, template_id: int | None = None
+    ) -> PageInfo:
+        subject = f"parent page {parent_id}" + (f" or template {template_id}" if template_id else "")
+        body: dict[str, Any] = {"title": title}
+        if template_id:
+            body["templateId"] = template_id
+        return await self._page("POST", f"/{collective_id}/pages/{parent_id}", subject, body)
 
     async def move_page(
         self, collective_id: int, page_id: int, parent_id: int | None, title: str | None, index: int, copy: bool
@@ -210,6 +227,32 @@ class CollectivesAPI:
         if title is not None:
             body["title"] = title
         return await self._page("PUT", f"/{collective_id}/pages/{page_id}", f"page {page_id}", body)
+
+    async def move_to_collective(
+        self, collective_id: int, page_id: int, target_id: int, parent_id: int | None, index: int, copy: bool
+    ) -> PageInfo:
+        """Move or copy a page (with its subpages) to another collective; the page as it is there
+        (the one new under the target parent, the landing page if none is given)."""
+        before = await self.pages(target_id)
+        parent = parent_id or next((p.id for p in before if p.parentId == 0), 0)
+        body: dict[str, Any] = {"index": index, "copy": copy}
+        if parent_id:
+            body["parentId"] = parent_id
+        path = f"/{collective_id}/pages/{page_id}/to/{target_id}"
+        await self._call("PUT", path, f"page {page_id} or collective {target_id}", json=body)
+        known = {p.id for p in before}
+        fresh = [p for p in await self.pages(target_id) if p.parentId == parent and p.id not in known]
+        if not fresh:
+            raise BadResponse(f"the page is not in collective {target_id} after the move")
+        return next((p for p in fresh if p.id == page_id), fresh[0])
+
+    async def set_full_width(self, collective_id: int, page_id: int, full_width: bool) -> PageInfo:
+        body = {"fullWidth": full_width}
+        return await self._page("PUT", f"/{collective_id}/pages/{page_id}/fullWidth", f"page {page_id}", body)
+
+    async def set_subpage_order(self, collective_id: int, page_id: int, order: list[int]) -> PageInfo:
+        body = {"subpageOrder": json.dumps(order)}
+        return await self._page("PUT", f"/{collective_id}/pages/{page_id}/subpageOrder", f"page {page_id}", body)
 
     async def trash_page(self, collective_id: int, page_id: int) -> PageInfo:
         return await self._page("DELETE", f"/{collective_id}/pages/{page_id}", f"page {page_id}")
@@ -235,6 +278,40 @@ class CollectivesAPI:
     async def write(self, page: PageInfo, content: str) -> None:
         """Replace the page's Markdown in its file."""
         await self._client.webdav.upload(page.dav_path, content.encode(), content_type="text/markdown")
+
+    # -- templates (pages in `.templates/`) ----------------------------------------------------
+    async def templates(self, collective_id: int) -> list[PageInfo]:
+        data = await self._call("GET", f"/{collective_id}/pages/templates", f"collective {collective_id}")
+        return [_model(PageInfo, p, "a template") for p in _field(data, "templates")]
+
+    async def _template(self, method: str, path: str, subject: str, json: Any = None) -> PageInfo:
+        data = await self._call(method, path, subject, json=json)
+        return _model(PageInfo, _field(data, "template"), "the template")  # type: ignore[no-any-return]
+
+    async def create_template(self, collective_id: int, parent_id: int, title: str) -> PageInfo:
+        """A template below another (parent_id 0: at the top); the app reads the body's parentId."""
+        subject = f"parent template {parent_id}" if parent_id else f"collective {collective_id}"
+        body = {"title": title, "parentId": parent_id}
+        return await self._template("POST", f"/{collective_id}/pages/templates/{parent_id}", subject, body)
+
+    async def rename_template(self, collective_id: int, template_id: int, title: str) -> PageInfo:
+        path = f"/{collective_id}/pages/templates/{template_id}"
+        return await self._template("PUT", path, f"template {template_id}", {"title": title})
+
+    async def set_template_emoji(self, collective_id: int, template_id: int, emoji: str | None) -> PageInfo:
+        path = f"/{collective_id}/pages/templates/{template_id}/emoji"
+        return await self._template("PUT", path, f"template {template_id}", {"emoji": emoji})
+
+    async def delete_template(self, collective_id: int, template_id: int) -> None:
+        await self._call("DELETE", f"/{collective_id}/pages/templates/{template_id}", f"template {template_id}")
+
+    # -- settings ---------------------------------------------------------------------------
+    async def set_level(self, collective_id: int, which: str, level: int) -> Collective:
+        """`which`: editLevel or shareLevel; level 1 members, 4 moderators, 8 admins."""
+        return await self._one("PUT", f"/{collective_id}/{which}", collective_id, {"level": level})
+
+    async def set_page_mode(self, collective_id: int, mode: int) -> Collective:
+        return await self._one("PUT", f"/{collective_id}/pageMode", collective_id, {"mode": mode})
 
     # -- tags -------------------------------------------------------------------------------
     async def tags(self, collective_id: int) -> list[Tag]:
@@ -279,6 +356,16 @@ class CollectivesAPI:
         path = BASE + f"/{collective_id}/pages/{page_id}/attachments"
         response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 403, 404))
         data = self._checked(response, f"page {page_id}")
+        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+
+    async def rename_attachment(self, collective_id: int, page_id: int, attachment_id: int, name: str) -> Attachment:
+        path = f"/{collective_id}/pages/{page_id}/attachments/{attachment_id}"
+        data = await self._call("PUT", path, f"attachment {attachment_id} of page {page_id}", json={"name": name})
+        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+
+    async def restore_attachment(self, collective_id: int, page_id: int, attachment_id: int) -> Attachment:
+        path = f"/{collective_id}/pages/{page_id}/attachments/trash/{attachment_id}"
+        data = await self._call("PATCH", path, f"deleted attachment {attachment_id} of page {page_id}")
         return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
 
     async def delete_attachment(self, collective_id: int, page_id: int, attachment_id: int) -> None:

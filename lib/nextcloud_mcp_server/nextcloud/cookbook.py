@@ -102,6 +102,24 @@ class CookbookConfig(BaseModel):
     visible_info_blocks: dict[str, bool] = Field(default_factory=dict, alias="visibleInfoBlocks")
 
 
+class CookbookVersion(BaseModel):
+    """`/api/version`: the app's release (`[0, 11, 6, ""]`) and its API version."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    cookbook_version: list[Any] = Field(default_factory=list)
+    api_version: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def app(self) -> str:
+        numbers = ".".join(str(part) for part in self.cookbook_version[:3])
+        return numbers + "".join(str(part) for part in self.cookbook_version[3:])
+
+    @property
+    def api(self) -> str:
+        return ".".join(str(self.api_version.get(key, 0)) for key in ("epoch", "major", "minor"))
+
+
 def segment(value: str) -> str:
     """A path segment Cookbook decodes twice (router, then PHP's `urldecode`): encoded twice."""
     return quote(quote(value, safe=""), safe="")
@@ -280,6 +298,14 @@ class CookbookAPI:
     async def set_config(self, changes: dict[str, Any]) -> None:
         """Change only the settings given (`folder`, `update_interval`, `print_image`)."""
         await self._send("POST", "/config", json=changes)
+
+    async def version(self) -> CookbookVersion:
+        """The app's release and API version (outside the v1 API: `/api/version`)."""
+        response = await self._client.request("GET", "/index.php/apps/cookbook/api/version", headers=HEADERS)
+        try:
+            return CookbookVersion.model_validate(_json(response))
+        except ValidationError:
+            raise BadResponse("Cookbook's version is not in the documented shape") from None
 
     async def reindex(self) -> str:
         """Rebuild the search index from the recipe files; Cookbook's message."""

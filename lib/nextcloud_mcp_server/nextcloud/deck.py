@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, FileTooLarge, Refused, detail_of, error_for, not_found
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.client import NextcloudClient
 
 API = "/index.php/apps/deck/api/v1.0"
+API_11 = "/index.php/apps/deck/api/v1.1"
+"""Attachments: v1.0 answers only `deck_file` ones, v1.1 every type (the type is in the path)."""
 OCS_API = "/ocs/v2.php/apps/deck/api/v1.0"
 HEADERS = {"OCS-APIRequest": "true", "Accept": "application/json"}
 _CACHED = 64
@@ -73,6 +75,8 @@ class Card(_Model):
     comments_count: int = Field(default=0, alias="commentsCount")
     attachment_count: int | None = Field(default=None, alias="attachmentCount")
     etag: str | None = Field(default=None, alias="ETag")
+    dependent_cards: list[int] | None = Field(default=None, alias="dependentCards")
+    """Deck >= 1.18: the ids of the cards this one depends on."""
 
     _owner = field_validator("owner", mode="before")(_user)
 
@@ -115,6 +119,25 @@ class Board(_Model):
         return bool(self.permissions.get("PERMISSION_EDIT"))
 
 
+class Attachment(_Model):
+    """A card attachment: `file` (a Nextcloud file shared with the card; the id is the share's) or
+    `deck_file` (stored inside Deck by Decks before 1.3)."""
+
+    id: int
+    card_id: int = Field(alias="cardId")
+    type: str
+    name: str = Field(default="", alias="data")
+    created_by: str = Field(default="", alias="createdBy")
+    created_at: int = Field(default=0, alias="createdAt")
+    deleted_at: int = Field(default=0, alias="deletedAt")
+    extended: dict[str, Any] = Field(default={}, alias="extendedData")
+
+    @field_validator("extended", mode="before")
+    @classmethod
+    def _extended(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+
 class Comment(_Model):
     id: int
     card_id: int = Field(alias="objectId")
@@ -151,14 +174,16 @@ class DeckAPI:
         """Path -> (the cached answer, its models): a 304 reuses both."""
 
     # -- transport --------------------------------------------------------------------------
-    async def _call(self, method: str, path: str, subject: str, *, json: Any = None, cached: bool = False) -> Any:
+    async def _call(
+        self, method: str, path: str, subject: str, *, json: Any = None, cached: bool = False, api: str = API
+    ) -> Any:
         """Deck's JSON answer; a 400 is Deck's stated reason (Refused), a 404 names `subject`."""
         headers = dict(HEADERS)
         known = self._cache.get(path) if cached else None
         if known is not None:
             headers["If-None-Match"] = known[0]
         response: httpx.Response = await self._client.request(
-            method, API + path, headers=headers, json=json, ok=(304, 400, 404)
+            method, api + path, headers=headers, json=json, ok=(304, 400, 404)
         )
         if response.status_code == 304 and known is not None:
             self._cache.move_to_end(path)
@@ -224,6 +249,40 @@ class DeckAPI:
                 "permissionManage": manage}  # fmt: skip
         data = await self._call("POST", f"/boards/{board_id}/acl", f"board {board_id}", json=body)
         return _parse(Acl, data[0] if isinstance(data, list) and data else data, "a board share")
+
+    async def update_board(self, board_id: int, title: str | None, color: str | None, archived: bool | None) -> Board:
+        """Change some of title, color, archived: Deck's PUT needs all three, so the rest is read first."""
+        current = await self.board(board_id)
+        body = {"title": current.title if title is None else title, "color": current.color if color is None else color,
+                "archived": current.archived if archived is None else archived}  # fmt: skip
+        data = await self._call("PUT", f"/boards/{board_id}", f"board {board_id}", json=body)
+        return _parse(Board, data, "a board")
+
+    async def delete_board(self, board_id: int) -> Board:
+        """Mark the board deleted; Deck purges it after its trash retention unless restored."""
+        return _parse(Board, await self._call("DELETE", f"/boards/{board_id}", f"board {board_id}"), "a board")
+
+    async def restore_board(self, board_id: int) -> Board:
+        data = await self._call("POST", f"/boards/{board_id}/undo_delete", f"deleted board {board_id}")
+        return _parse(Board, data, "a board")
+
+    async def update_share(
+        self, board_id: int, acl_id: int, *, edit: bool | None, share: bool | None, manage: bool | None
+    ) -> Acl:
+        """Change some permissions of a board share: Deck's PUT needs all three, so the rest is read first."""
+        current = next((a for a in (await self.board(board_id)).acl if a.id == acl_id), None)
+        if current is None:
+            raise not_found(f"share {acl_id} of board {board_id}")
+        body = {
+            "permissionEdit": current.permission_edit if edit is None else edit,
+            "permissionShare": current.permission_share if share is None else share,
+            "permissionManage": current.permission_manage if manage is None else manage,
+        }
+        data = await self._call("PUT", f"/boards/{board_id}/acl/{acl_id}", f"share {acl_id}", json=body)
+        return _parse(Acl, data, "a board share")
+
+    async def delete_share(self, board_id: int, acl_id: int) -> None:
+        await self._call("DELETE", f"/boards/{board_id}/acl/{acl_id}", f"share {acl_id} of board {board_id}")
 
     # -- stacks -----------------------------------------------------------------------------
     async def stacks(self, board_id: int) -> list[Stack]:
@@ -333,6 +392,35 @@ class DeckAPI:
 
     async def unassign_user(self, board_id: int, stack_id: int, card_id: int, user_id: str) -> None:
         await self._card_action(board_id, stack_id, card_id, "unassignUser", {"userId": user_id})
+
+    async def dependency(self, board_id: int, stack_id: int, card_id: int, other_id: int, *, add: bool) -> Card:
+        """Make `card_id` depend on `other_id` (or no longer); the card with its `dependent_cards`."""
+        path = self._card_path(board_id, stack_id, card_id) + f"/dependentCards/{other_id}"
+        data = await self._call("POST" if add else "DELETE", path, f"card {card_id}")
+        return _parse(Card, data, "a card")
+
+    # -- attachments (API v1.1: every type) -------------------------------------------------
+    async def attachments(self, board_id: int, stack_id: int, card_id: int) -> list[Attachment]:
+        path = self._card_path(board_id, stack_id, card_id) + "/attachments"
+        return _parse_list(Attachment, await self._call("GET", path, f"card {card_id}", api=API_11), "attachments")
+
+    async def attachment_content(
+        self, board_id: int, stack_id: int, card_id: int, kind: str, attachment_id: int, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """The attachment's bytes (at most `max_bytes`, else `TooLarge`) and content type."""
+        path = API_11 + self._card_path(board_id, stack_id, card_id) + f"/attachments/{kind}/{attachment_id}"
+        response = await self._client.request("GET", path, headers=HEADERS, ok=(400, 404))
+        if response.status_code in (400, 404):
+            raise not_found(f"attachment {attachment_id} of card {card_id}", detail_of(response))
+        if len(response.content) > max_bytes:
+            raise FileTooLarge(f"attachment {attachment_id}", len(response.content), max_bytes)
+        return response.content, response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+
+    async def delete_attachment(
+        self, board_id: int, stack_id: int, card_id: int, kind: str, attachment_id: int
+    ) -> None:
+        path = self._card_path(board_id, stack_id, card_id) + f"/attachments/{kind}/{attachment_id}"
+        await self._call("DELETE", path, f"attachment {attachment_id} of card {card_id}", api=API_11)
 
     # -- labels -----------------------------------------------------------------------------
     async def label(self, board_id: int, label_id: int) -> Label:

@@ -1,7 +1,9 @@
-"""Nextcloud Tables: tables, columns, rows, views, shares and CSV import, over OCS `api/2` and REST `api/1`.
+"""Nextcloud Tables: tables, columns, rows, views, shares, favorites, contexts and CSV import, over
+OCS `api/2` and REST `api/1`.
 
-Why both APIs: `api/2` (OCS) creates tables, columns of each type and rows; `api/1` (plain JSON)
-is the only one that reads rows, updates and deletes columns and rows, and manages views, shares
+Why both APIs: `api/2` (OCS) creates tables, columns of each type and rows, and holds favorites,
+transfers and contexts; `api/1` (plain JSON) is the only one that reads rows (of a table or, filtered
+and sorted by Tables, of a view), updates and deletes columns and rows, and manages views, shares
 and imports. Both answer 404 for a table one cannot see and 403 for one shared without the
 permission asked for. Values travel as Tables stores them (selection option ids, "true"/"false"
 for a check, "YYYY-MM-DD HH:MM" for a datetime, `[{id, type}]` for users and groups); converting
@@ -14,9 +16,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, detail_of, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadRequest, BadResponse, InvalidInput, NotFound, detail_of, not_found
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -28,6 +30,10 @@ OCS = "/ocs/v2.php/apps/tables/api/2"
 REST = "/index.php/apps/tables/api/1"
 JSON_HEADERS = {"Accept": "application/json", "OCS-APIRequest": "true"}
 M = TypeVar("M", bound=BaseModel)
+NODE_TYPES = {"table": 0, "view": 1}
+"""Application::NODE_TYPE_* (favorites and contexts name a table or view by these)."""
+NODE_PERMISSIONS = {"read": 1, "create": 2, "update": 4, "delete": 8, "manage": 16}
+"""Application::PERMISSION_* bits, as a context grants them on its tables and views."""
 ROW_PAGE = 500
 """Rows asked for per request when reading a whole table."""
 
@@ -186,6 +192,37 @@ class Share(BaseModel):
     manage: bool = Field(alias="permissionManage")
 
 
+class ContextNode(BaseModel):
+    """A table or view in a context. Tables names the keys camelCase in the answers to create and
+    update (the new relations) and snake_case where it loads a context."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    node_id: int = Field(validation_alias=AliasChoices("node_id", "nodeId"))
+    node_type: int = Field(validation_alias=AliasChoices("node_type", "nodeType"))
+    permissions: int = 1
+
+
+class Context(BaseModel):
+    """A Tables application ("context"): a named, iconed bundle of tables and views."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    icon: str = Field("", alias="iconName")
+    description: str = ""
+    owner: str
+    owner_type: int = Field(0, alias="ownerType")
+    nodes: list[ContextNode] = Field(default_factory=list)
+
+    @field_validator("nodes", mode="before")
+    @classmethod
+    def _nodes(cls, value: Any) -> Any:
+        """Keyed by relation id (a JSON object), a plain list, or `[]` when empty."""
+        return list(value.values()) if isinstance(value, dict) else value or []
+
+
 class ImportState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -260,6 +297,10 @@ class TablesAPI:
         data = await self._ocs("GET", f"/columns/table/{table_id}", f"table {table_id}")
         return _parse_list(Column, data, "column")
 
+    async def view_columns(self, view_id: int) -> list[Column]:
+        """The columns a view shows, in its order."""
+        return _parse_list(Column, await self._ocs("GET", f"/columns/view/{view_id}", f"view {view_id}"), "column")
+
     async def column(self, column_id: int) -> Column:
         return _parse(Column, await self._ocs("GET", f"/columns/{column_id}", f"column {column_id}"), "a column")
 
@@ -305,7 +346,16 @@ class TablesAPI:
     async def delete_row(self, row_id: int) -> Row:
         return _parse(Row, await self._rest("DELETE", f"/rows/{row_id}", f"row {row_id}"), "a row")
 
+    async def view_rows(self, view_id: int, limit: int, offset: int) -> list[Row]:
+        """A view's rows as Tables filters and sorts them, each with the view's columns only."""
+        params = {"limit": limit, "offset": offset}
+        data = await self._rest("GET", f"/views/{view_id}/rows", f"view {view_id}", params=params)
+        return _parse_list(Row, data, "row")
+
     # views
+
+    async def view(self, view_id: int) -> View:
+        return _parse(View, await self._rest("GET", f"/views/{view_id}", f"view {view_id}"), "a view")
 
     async def views(self, table_id: int) -> list[View]:
         return _parse_list(View, await self._rest("GET", f"/tables/{table_id}/views", f"table {table_id}"), "view")
@@ -333,6 +383,15 @@ class TablesAPI:
         data = await self._rest("POST", "/shares", f"table {table_id}", json_body=body)
         return _parse(Share, data, "a share")
 
+    async def share_of(self, share_id: int) -> Share:
+        return _parse(Share, await self._rest("GET", f"/shares/{share_id}", f"share {share_id}"), "a share")
+
+    async def set_share_permission(self, share_id: int, name: str, value: bool) -> Share:
+        """One permission flag of a share (Tables changes one per request)."""
+        body = {"permissionType": name, "permissionValue": value}
+        return _parse(Share, await self._rest("PUT", f"/shares/{share_id}", f"share {share_id}", json_body=body),
+                      "a share")  # fmt: skip
+
     async def unshare(self, share_id: int) -> Share:
         return _parse(Share, await self._rest("DELETE", f"/shares/{share_id}", f"share {share_id}"), "a share")
 
@@ -344,3 +403,62 @@ class TablesAPI:
             error.subject = f"table {table_id} or file '{path}'"
             raise
         return _parse(ImportState, data, "an import result")
+
+    # favorites and ownership
+
+    async def set_favorite(self, node_type: str, node_id: int, favorite: bool) -> None:
+        path = f"/favorites/{NODE_TYPES[node_type]}/{node_id}"
+        await self._ocs("POST" if favorite else "DELETE", path, f"{node_type} {node_id}")
+
+    async def transfer_table(self, table_id: int, new_owner: str) -> Table:
+        """Give a table to `new_owner`, checked to be a user first: Tables takes any id and the table is lost."""
+        await self._must_be_user(new_owner)
+        body = {"newOwnerUserId": new_owner}
+        data = await self._ocs("PUT", f"/tables/{table_id}/transfer", f"table {table_id}", json_body=body)
+        return _parse(Table, data, "a table")
+
+    async def _must_be_user(self, user_id: str) -> None:
+        from nextcloud_mcp_server.nextcloud.sharing import SharingAPI
+
+        if user_id == self._client.user:  # the sharee search leaves the caller out
+            return
+        found = await self._client.api(SharingAPI).sharees(user_id, share_types=[0], per_page=25)
+        if not any(s.share_type == 0 and s.share_with == user_id for s in found):
+            raise InvalidInput("new_owner", f"no user {user_id!r} found; give the exact user id of an existing user")
+
+    # contexts (Tables "applications")
+
+    async def contexts(self) -> list[Context]:
+        return _parse_list(Context, await self._ocs("GET", "/contexts", "applications"), "application")
+
+    async def context(self, context_id: int) -> Context:
+        data = await self._ocs("GET", f"/contexts/{context_id}", f"application {context_id}")
+        return _parse(Context, data, "an application")
+
+    async def create_context(self, name: str, icon: str, description: str, nodes: list[dict[str, int]]) -> Context:
+        body = {"name": name, "iconName": icon, "description": description, "nodes": nodes}
+        return await self._context_call("POST", "/contexts", "a new application", body)
+
+    async def update_context(self, context_id: int, changes: dict[str, Any]) -> Context:
+        return await self._context_call("PUT", f"/contexts/{context_id}", f"application {context_id}", changes)
+
+    async def _context_call(self, method: str, path: str, subject: str, body: dict[str, Any]) -> Context:
+        """Tables' 400 for an icon it does not ship, as the argument to change."""
+        try:
+            data = await self._ocs(method, path, subject, json_body=body)
+        except BadRequest as error:
+            if "icon" not in error.detail.lower():
+                raise
+            raise InvalidInput(
+                "icon", f"Tables has no icon {body.get('iconName')!r}; give a Material Design name it ships, e.g. star"
+            ) from None
+        return _parse(Context, data, "an application")
+
+    async def delete_context(self, context_id: int) -> Context:
+        data = await self._ocs("DELETE", f"/contexts/{context_id}", f"application {context_id}")
+        return _parse(Context, data, "an application")
+
+    async def transfer_context(self, context_id: int, new_owner: str) -> Context:
+        body = {"newOwnerId": new_owner, "newOwnerType": 0}
+        data = await self._ocs("PUT", f"/contexts/{context_id}/transfer", f"application {context_id}", json_body=body)
+        return _parse(Context, data, "an application")

@@ -196,3 +196,26 @@ def row_values(columns: list[Column], cells: list[Any]) -> dict[str, Any]:
     """A row's cells (`Cell`s) by column name, readable, in column order."""
     by_id = {cell.column_id: cell.value for cell in cells}
     return {c.title: readable(c, by_id[c.id]) for c in columns if c.id in by_id}
+
+
+def filter_value(column: Column, value: Any, argument: str) -> Any:
+    """A view filter's value as Tables' frontend writes it: an option as `@selection-id-<id>`, a check
+    box as `@checked`/`@unchecked` (Tables compares them with the stored cells); others as given."""
+    if column.kind == "selection-check":
+        if not isinstance(value, bool):
+            raise InvalidInput(argument, f"column {column.title!r} is a check box; give true or false")
+        return "@checked" if value else "@unchecked"
+    if column.kind in ("selection", "selection-multi"):
+        single = column.model_copy(update={"subtype": ""})
+        return f"@selection-id-{_selection(single, value, argument)}"
+    return value
+
+
+def filter_readable(column: Column | None, value: Any) -> Any:
+    """A stored view filter's value as `filter_value` takes it (an option label, true/false)."""
+    if isinstance(value, str) and column is not None:
+        if value in ("@checked", "@unchecked"):
+            return value == "@checked"
+        if value.startswith("@selection-id-"):
+            return _label(column, value.removeprefix("@selection-id-"))
+    return value

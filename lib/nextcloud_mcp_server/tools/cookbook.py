@@ -2,7 +2,9 @@
 web page), categories, keywords, the search index and the user's Cookbook settings.
 
 Names and arguments are the PyPI `nextcloud-mcp-server`'s (`nc_cookbook_*`); lists are paged.
-Beyond it: reading the settings (`nc_cookbook_get_config`) and renaming a category.
+Beyond it: reading the settings (`nc_cookbook_get_config`) and renaming a category. Its resources
+are here under `nc://cookbook/...`: a recipe (`nc://cookbook/recipes/{recipe_id}`, the same JSON as
+`nc_cookbook_get_recipe`) and the app's version (`nc://cookbook/version`, from `/api/version`).
 
 Why the toolset needs the `cookbook` capability: Cookbook shows itself there (`version`, from
 Cookbook 0.11.5 on); where it is missing or disabled for the user the toolset is not offered.
@@ -11,6 +13,7 @@ Cookbook 0.11.5 on); where it is missing or disabled for the user the toolset is
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
@@ -19,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from nextcloud_mcp_server.registry import Requirement, Toolset
 from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Paged, invalid
-from nextcloud_mcp_server.tools.declare import Config, Nextcloud, tool
+from nextcloud_mcp_server.tools.declare import Config, Nextcloud, resource, tool
 
 if TYPE_CHECKING:
     from nextcloud_mcp_server.nextcloud.cookbook import Recipe, RecipeStub
@@ -32,6 +35,8 @@ TOOLSET = Toolset(
     requires=Requirement("cookbook", "Cookbook"),
 )
 
+RECIPE_URI = "nc://cookbook/recipes/{recipe_id}"
+VERSION_URI = "nc://cookbook/version"
 RecipeId = Annotated[int, Field(ge=1)]
 Duration = Annotated[str | None, Field(description="ISO 8601, e.g. PT30M.")]
 Keywords = Annotated[str | None, Field(description="Comma-separated.")]
@@ -424,3 +429,36 @@ async def nc_cookbook_reindex(nc: Nextcloud) -> Done:
     from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
 
     return Done(message=await nc.api(CookbookAPI).reindex())
+
+
+@resource(
+    TOOLSET,
+    RECIPE_URI,
+    name="recipe",
+    title="Recipe",
+    description="One recipe as JSON: ingredients, instructions, times, yield, category, keywords and source.",
+    mime_type="application/json",
+)
+async def recipe_resource(nc: Nextcloud, recipe_id: str) -> str:
+    from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
+
+    if not recipe_id.isdigit() or int(recipe_id) < 1:
+        raise invalid(
+            "recipe_id", f"{recipe_id!r} is not a recipe id; use a positive number from nc_cookbook_list_recipes"
+        )
+    return RecipeResult.of(await nc.api(CookbookAPI).get(int(recipe_id))).model_dump_json()
+
+
+@resource(
+    TOOLSET,
+    VERSION_URI,
+    name="cookbook-version",
+    title="Cookbook version",
+    description="The Cookbook app's release and API version, as JSON.",
+    mime_type="application/json",
+)
+async def version_resource(nc: Nextcloud) -> str:
+    from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
+
+    version = await nc.api(CookbookAPI).version()
+    return json.dumps({"app_version": version.app, "api_version": version.api})

@@ -1,10 +1,14 @@
-"""MCP tools for Deck (Kanban boards): boards, stacks, cards, labels, assignments and card comments.
+"""MCP tools for Deck (Kanban boards): boards, stacks, cards, labels, assignments, card comments,
+attachments and (Deck >= 1.18) dependent cards.
 
 Names and arguments follow the `nextcloud-mcp-server` package (deck_*). Lists keep the context
 small: a card is a summary (title, stack, labels, assignees, due date, done, a short preview of
 its description) unless `detail="full"`, and `deck_get_board_overview` gives a whole board in one
 call. Deck orders stacks and cards by their `order` (then id); reordering puts a card at a
-position and Deck renumbers the others.
+position and Deck renumbers the others. A Nextcloud file is attached to a card as Deck does it: a
+files_sharing share of type 12 with the card (the attachment's id is the share's); attachments are
+read and deleted through Deck's API v1.1, which names every attachment type (v1.0 knows only
+`deck_file`). A deleted board stays restorable until Deck purges it (its trash retention).
 """
 
 from __future__ import annotations
@@ -16,15 +20,15 @@ from pydantic import BaseModel, Field, model_serializer
 
 from nextcloud_mcp_server.registry import Requirement, Toolset
 from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Paged, invalid
-from nextcloud_mcp_server.tools.declare import Nextcloud, tool
+from nextcloud_mcp_server.tools.declare import Config, Nextcloud, tool
 
 if TYPE_CHECKING:
-    from nextcloud_mcp_server.nextcloud.deck import Board, Card, Comment, DeckAPI, Label, Stack
+    from nextcloud_mcp_server.nextcloud.deck import Acl, Attachment, Board, Card, Comment, DeckAPI, Label, Stack
 
 TOOLSET = Toolset(
     "deck",
     "Deck",
-    "Deck Kanban boards: boards, stacks, cards, labels, assignees and card comments.",
+    "Deck Kanban boards: boards, stacks, cards, labels, assignees, comments and attachments.",
     default=False,
     requires=Requirement("deck", "Deck"),
 )
@@ -148,6 +152,7 @@ class CardDetail(BaseModel):
     last_modified: int
     comments_count: int
     etag: str | None
+    dependent_cards: list[int] = Field(default=[], description="Ids of the cards it depends on.")
 
     @classmethod
     def of(cls, card: Card) -> CardDetail:
@@ -158,7 +163,7 @@ class CardDetail(BaseModel):
             assignees=[UserItem(uid=a.participant.uid, name=a.participant.displayname or a.participant.uid)
                        for a in card.assigned_users or []],
             created_at=card.created_at, last_modified=card.last_modified, comments_count=card.comments_count,
-            etag=card.etag,
+            etag=card.etag, dependent_cards=card.dependent_cards or [],
         )  # fmt: skip
 
 
@@ -346,9 +351,63 @@ async def nc_deck_share_board(
     """Share a board with a user; without `edit` they can only read it."""
     if not user_id.strip():
         raise invalid("user_id", "must not be empty; give the Nextcloud user id to share with")
-    acl = await _deck(nc).share_board(board_id, user_id.strip(), edit=edit, share=share, manage=manage)
+    return _share_item(await _deck(nc).share_board(board_id, user_id.strip(), edit=edit, share=share, manage=manage))
+
+
+def _share_item(acl: Acl) -> ShareItem:
     return ShareItem(id=acl.id, user=acl.participant.uid, edit=acl.permission_edit, share=acl.permission_share,
                      manage=acl.permission_manage)  # fmt: skip
+
+
+@tool(TOOLSET, UPDATE, title="Update Deck board")
+async def nc_deck_update_board(
+    nc: Nextcloud, board_id: BoardId, title: str | None = None, color: Color | None = None, archived: bool | None = None
+) -> BoardSummary:
+    """Rename, recolor, archive or unarchive a board."""
+    if title is None and color is None and archived is None:
+        raise invalid("title/color/archived", "give at least one of them to change")
+    board = await _deck(nc).update_board(
+        board_id, None if title is None else _title(title, 100), color and color.lstrip("#"), archived
+    )
+    return BoardSummary.of(board)
+
+
+@tool(TOOLSET, DELETE, title="Delete Deck board")
+async def nc_deck_delete_board(nc: Nextcloud, board_id: BoardId) -> Done:
+    """Delete a board; nc_deck_restore_board undoes it until Deck purges it (after 5 hours by default)."""
+    await _deck(nc).delete_board(board_id)
+    return Done(message=f"Board {board_id} deleted; nc_deck_restore_board brings it back until Deck purges it")
+
+
+@tool(TOOLSET, UPDATE, title="Restore Deck board")
+async def nc_deck_restore_board(nc: Nextcloud, board_id: BoardId) -> BoardSummary:
+    """Bring back a board you deleted, before Deck purges it."""
+    return BoardSummary.of(await _deck(nc).restore_board(board_id))
+
+
+AclId = Annotated[int, Field(ge=1, description="The share's id (deck_get_board lists shares).")]
+
+
+@tool(TOOLSET, UPDATE, title="Change Deck board share")
+async def nc_deck_update_board_share(
+    nc: Nextcloud,
+    board_id: BoardId,
+    acl_id: AclId,
+    edit: bool | None = None,
+    share: bool | None = None,
+    manage: bool | None = None,
+) -> ShareItem:
+    """Change what a user a board is shared with may do; omitted permissions stay."""
+    if edit is None and share is None and manage is None:
+        raise invalid("edit/share/manage", "give at least one permission to change")
+    return _share_item(await _deck(nc).update_share(board_id, acl_id, edit=edit, share=share, manage=manage))
+
+
+@tool(TOOLSET, DELETE, title="Unshare Deck board")
+async def nc_deck_unshare_board(nc: Nextcloud, board_id: BoardId, acl_id: AclId) -> Done:
+    """Stop sharing a board with a user; their card assignments on it go too."""
+    await _deck(nc).delete_share(board_id, acl_id)
+    return Done(message=f"Share {acl_id} removed from board {board_id}")
 
 
 @tool(TOOLSET, READ, title="Deck board overview")
@@ -729,3 +788,162 @@ async def deck_delete_card_comment(nc: Nextcloud, card_id: CardId, comment_id: C
     """Delete one of your comments."""
     await _deck(nc).delete_comment(card_id, comment_id)
     return Done(message=f"Comment {comment_id} deleted from card {card_id}")
+
+
+# -- dependent cards (Deck >= 1.18) ------------------------------------------------------
+DEPENDENCIES = Requirement("deck", "Deck", min_version="1.18.0")
+DependentId = Annotated[int, Field(ge=1, description="The card that card_id depends on.")]
+
+
+class Dependencies(BaseModel):
+    card_id: int
+    dependent_cards: list[int] = Field(description="Ids of the cards it depends on.")
+
+
+async def _dependency(nc: Any, board_id: int, stack_id: int, card_id: int, other: int, add: bool) -> Dependencies:
+    if other == card_id:
+        raise invalid("dependent_card_id", "is the card itself; give the id of the card it depends on")
+    card = await _deck(nc).dependency(board_id, stack_id, card_id, other, add=add)
+    return Dependencies(card_id=card.id, dependent_cards=card.dependent_cards or [])
+
+
+@tool(TOOLSET, UPDATE, title="Add Deck card dependency", requires=DEPENDENCIES)
+async def deck_assign_dependent_card(
+    nc: Nextcloud, board_id: BoardId, stack_id: StackId, card_id: CardId, dependent_card_id: DependentId
+) -> Dependencies:
+    """Mark a card as depending on another card you can read."""
+    return await _dependency(nc, board_id, stack_id, card_id, dependent_card_id, True)
+
+
+@tool(TOOLSET, UPDATE, title="Remove Deck card dependency", requires=DEPENDENCIES)
+async def deck_remove_dependent_card(
+    nc: Nextcloud, board_id: BoardId, stack_id: StackId, card_id: CardId, dependent_card_id: DependentId
+) -> Dependencies:
+    """Remove a card's dependency on another card."""
+    return await _dependency(nc, board_id, stack_id, card_id, dependent_card_id, False)
+
+
+# -- attachments -------------------------------------------------------------------------
+AttachmentId = Annotated[int, Field(ge=1)]
+AttachmentType = Annotated[Literal["file", "deck_file"], Field(description="As deck_list_attachments gives it.")]
+DECK_SHARE = 12
+"""files_sharing's share type for a Deck card: a file is attached by sharing it with the card."""
+
+
+class AttachmentItem(BaseModel):
+    """An attachment; empty fields are left out."""
+
+    id: int
+    type: str = Field(description="file: a Nextcloud file shared with the card; deck_file: stored in Deck.")
+    name: str
+    path: str | None = Field(default=None, description="In your files, where you can reach it.")
+    size: int | None = None
+    mimetype: str | None = None
+    created_by: str
+    deleted: bool = Field(default=False, description="Deleted, purged by Deck later.")
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: Any) -> dict[str, Any]:
+        return _lean(handler(self), ("id", "type", "name", "created_by"))
+
+    @classmethod
+    def of(cls, item: Attachment) -> AttachmentItem:
+        extended = item.extended
+        return cls(id=item.id, type=item.type, name=item.name, path=extended.get("path"),
+                   size=extended.get("filesize"), mimetype=extended.get("mimetype"), created_by=item.created_by,
+                   deleted=item.deleted_at > 0)  # fmt: skip
+
+
+class AttachmentList(BaseModel):
+    card_id: int
+    items: list[AttachmentItem]
+
+
+class AttachmentContent(BaseModel):
+    id: int
+    type: str
+    content_type: str
+    size: int
+    encoding: Literal["text", "base64"]
+    content: str
+
+
+class Attached(BaseModel):
+    attachment_id: int = Field(description="For deck_delete_attachment (type file).")
+    card_id: int
+    path: str
+
+
+@tool(TOOLSET, READ, title="List Deck card attachments")
+async def deck_list_attachments(nc: Nextcloud, board_id: BoardId, stack_id: StackId, card_id: CardId) -> AttachmentList:
+    """List a card's attachments."""
+    items = await _deck(nc).attachments(board_id, stack_id, card_id)
+    return AttachmentList(card_id=card_id, items=[AttachmentItem.of(a) for a in items])
+
+
+@tool(TOOLSET, READ, title="Read Deck card attachment")
+async def nc_deck_get_attachment(
+    nc: Nextcloud,
+    limits: Config,
+    board_id: BoardId,
+    stack_id: StackId,
+    card_id: CardId,
+    attachment_id: AttachmentId,
+    type: AttachmentType = "file",
+) -> AttachmentContent:
+    """Read an attachment's content (text, or base64 when binary; size-limited)."""
+    import base64
+
+    from nextcloud_mcp_server.nextcloud.webdav import is_text
+
+    data, ctype = await _deck(nc).attachment_content(
+        board_id, stack_id, card_id, type, attachment_id, limits.max_read_bytes
+    )
+    text = is_text(ctype, data)
+    content = data.decode("utf-8") if text else base64.b64encode(data).decode("ascii")
+    return AttachmentContent(id=attachment_id, type=type, content_type=ctype, size=len(data),
+                             encoding="text" if text else "base64", content=content)  # fmt: skip
+
+
+@tool(TOOLSET, DELETE, title="Delete Deck card attachment")
+async def deck_delete_attachment(
+    nc: Nextcloud,
+    board_id: BoardId,
+    stack_id: StackId,
+    card_id: CardId,
+    attachment_id: AttachmentId,
+    type: AttachmentType = "file",
+) -> Done:
+    """Remove an attachment from a card; an attached Nextcloud file stays in its owner's files."""
+    await _deck(nc).delete_attachment(board_id, stack_id, card_id, type, attachment_id)
+    return Done(message=f"Attachment {attachment_id} removed from card {card_id}")
+
+
+async def _attach(nc: Any, card_id: int, path: str) -> Attached:
+    from nextcloud_mcp_server.nextcloud.sharing import SharingAPI
+
+    share = await nc.api(SharingAPI).create(path, DECK_SHARE, share_with=str(card_id), permissions=1)
+    return Attached(attachment_id=share.id, card_id=card_id, path=path)
+
+
+@tool(TOOLSET, CREATE, title="Attach file to Deck card")
+async def deck_attach_file(
+    nc: Nextcloud, card_id: CardId, path: Annotated[str, Field(description="In your files, e.g. /Docs/spec.pdf.")]
+) -> Attached:
+    """Attach a file from your Nextcloud files to a card (shared with it, not copied)."""
+    target = "/" + path.strip().strip("/")
+    if target == "/":
+        raise invalid("path", "give the path of a file in your files, e.g. /Documents/spec.pdf")
+    return await _attach(nc, card_id, target)
+
+
+@tool(TOOLSET, CREATE, title="Attach note to Deck card")
+async def deck_attach_note(nc: Nextcloud, card_id: CardId, note_id: Annotated[int, Field(ge=1)]) -> Attached:
+    """Attach one of your notes (its file) to a card."""
+    settings = await nc.notes.settings()
+    note = await nc.notes.get(note_id)
+    suffix = settings.file_suffix if settings.file_suffix.startswith(".") else ".md"
+    path = "/" + "/".join(p.strip("/") for p in (settings.notes_path, note.category, note.title + suffix) if p)
+    if await nc.webdav.file_id(path) != note_id:
+        raise invalid("note_id", f"the note's file is not at {path}; attach it with deck_attach_file and its path")
+    return await _attach(nc, card_id, path)

@@ -1,11 +1,15 @@
-"""MCP tools for Nextcloud Tables: tables, columns of every type, rows by column name, views, shares, CSV import.
+"""MCP tools for Nextcloud Tables: tables, columns of every type, rows by column name, views, shares,
+favorites, applications (Tables' "contexts"), ownership transfer and CSV import.
 
 The six row tools keep the `nextcloud-mcp-server` names and arguments (nc_tables_list_tables,
 nc_tables_get_schema, nc_tables_read_table, nc_tables_insert_row, nc_tables_update_row,
 nc_tables_delete_row), but rows are read and written by column name with values typed by column
 type (option labels, booleans, user ids), checked before the request (nextcloud/tables_values.py).
 Searching rows filters them here with the operators of Tables' views, since its API filters only
-inside a saved view.
+inside a saved view; a saved view's filters are written as Tables' own UI writes them (an option as
+`@selection-id-<id>`, a check box as `@checked`), so Tables itself filters its rows
+(nc_tables_read_view). A table is transferred only to a user the sharee search finds: Tables
+takes any id, and a mistyped one would lose the table.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit
 from nextcloud_mcp_server.tools.declare import Nextcloud, tool
 
 if TYPE_CHECKING:
-    from nextcloud_mcp_server.nextcloud.tables import Column, Row, Share, Table, TablesAPI, View
+    from nextcloud_mcp_server.nextcloud.tables import Column, Context, Row, Share, Table, TablesAPI, View
 
 TOOLSET = Toolset(
     "tables",
     "Tables",
-    "Nextcloud Tables: tables, typed columns, rows by column name, views, shares and CSV import.",
+    "Nextcloud Tables: tables, typed columns, rows by column name, views, shares, applications and CSV import.",
     default=False,
     requires=Requirement("tables", "Tables"),
 )
@@ -60,6 +64,7 @@ class TableItem(BaseModel):
     rows: int
     columns: int
     shared_with_me: bool
+    favorite: bool
     can_edit: bool = Field(description="Whether you may add and change rows.")
 
     @classmethod
@@ -67,7 +72,7 @@ class TableItem(BaseModel):
         perms = t.permissions
         return cls(id=t.id, title=t.title, emoji=t.emoji, description=t.description or "", owner=t.ownership,
                    archived=t.archived, rows=t.rows_count, columns=t.columns_count, shared_with_me=t.is_shared,
-                   can_edit=perms is None or not t.is_shared or perms.update)  # fmt: skip
+                   favorite=t.favorite, can_edit=perms is None or not t.is_shared or perms.update)  # fmt: skip
 
 
 class ColumnItem(BaseModel):
@@ -100,13 +105,17 @@ class ViewItem(BaseModel):
 
     @classmethod
     def of(cls, view: View, columns: list[Column]) -> ViewItem:
+        from nextcloud_mcp_server.nextcloud.tables_values import filter_readable
+
         name = {c.id: c.title for c in columns}
+        by_id = {c.id: c for c in columns}
         return cls(
             id=view.id,
             title=view.title,
             columns=[name.get(c, str(c)) for c in view.columns],
-            filters=[[{"column": name.get(f.column_id, str(f.column_id)), "operator": f.operator, "value": f.value}
-                      for f in group] for group in view.filter],
+            filters=[[{"column": name.get(f.column_id, str(f.column_id)), "operator": f.operator,
+                       "value": filter_readable(by_id.get(f.column_id), f.value)} for f in group]
+                     for group in view.filter],
             sort=[{"column": name.get(s.column_id, str(s.column_id)), "mode": s.mode} for s in view.sort],
         )  # fmt: skip
 
@@ -167,6 +176,42 @@ class ImportResult(BaseModel):
     errors: int = Field(description="Cells or rows Tables could not take.")
 
 
+class Favorite(BaseModel):
+    node_type: str
+    node_id: int
+    favorite: bool
+
+
+Permission = Literal["read", "create", "update", "delete", "manage"]
+
+
+class Node(BaseModel):
+    """A table or view in an application, with what its users may do there."""
+
+    type: Literal["table", "view"] = "table"
+    id: int = Field(ge=1)
+    permissions: list[Permission] = Field(default=["read"], description="Read is always granted.")
+
+
+class ContextItem(BaseModel):
+    id: int
+    name: str
+    icon: str
+    description: str
+    owner: str
+    nodes: list[Node]
+
+    @classmethod
+    def of(cls, c: Context) -> ContextItem:
+        from nextcloud_mcp_server.nextcloud.tables import NODE_PERMISSIONS
+
+        kinds = {0: "table", 1: "view"}
+        nodes = [Node(type=kinds.get(n.node_type, "table"), id=n.node_id,
+                      permissions=[p for p, bit in NODE_PERMISSIONS.items() if n.permissions & bit])
+                 for n in c.nodes]  # fmt: skip
+        return cls(id=c.id, name=c.name, icon=c.icon, description=c.description, owner=c.owner, nodes=nodes)
+
+
 # -- tables ---------------------------------------------------------------------------
 
 
@@ -222,6 +267,23 @@ async def nc_tables_delete_table(nc: Nextcloud, table_id: TableId) -> Deleted:
     """Delete a table with its columns, rows, views and shares."""
     table = await _api(nc).delete_table(table_id)
     return Deleted(deleted_id=table_id, message=f"Table {table.title!r} deleted")
+
+
+@tool(TOOLSET, UPDATE, title="Favorite table or view")
+async def nc_tables_set_favorite(
+    nc: Nextcloud, node_id: Id, node_type: Literal["table", "view"] = "table", favorite: bool = True
+) -> Favorite:
+    """Mark a table or view as a favorite of yours, or unmark it."""
+    await _api(nc).set_favorite(node_type, node_id, favorite)
+    return Favorite(node_type=node_type, node_id=node_id, favorite=favorite)
+
+
+@tool(TOOLSET, UPDATE, title="Transfer table")
+async def nc_tables_transfer_table(nc: Nextcloud, table_id: TableId, new_owner: str) -> TableItem:
+    """Give a table you own to another user; you keep access only through a share."""
+    if not new_owner.strip():
+        raise invalid("new_owner", "must not be empty; give the user id of the new owner")
+    return TableItem.of(await _api(nc).transfer_table(table_id, new_owner.strip()))
 
 
 # -- columns --------------------------------------------------------------------------
@@ -371,6 +433,18 @@ async def nc_tables_read_table(nc: Nextcloud, table_id: TableId, limit: Limit = 
     return Rows(table_id=table_id, rows=[RowItem.of(r, columns) for r in rows], page=page)
 
 
+@tool(TOOLSET, READ, title="Read view rows")
+async def nc_tables_read_view(nc: Nextcloud, view_id: Id, limit: Limit = 50, offset: Offset = 0) -> Rows:
+    """Read a saved view's rows, filtered and sorted by the view, values by column name."""
+    api = _api(nc)
+    view = await api.view(view_id)
+    columns = await api.view_columns(view_id)
+    rows = await api.view_rows(view_id, limit, offset)
+    end = offset + len(rows)
+    page = Page(total=view.rows_count, offset=offset, next_offset=end if end < view.rows_count else None)
+    return Rows(table_id=view.table_id, rows=[RowItem.of(r, columns) for r in rows], page=page)
+
+
 def _matches(value: Any, f: Filter) -> bool:
     if f.operator == "is-empty":
         return value in (None, "", [])
@@ -467,15 +541,16 @@ async def _view_changes(
     api: TablesAPI, table_id: int, columns: list[str] | None, filters: list[Filter] | None, sort_by: str | None,
     descending: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    from nextcloud_mcp_server.nextcloud.tables_values import by_name
+    from nextcloud_mcp_server.nextcloud.tables_values import by_name, filter_value
 
     known = await api.columns(table_id)
     changes: dict[str, Any] = {}
     if columns is not None:
         changes["columns"] = json.dumps([by_name(known, "columns", name).id for name in columns])
     if filters is not None:
-        group = [{"columnId": by_name(known, f"filters[{i}].column", f.column).id, "operator": f.operator,
-                  "value": f.value} for i, f in enumerate(filters)]  # fmt: skip
+        chosen = [(i, f, by_name(known, f"filters[{i}].column", f.column)) for i, f in enumerate(filters)]
+        group = [{"columnId": c.id, "operator": f.operator,
+                  "value": filter_value(c, f.value, f"filters[{i}].value")} for i, f, c in chosen]  # fmt: skip
         changes["filter"] = json.dumps([group] if group else [])
     if sort_by is not None:
         sort = [{"columnId": by_name(known, "sort_by", sort_by).id, "mode": "DESC" if descending else "ASC"}]
@@ -488,7 +563,7 @@ async def nc_tables_create_view(
     nc: Nextcloud,
     table_id: TableId,
     title: str,
-    columns: Annotated[list[str] | None, Field(description="Column names to show.")] = None,
+    columns: Annotated[list[str] | None, Field(description="Column names to show (default all).")] = None,
     filters: Annotated[list[Filter] | None, Field(description="All must hold.")] = None,
     sort_by: str | None = None,
     descending: bool = False,
@@ -497,6 +572,8 @@ async def nc_tables_create_view(
     if not title.strip():
         raise invalid("title", "must not be empty; name the view")
     api = _api(nc)
+    if columns is None:
+        columns = [c.title for c in await api.columns(table_id)]
     changes = await _view_changes(api, table_id, columns, filters, sort_by, descending)
     view = await api.create_view(table_id, title.strip(), None)
     if changes:
@@ -563,6 +640,18 @@ async def nc_tables_list_shares(nc: Nextcloud, table_id: TableId) -> Paged[Share
     return Paged[ShareItem].of(shares, 0, max(len(shares), 1))
 
 
+@tool(TOOLSET, UPDATE, title="Update table share")
+async def nc_tables_update_share(nc: Nextcloud, share_id: Id, permissions: list[Permission]) -> ShareItem:
+    """Set what a share (from nc_tables_list_shares) allows; read is always kept."""
+    api = _api(nc)
+    share = await api.share_of(share_id)
+    wanted = set(permissions) | {"read"}
+    for name in ("read", "create", "update", "delete", "manage"):
+        if getattr(share, name) != (name in wanted):
+            share = await api.set_share_permission(share_id, name, name in wanted)
+    return ShareItem.of(share)
+
+
 @tool(TOOLSET, DELETE, title="Unshare table")
 async def nc_tables_unshare(nc: Nextcloud, share_id: Id) -> Deleted:
     """Remove a share (from nc_tables_list_shares)."""
@@ -584,3 +673,78 @@ async def nc_tables_import_csv(
     return ImportResult(inserted_rows=state.inserted_rows_count, created_columns=state.created_columns_count,
                         matching_columns=state.matching_columns_count,
                         errors=state.errors_count + state.errors_parsing_count)  # fmt: skip
+
+
+# -- applications (contexts) ----------------------------------------------------------
+
+
+def _nodes(nodes: list[Node]) -> list[dict[str, int]]:
+    from nextcloud_mcp_server.nextcloud.tables import NODE_PERMISSIONS, NODE_TYPES
+
+    keys = [(n.type, n.id) for n in nodes]
+    if len(set(keys)) < len(keys):
+        raise invalid("nodes", "name each table or view once")
+    return [{"type": NODE_TYPES[n.type], "id": n.id, "order": (i + 1) * 10,
+             "permissions": sum(NODE_PERMISSIONS[p] for p in {*n.permissions, "read"})}
+            for i, n in enumerate(nodes)]  # fmt: skip
+
+
+Icon = Annotated[str, Field(description="A Material Design icon name Tables ships: star, home, briefcase, ...")]
+
+
+@tool(TOOLSET, READ, title="List applications")
+async def nc_tables_list_contexts(nc: Nextcloud, limit: Limit = 50, offset: Offset = 0) -> Paged[ContextItem]:
+    """List your Tables applications (contexts): named bundles of tables and views."""
+    found = sorted(await _api(nc).contexts(), key=lambda c: c.id)
+    return Paged[ContextItem].of([ContextItem.of(c) for c in found], offset, limit)
+
+
+@tool(TOOLSET, READ, title="Get application")
+async def nc_tables_get_context(nc: Nextcloud, context_id: Id) -> ContextItem:
+    """One Tables application with its tables and views."""
+    return ContextItem.of(await _api(nc).context(context_id))
+
+
+@tool(TOOLSET, CREATE, title="Create application")
+async def nc_tables_create_context(
+    nc: Nextcloud, name: str, icon: Icon = "apps", description: str = "", nodes: list[Node] | None = None
+) -> ContextItem:
+    """Bundle tables and views you manage into a Tables application."""
+    if not name.strip():
+        raise invalid("name", "must not be empty; name the application")
+    return ContextItem.of(await _api(nc).create_context(name.strip(), icon.strip(), description, _nodes(nodes or [])))
+
+
+@tool(TOOLSET, UPDATE, title="Update application")
+async def nc_tables_update_context(
+    nc: Nextcloud,
+    context_id: Id,
+    name: str | None = None,
+    icon: Icon | None = None,
+    description: str | None = None,
+    nodes: Annotated[list[Node] | None, Field(description="Replace all, in order; [] for none.")] = None,
+) -> ContextItem:
+    """Rename, re-icon or describe an application, or set its tables and views."""
+    if name is not None and not name.strip():
+        raise invalid("name", "must not be empty; omit it to keep the name")
+    changes = {"name": name, "iconName": icon, "description": description,
+               "nodes": None if nodes is None else _nodes(nodes)}  # fmt: skip
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise invalid("name/icon/description/nodes", "give at least one of them to change")
+    return ContextItem.of(await _api(nc).update_context(context_id, changes))
+
+
+@tool(TOOLSET, DELETE, title="Delete application")
+async def nc_tables_delete_context(nc: Nextcloud, context_id: Id) -> Deleted:
+    """Delete an application (its tables and views stay)."""
+    context = await _api(nc).delete_context(context_id)
+    return Deleted(deleted_id=context_id, message=f"Application {context.name!r} deleted")
+
+
+@tool(TOOLSET, UPDATE, title="Transfer application")
+async def nc_tables_transfer_context(nc: Nextcloud, context_id: Id, new_owner: str) -> ContextItem:
+    """Give an application you own to another user."""
+    if not new_owner.strip():
+        raise invalid("new_owner", "must not be empty; give the user id of the new owner")
+    return ContextItem.of(await _api(nc).transfer_context(context_id, new_owner.strip()))

@@ -18,7 +18,24 @@ As the app behaves (lib/Service/CollectiveService.php, PageService.php, TagServi
   it is restored to where it was, or deleted for good. A trashed collective is listed in the
   trash, restored, or deleted (with its team when `circle=true`).
 - Attachments: files in `.attachments.<pageId>/` beside the page's file (never pages), uploaded as
-  multipart `file` (a taken name gets " (2)"), listed and deleted by file id.
+  multipart `file` (a taken name gets " (2)"), listed, renamed (a plain move: the stand-in's disk
+  overwrites a taken name, as local storage does) and deleted by file id; a deleted attachment
+  goes to the collective's trash and is restored by its id to the page it came from
+  (AttachmentService::restoreAttachment; 404 for another page's).
+- Subpage order (`subpageOrder`, a JSON string of ids): set as given (only ints checked, 403
+  "Invalid format of subpage order" otherwise); a page created, copied or moved under a parent is
+  inserted at `index` (0) in the parent's order after dropping ids that are no longer its
+  subpages, with SubpageOrderService::add's quirk (an id already first is not removed first).
+- Full width (`isFullWidth`) per page; a copy keeps it and the emoji.
+- Moving or copying a page to another collective (`pages/{id}/to/{newCollectiveId}`): the caller
+  must be able to edit both; the page lands under `parentId` or the target's landing page, keeps
+  its title (made unique), loses its tags; the answer has no data.
+- Templates: pages in the collective's `.templates/` folder (made with its `Readme.md` on first
+  use, never in the page tree); created under `parentId` (0: the top), renamed (which moves the
+  template to the top, as TemplateService::rename does), emoji, deleted for good; a page created
+  with `templateId` is a copy of that template (404 for a page that is not a template).
+- Settings: `editLevel`/`shareLevel` (>= 8 admins, >= 4 moderators, else members) and `pageMode`
+  (0 view, 1 edit), admins only (403).
 - Public shares: one per collective or page and owner (a second is 403); read-only until made
   editable; listed for their owner; the caller needs the collective's share level.
 - Search (`searchString`): pages whose title or content contains it, case-insensitive.
@@ -30,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import shutil
@@ -48,6 +66,8 @@ V = "/ocs/v2.php/apps/collectives/api/v{apiVersion}"
 VERSION = "3.1.0"
 MEMBER, MODERATOR, ADMIN, OWNER = 1, 4, 8, 9
 DEFAULT_TITLE = "New Page"
+TEMPLATES = ".templates"
+TEMPLATES_INDEX = "## This folder contains template files for the collective"
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 
 
@@ -74,6 +94,11 @@ class Collective:
     page_emoji: dict[int, str] = field(default_factory=dict)
     page_tags: dict[int, list[int]] = field(default_factory=dict)
     page_users: dict[int, str] = field(default_factory=dict)
+    page_full_width: dict[int, bool] = field(default_factory=dict)
+    page_order: dict[int, list[int]] = field(default_factory=dict)
+    page_mode: int = 0
+    attachment_trash: dict[int, tuple[Path, Path]] = field(default_factory=dict)
+    """A deleted attachment's id: the folder it was in, and where it is kept."""
     trash: dict[int, Trashed] = field(default_factory=dict)
     owner: str = ""
     """Whose files hold the folder (see `CollectivesApp.mounts_of`)."""
@@ -216,8 +241,8 @@ class CollectivesApp(EmulatedApp):
             "lastUserId": user,
             "lastUserDisplayName": user,
             "emoji": collective.page_emoji.get(page_id, ""),
-            "subpageOrder": [],
-            "isFullWidth": False,
+            "subpageOrder": list(collective.page_order.get(page_id, [])),
+            "isFullWidth": collective.page_full_width.get(page_id, False),
             "tags": list(collective.page_tags.get(page_id, [])),
             "title": title,
             "timestamp": int(path.stat().st_mtime),
@@ -241,7 +266,7 @@ class CollectivesApp(EmulatedApp):
             "slug": re.sub(r"[^a-z0-9]+", "-", collective.name.lower()).strip("-"),
             "circleId": collective.circle_id,
             "emoji": collective.emoji or "",
-            "pageMode": 0,
+            "pageMode": collective.page_mode,
             "name": collective.name,
             "level": level,
             "editPermissionLevel": collective.edit_level,
@@ -262,9 +287,9 @@ class CollectivesApp(EmulatedApp):
         return data
 
     @staticmethod
-    def _safe_title(title: str) -> str:
+    def _safe_title(title: str, default: str = DEFAULT_TITLE) -> str:
         cleaned = _FORBIDDEN.sub("-", title).strip().strip(".")
-        return cleaned or DEFAULT_TITLE
+        return cleaned or default
 
     @staticmethod
     def _unique(folder: Path, title: str) -> str:
@@ -283,6 +308,52 @@ class CollectivesApp(EmulatedApp):
         folder.mkdir()
         os.rename(path, folder / "Readme.md")
         return folder
+
+    def _child_ids(self, collective: Collective, page_id: int) -> list[int]:
+        everything = {**self._pages(collective), **self._templates(collective, create=False)}
+        return [i for i, path in everything.items() if i != page_id and self._parent_id(collective, path) == page_id]
+
+    def _add_to_order(self, collective: Collective, parent_id: int, page_id: int, index: int) -> None:
+        """PageService::addToSubpageOrder: clean the parent's order, then SubpageOrderService::add."""
+        children = self._child_ids(collective, parent_id)
+        order = [i for i in collective.page_order.get(parent_id, []) if i in children]
+        if page_id in order and order.index(page_id) != 0:  # `if ($key = array_search(...))`: key 0 is falsy
+            order.remove(page_id)
+        order.insert(index, page_id)
+        collective.page_order[parent_id] = order
+
+    @staticmethod
+    def _remove_from_order(collective: Collective, parent_id: int, page_id: int) -> None:
+        order = collective.page_order.get(parent_id, [])
+        if page_id in order:
+            order.remove(page_id)
+
+    @staticmethod
+    def _copy_meta(source: Collective, target: Collective, old_id: int, new_id: int, *, tags: bool) -> None:
+        """What PageService::copy keeps of a page: emoji, full width (and tags within a collective)."""
+        if old_id in source.page_emoji:
+            target.page_emoji[new_id] = source.page_emoji[old_id]
+        if source.page_full_width.get(old_id):
+            target.page_full_width[new_id] = True
+        if tags and source.page_tags.get(old_id):
+            target.page_tags[new_id] = list(source.page_tags[old_id])
+
+    def _templates(self, collective: Collective, *, create: bool = True) -> dict[int, Path]:
+        """The template pages (with the folder's index) in `.templates/`, made on first use."""
+        folder = collective.folder / TEMPLATES
+        if not folder.is_dir():
+            if not create:
+                return {}
+            folder.mkdir()
+            (folder / "Readme.md").write_text(TEMPLATES_INDEX)
+        found: dict[int, Path] = {}
+        for dirpath, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.endswith(".md"):
+                    path = Path(dirpath) / name
+                    found[path.stat().st_ino] = path
+        return found
 
     # -- collectives ---------------------------------------------------------------------------
     @staticmethod
@@ -319,6 +390,38 @@ class CollectivesApp(EmulatedApp):
             emoji = request.args().get("emoji")
             collective.emoji = str(emoji) if emoji else None
             return Reply(200, {"collective": self._json(collective, request.user.id)})
+
+    def _settings(self, request: Request, change: Any) -> Reply:
+        with self._lock:
+            collective = self._collective(request, "id")
+            if collective.members[request.user.id] < ADMIN:
+                raise Failure(403, f"Member {request.user.id} not allowed to update collective: {collective.id}")
+            change(collective, request.args())
+            return Reply(200, {"collective": self._json(collective, request.user.id)})
+
+    @staticmethod
+    def _level(raw: Any) -> int:
+        """Collective::updatePermissionLevel: admins only, moderators and up, or every member."""
+        level = int(raw) if str(raw).lstrip("-").isdigit() else 0
+        return ADMIN if level >= ADMIN else MODERATOR if level >= MODERATOR else MEMBER
+
+    @route("PUT", V + "/collectives/{id}/editLevel", contract=CONTRACT)
+    async def edit_level(self, request: Request) -> Reply:
+        return self._settings(request, lambda c, args: setattr(c, "edit_level", self._level(args.get("level"))))
+
+    @route("PUT", V + "/collectives/{id}/shareLevel", contract=CONTRACT)
+    async def share_level(self, request: Request) -> Reply:
+        return self._settings(request, lambda c, args: setattr(c, "share_level", self._level(args.get("level"))))
+
+    @route("PUT", V + "/collectives/{id}/pageMode", contract=CONTRACT)
+    async def page_mode(self, request: Request) -> Reply:
+        def change(collective: Collective, args: dict[str, Any]) -> None:
+            mode = args.get("mode")
+            if mode not in (0, 1, "0", "1"):  # Collective::setPageMode's RuntimeException: no OCS answer
+                raise Failure(500, f"Invalid pageMode value: {mode}")
+            collective.page_mode = int(mode)
+
+        return self._settings(request, change)
 
     @route("DELETE", V + "/collectives/{id}", contract=CONTRACT)
     async def trash_collective(self, request: Request) -> Reply:
@@ -382,12 +485,32 @@ class CollectivesApp(EmulatedApp):
         with self._lock:
             collective = self._collective(request)
             self._can_edit(collective, request.user.id)
+            args = request.args()
             parent = self._page(collective, request.params["parentId"])
-            title = self._unique(self._sub_folder(parent), self._safe_title(str(request.args().get("title") or "")))
-            parent = self._page(collective, request.params["parentId"])
-            path = parent.parent / f"{title}.md"
-            path.write_text("")
+            parent_id = parent.stat().st_ino
+            template_raw = str(args.get("templateId") or "")
+            template = None
+            if template_raw and template_raw != "0":
+                template = (
+                    self._templates(collective, create=False).get(int(template_raw)) if template_raw.isdigit() else None
+                )
+                if template is None:
+                    raise Failure(404, f"Template {template_raw} not found in collective {collective.id}")
+            safe = self._safe_title(str(args.get("title") or ""))
+            folder = self._sub_folder(parent)
+            if template is None:
+                path = folder / f"{self._unique(folder, safe)}.md"
+                path.write_text("")
+            else:  # PageService::copy of the template under the parent
+                node = template.parent if self._is_index(template) else template
+                suffix = "" if node.is_dir() else ".md"
+                destination = folder / (self._unique(folder, safe) + suffix)
+                (shutil.copytree if node.is_dir() else shutil.copy2)(node, destination)
+                path = destination / "Readme.md" if destination.is_dir() else destination
+                self._copy_meta(collective, collective, template.stat().st_ino, path.stat().st_ino, tags=True)
+                self._add_to_order(collective, parent_id, path.stat().st_ino, 0)  # by copy(), then by create()
             collective.page_users[path.stat().st_ino] = request.user.id
+            self._add_to_order(collective, parent_id, path.stat().st_ino, 0)
             return Reply(200, {"page": self._info(collective, path)})
 
     @route("PUT", V + "/collectives/{collectiveId}/pages/{id}", contract=CONTRACT)
@@ -423,8 +546,84 @@ class CollectivesApp(EmulatedApp):
             else:
                 os.rename(node, destination)
             moved = destination / "Readme.md" if destination.is_dir() else destination
-            collective.page_users[moved.stat().st_ino] = request.user.id
+            moved_id = moved.stat().st_ino
+            collective.page_users[moved_id] = request.user.id
+            index = int(args.get("index") or 0)
+            if copy:
+                self._copy_meta(collective, collective, page_id, moved_id, tags=True)
+                self._add_to_order(collective, parent_id, moved_id, index)
+            elif parent_id != old_parent:
+                self._remove_from_order(collective, old_parent, page_id)
+                self._add_to_order(collective, parent_id, moved_id, index)
             return Reply(200, {"page": self._info(collective, moved)})
+
+    @route("PUT", V + "/collectives/{collectiveId}/pages/{id}/to/{newCollectiveId}", contract=CONTRACT)
+    async def move_to_collective(self, request: Request) -> Reply:
+        """PageService::moveToCollective / copyToCollective: no data in the answer."""
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            target = self._collective(request, "newCollectiveId")
+            self._can_edit(target, request.user.id)
+            path = self._page(collective, request.params["id"])
+            page_id = path.stat().st_ino
+            if path == collective.folder / "Readme.md":
+                raise Failure(403, "Not allowed to move or copy landing page")
+            args = request.args()
+            parent_id = int(args.get("parentId") or 0) or (target.folder / "Readme.md").stat().st_ino
+            if parent_id == page_id:
+                raise Failure(403, "Not allowed to move or copy a page to itself")
+            parent = self._page(target, str(parent_id))
+            copy = args.get("copy") in (True, "true", "1", 1)
+            node = path.parent if self._is_index(path) else path
+            suffix = "" if node.is_dir() else ".md"
+            old_parent = self._parent_id(collective, path)
+            folder = self._sub_folder(parent)
+            destination = folder / (self._unique(folder, node.name.removesuffix(suffix)) + suffix)
+            if copy:
+                (shutil.copytree if node.is_dir() else shutil.copy2)(node, destination)
+            else:
+                os.rename(node, destination)
+            moved = destination / "Readme.md" if destination.is_dir() else destination
+            moved_id = moved.stat().st_ino
+            self._copy_meta(collective, target, page_id, moved_id, tags=False)
+            if not copy:
+                collective.page_emoji.pop(page_id, None)
+                collective.page_full_width.pop(page_id, None)
+                collective.page_tags.pop(page_id, None)
+                self._remove_from_order(collective, old_parent, page_id)
+            target.page_users[moved_id] = request.user.id
+            self._add_to_order(target, parent_id, moved_id, int(args.get("index") or 0))
+            return Reply(200, [])
+
+    @route("PUT", V + "/collectives/{collectiveId}/pages/{id}/fullWidth", contract=CONTRACT)
+    async def page_full_width(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            path = self._page(collective, request.params["id"])
+            wide = request.args().get("fullWidth") in (True, "true", "1", 1)
+            collective.page_full_width[path.stat().st_ino] = wide
+            collective.page_users[path.stat().st_ino] = request.user.id
+            return Reply(200, {"page": self._info(collective, path)})
+
+    @route("PUT", V + "/collectives/{collectiveId}/pages/{id}/subpageOrder", contract=CONTRACT)
+    async def page_subpage_order(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            path = self._page(collective, request.params["id"])
+            raw = request.args().get("subpageOrder")
+            order: Any = []
+            if raw:  # SubpageOrderService::verify
+                try:
+                    order = json.loads(str(raw))
+                except ValueError:
+                    order = None
+                if not isinstance(order, list) or any(type(i) is not int for i in order):
+                    raise Failure(403, "Invalid format of subpage order")
+            collective.page_order[path.stat().st_ino] = order
+            return Reply(200, {"page": self._info(collective, path)})
 
     @route("DELETE", V + "/collectives/{collectiveId}/pages/{id}", contract=CONTRACT)
     async def trash_page(self, request: Request) -> Reply:
@@ -684,12 +883,149 @@ class CollectivesApp(EmulatedApp):
                 return item
         raise Failure(404, f"Attachment not found: {raw}")
 
+    @route("PUT", V + "/collectives/{collectiveId}/pages/{id}/attachments/{attachmentId}", contract=CONTRACT)
+    async def attachment_rename(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            item = self._attachment(collective, request)
+            name = str(request.args().get("name") or "")
+            if not name.strip("/") or "/" in name.strip("/"):  # Node::move into a folder that is not there
+                raise Failure(404, f"Could not move attachment to {name!r}")
+            target = item.parent / name.strip("/")
+            os.replace(item, target)
+            found = self._attachment_json(collective, item.parent, target)
+            found["src"] = found["src"].replace("{user}", request.user.id)
+            return Reply(200, {"attachment": found})
+
     @route("DELETE", V + "/collectives/{collectiveId}/pages/{id}/attachments/{attachmentId}", contract=CONTRACT)
     async def attachment_delete(self, request: Request) -> Reply:
         with self._lock:
             collective = self._collective(request)
             self._can_edit(collective, request.user.id)
-            self._attachment(collective, request).unlink()
+            item = self._attachment(collective, request)
+            attachment_id = item.stat().st_ino
+            stored = self.trash_root / str(collective.id) / "attachments" / str(attachment_id)
+            stored.mkdir(parents=True)
+            os.rename(item, stored / item.name)
+            collective.attachment_trash[attachment_id] = (item.parent, stored / item.name)
+            return Reply(200, [])
+
+    @route("PATCH", V + "/collectives/{collectiveId}/pages/{id}/attachments/trash/{attachmentId}", contract=CONTRACT)
+    async def attachment_restore(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            folder = self._attachments_folder(self._page(collective, request.params["id"]))
+            raw = request.params["attachmentId"]
+            entry = collective.attachment_trash.get(int(raw)) if raw.isdigit() else None
+            if entry is None or entry[0] != folder:
+                raise Failure(404, f"Failed to restore attachment {raw}. Not found in trash for page attachments.")
+            folder.mkdir(exist_ok=True)
+            target = folder / entry[1].name
+            if target.exists():  # the trash bin restores beside a taken name
+                target = folder / f"{target.stem} (restored){target.suffix}"
+            os.rename(entry[1], target)
+            shutil.rmtree(entry[1].parent, ignore_errors=True)
+            del collective.attachment_trash[int(raw)]
+            found = self._attachment_json(collective, folder, target)
+            found["src"] = found["src"].replace("{user}", request.user.id)
+            return Reply(200, {"attachment": found})
+
+    # -- templates (pages in `.templates/`) ------------------------------------------------------
+    def _template(self, collective: Collective, raw: str, *, anywhere: bool = False) -> Path:
+        """A template by id; `anywhere`: any page of the collective, as PageService looks it up."""
+        found = self._templates(collective)
+        if anywhere:
+            found = {**self._pages(collective), **found}
+        path = found.get(int(raw)) if raw.isdigit() else None
+        if path is None:
+            raise Failure(404, f"Page not found: {raw}")
+        return path
+
+    @route("GET", V + "/collectives/{collectiveId}/pages/templates", contract=CONTRACT)
+    async def templates(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            index = collective.folder / TEMPLATES / "Readme.md"
+            found = [self._info(collective, p) for p in self._templates(collective).values() if p != index]
+            found.sort(key=lambda p: (p["filePath"], p["title"].lower()))
+            return Reply(200, {"templates": found})
+
+    @route("POST", V + "/collectives/{collectiveId}/pages/templates/{id}", contract=CONTRACT)
+    async def template_create(self, request: Request) -> Reply:
+        """TemplateService::create: the body's `parentId` (0: the top) counts, not the path's."""
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            args = request.args()
+            raw = str(args.get("parentId") or "0")
+            index = collective.folder / TEMPLATES / "Readme.md"
+            parent = index if raw == "0" else self._template(collective, raw, anywhere=True)
+            if raw == "0":
+                self._templates(collective)
+            folder = self._sub_folder(parent)
+            title = self._unique(folder, self._safe_title(str(args.get("title") or ""), "New Template"))
+            path = folder / f"{title}.md"
+            path.write_text("")
+            collective.page_users[path.stat().st_ino] = request.user.id
+            self._add_to_order(collective, (folder / "Readme.md").stat().st_ino, path.stat().st_ino, 0)
+            return Reply(200, {"template": self._info(collective, path)})
+
+    @route("PUT", V + "/collectives/{collectiveId}/pages/templates/{id}", contract=CONTRACT)
+    async def template_rename(self, request: Request) -> Reply:
+        """TemplateService::rename: a move to the top of the templates with the new title."""
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            path = self._template(collective, request.params["id"], anywhere=True)
+            top = collective.folder / TEMPLATES
+            if path == collective.folder / "Readme.md":
+                raise Failure(403, "Not allowed to move or copy landing page")
+            if path == top / "Readme.md":  # the new parent is the templates' index: this page
+                raise Failure(403, "Not allowed to move or copy a page to itself")
+            node = path.parent if self._is_index(path) else path
+            suffix = "" if node.is_dir() else ".md"
+            safe = self._safe_title(str(request.args().get("title") or ""))
+            if node.parent == top and node.name == safe + suffix:
+                return Reply(200, {"template": self._info(collective, path)})
+            old_parent = self._parent_id(collective, path)
+            destination = top / (self._unique(top, safe) + suffix)
+            os.rename(node, destination)
+            moved = destination / "Readme.md" if destination.is_dir() else destination
+            top_id = (top / "Readme.md").stat().st_ino
+            if old_parent != top_id:
+                self._remove_from_order(collective, old_parent, moved.stat().st_ino)
+                self._add_to_order(collective, top_id, moved.stat().st_ino, 0)
+            return Reply(200, {"template": self._info(collective, moved)})
+
+    @route("PUT", V + "/collectives/{collectiveId}/pages/templates/{id}/emoji", contract=CONTRACT)
+    async def template_emoji(self, request: Request) -> Reply:
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            path = self._template(collective, request.params["id"], anywhere=True)
+            emoji = request.args().get("emoji")
+            if emoji:
+                collective.page_emoji[path.stat().st_ino] = str(emoji)
+            else:
+                collective.page_emoji.pop(path.stat().st_ino, None)
+            return Reply(200, {"template": self._info(collective, path)})
+
+    @route("DELETE", V + "/collectives/{collectiveId}/pages/templates/{id}", contract=CONTRACT)
+    async def template_delete(self, request: Request) -> Reply:
+        """PageService::trash(direct: true) in the template folder: gone for good, subtemplates too."""
+        with self._lock:
+            collective = self._collective(request)
+            self._can_edit(collective, request.user.id)
+            path = self._template(collective, request.params["id"])
+            template_id, parent = path.stat().st_ino, self._parent_id(collective, path)
+            if self._is_index(path):
+                shutil.rmtree(path.parent)
+            else:
+                path.unlink()
+            collective.page_emoji.pop(template_id, None)
+            self._remove_from_order(collective, parent, template_id)
             return Reply(200, [])
 
     # -- public shares -------------------------------------------------------------------------
@@ -819,14 +1155,32 @@ def _setup(context: Any) -> dict[str, str]:
     page_share = dict(share, id=next(app._share_ids), pageId=page.stat().st_ino, token=f"ptok{suffix}")
     app.shares[share["token"]] = share
     app.shares[page_share["token"]] = page_share
+    (attachments / "old.txt").write_bytes(b"old")
+    deleted = (attachments / "old.txt").stat().st_ino
+    kept = app.trash_root / str(collective.id) / "attachments" / str(deleted)
+    kept.mkdir(parents=True)
+    os.rename(attachments / "old.txt", kept / "old.txt")
+    collective.attachment_trash[deleted] = (attachments, kept / "old.txt")
+    app._templates(collective)
+    (collective.folder / TEMPLATES / "Meeting.md").write_text("## Agenda")
+    template = (collective.folder / TEMPLATES / "Meeting.md").stat().st_ino
+    other = app.create(alice, f"Other {suffix}")
     gone = app.create(alice, f"Gone {suffix}")
     gone.trashed = int(time.time())
     app._relocate(gone, app.trash_root / f"collective-{gone.id}")
     return {
         "c": str(collective.id), "landing": str(landing), "page": str(page.stat().st_ino), "old": str(old),
         "tag": str(tag.id), "gone": str(gone.id), "attachment": str((attachments / "photo.png").stat().st_ino),
-        "token": str(share["token"]), "ptoken": str(page_share["token"]),
+        "token": str(share["token"]), "ptoken": str(page_share["token"]), "deleted": str(deleted),
+        "template": str(template), "other": str(other.id),
     }  # fmt: skip
+
+
+def _with_bob(context: Any) -> dict[str, str]:
+    """`_setup`, with bob a plain member of the collective."""
+    found = _setup(context)
+    _app(context).add_member(int(found["c"]), context.users["bob"].id)
+    return found
 
 
 SAMPLES = [
@@ -901,4 +1255,34 @@ SAMPLES = [
     Sample("DELETE", P + "/{c}/shares/{token}", 404, user="bob", setup=_setup),
     Sample("DELETE", P + "/{c}/pages/{page}/shares/{ptoken}", 200, setup=_setup),
     Sample("DELETE", P + "/{c}/pages/{page}/shares/nope", 404, setup=_setup),
+    Sample("PUT", P + "/{c}/editLevel", 200, json={"level": 4}, setup=_setup),
+    Sample("PUT", P + "/{c}/editLevel", 403, user="bob", json={"level": 4}, setup=_with_bob, note="not an admin"),
+    Sample("PUT", P + "/{c}/shareLevel", 200, json={"level": 8}, setup=_setup),
+    Sample("PUT", P + "/{c}/shareLevel", 404, user="bob", json={"level": 8}, setup=_setup, note="not a member"),
+    Sample("PUT", P + "/{c}/pageMode", 200, json={"mode": 1}, setup=_setup),
+    Sample("PUT", P + "/{c}/pageMode", 403, user="bob", json={"mode": 1}, setup=_with_bob, note="not an admin"),
+    Sample("PUT", P + "/{c}/pages/{page}/fullWidth", 200, json={"fullWidth": True}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{page}/fullWidth", 404, user="bob", json={"fullWidth": True}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{landing}/subpageOrder", 200, json={"subpageOrder": "[{page}]"}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{landing}/subpageOrder", 403, json={"subpageOrder": '["x"]'}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{page}/to/{other}", 200, json={"copy": True}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{page}/to/{other}", 200, json={"index": 0}, setup=_setup, note="move"),
+    Sample("PUT", P + "/{c}/pages/{landing}/to/{other}", 403, json={}, setup=_setup, note="landing page"),
+    Sample("PUT", P + "/{c}/pages/{page}/to/999999", 404, json={}, setup=_setup, note="no such collective"),
+    Sample("PUT", P + "/{c}/pages/{page}/attachments/{attachment}", 200, json={"name": "pic.png"}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/{page}/attachments/999999", 404, json={"name": "x.png"}, setup=_setup),
+    Sample("PATCH", P + "/{c}/pages/{page}/attachments/trash/{deleted}", 200, setup=_setup),
+    Sample("PATCH", P + "/{c}/pages/{page}/attachments/trash/{attachment}", 404, setup=_setup, note="not deleted"),
+    Sample("GET", P + "/{c}/pages/templates", 200, setup=_setup),
+    Sample("GET", P + "/{c}/pages/templates", 404, user="bob", setup=_setup),
+    Sample("POST", P + "/{c}/pages/templates/0", 200, json={"title": "Minutes", "parentId": 0}, setup=_setup),
+    Sample("POST", P + "/{c}/pages/templates/9", 404, json={"title": "X", "parentId": 999999}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/templates/{template}", 200, json={"title": "Standup"}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/templates/999999", 404, json={"title": "X"}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/templates/{template}/emoji", 200, json={"emoji": "🗓"}, setup=_setup),
+    Sample("PUT", P + "/{c}/pages/templates/{template}/emoji", 404, user="bob", json={"emoji": "x"}, setup=_setup),
+    Sample("DELETE", P + "/{c}/pages/templates/{template}", 200, setup=_setup),
+    Sample("DELETE", P + "/{c}/pages/templates/{page}", 404, setup=_setup, note="not a template"),
+    Sample("POST", P + "/{c}/pages/{landing}", 200, json={"title": "Notes", "templateId": "{template}"}, setup=_setup),
+    Sample("POST", P + "/{c}/pages/{landing}", 404, json={"title": "X", "templateId": "{page}"}, setup=_setup),
 ]

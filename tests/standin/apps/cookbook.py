@@ -612,6 +612,11 @@ class CookbookApp(EmulatedApp):
         self.trigger_check(request.user)
         return Reply(200, "OK")
 
+    @route("GET", "/index.php/apps/cookbook/api/version", contract=CONTRACT)
+    async def version(self, request: Request) -> Reply:
+        """UtilApiController::getApiVersion: the app's release and the API version (no user state)."""
+        return Reply(200, {"cookbook_version": list(VERSION), "api_version": dict(API_VERSION)})
+
     @route("POST", API + "/reindex", contract=CONTRACT)
     async def reindex_route(self, request: Request) -> Reply:
         self.reindex(request.user)
@@ -713,6 +718,7 @@ SAMPLES = [
     Sample("GET", API + "/categories", 200, setup=_alice_recipes),
     Sample("GET", API + "/keywords", 200, setup=_alice_recipes),
     Sample("GET", API + "/config", 200),
+    Sample("GET", "/index.php/apps/cookbook/api/version", 200),
     Sample("POST", API + "/config", 200, json={"update_interval": 10, "print_image": False}),
     Sample("POST", API + "/reindex", 200, setup=_alice_recipes),
 ]

@@ -22,6 +22,24 @@ lib/Controller/*ApiController.php) and its OCS comments routes behave, per apps/
   304 with no body; a change anywhere on a board changes the board's ETag;
 - ACL: a user participant (type 0) with `permissionEdit`/`permissionShare`/`permissionManage`;
   only the owner or a participant with manage permission may change the ACL.
+- boards: `PUT` needs title and color (MANAGE); `DELETE` marks the board deleted (`deletedAt`, listed
+  for its owner, 404 elsewhere) and `POST .../undo_delete` restores it (its owner) within Deck's
+  trash retention (5 hours, then the board is purged: 404); ACL rules are changed with SHARE (who
+  lacks MANAGE keeps the old value of a permission they do not hold themselves) and deleted with
+  MANAGE (the participant's card assignments on the board go with it); an ACL id Deck cannot
+  find is a 403 "Permission denied" (Deck does not say whether it exists);
+- attachments (AttachmentApiController): v1.0 lists and serves only `deck_file` attachments
+  (`.../attachments/{attachmentId}`), v1.1 every type (`.../attachments/{type}/{attachmentId}`);
+  `file` attachments are files_sharing shares of type 12 (Deck) with the card id as `shareWith`
+  (files_sharing.py makes them: EDIT on the board needed, one share per file and card, 403
+  "Path is already shared with this card"); their ids are share ids, `extendedData.path` the
+  file's path as the viewer sees it (only its owner here: the stand-in mounts no Deck share
+  folder); deleting one deletes the share, never the file; `deck_file` attachments (stored
+  inside Deck before Deck 1.3, made here with `add_deck_file`) are marked deleted and listed with
+  `deletedAt` until the retention passes; an attachment Deck cannot find is a 403;
+- dependent cards (Deck >= 1.18, `.../cards/{cardId}/dependentCards/{dependentCardId}`): EDIT on
+  the card, READ on the other one, refused on an archived card (400); cards list theirs in
+  `dependentCards` (ids). Below 1.18 (`version`) the routes do not exist (404).
 Comments (OCS `api/v1.0/cards/{cardId}/comments`): list newest first with `limit`/`offset`,
 create (max 1000 characters: 400), update and delete by their author only (403).
 Capabilities: `{"deck": {"version", "canCreateBoards", "apiVersions"}}`.
@@ -35,6 +53,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tests.standin.core import User
@@ -44,7 +63,10 @@ CONTRACT = "apps/deck-API.md"
 API = "/index.php/apps/deck/api/{apiVersion}"
 OCS_API = "/ocs/v2.php/apps/deck/api/v1.0"
 API_VERSIONS = ("v1.0", "v1.1")
-VERSION = "1.15.2"
+VERSION = "1.18.3"
+DEPENDENCIES_SINCE = (1, 18)
+TRASH_RETENTION = 5 * 3600
+"""Deck's `trashRetentionHours` default: deleted boards and attachments are purged after it."""
 DEFAULT_LABELS = (("Finished", "31CC7C"), ("To review", "317CCC"), ("Action needed", "FF7A66"), ("Later", "F1DB50"))
 ARCHIVED = "Operation not allowed. This card is archived."
 MAX_COMMENT = 1000
@@ -136,6 +158,19 @@ class Card:
 
 
 @dataclass
+class DeckFile:
+    """A `deck_file` attachment (stored inside Deck, as before Deck 1.3)."""
+
+    id: int
+    card_id: int
+    name: str
+    content: bytes
+    created_by: str
+    created: int
+    deleted_at: int = 0
+
+
+@dataclass
 class Comment:
     id: int
     card_id: int
@@ -173,10 +208,15 @@ class DeckApp(EmulatedApp):
         self.labels: dict[int, Label] = {}
         self.acl: dict[int, Acl] = {}
         self.comments: dict[int, Comment] = {}
+        self.deck_files: dict[int, DeckFile] = {}
+        self.dependencies: dict[int, list[int]] = {}
+        """Card id -> the ids of the cards it depends on."""
+        self.version = VERSION
+        """Deck's version (capabilities); tests lower it to check what older Decks lack."""
         self._next = 1
 
     def capabilities(self, user: User) -> dict[str, Any]:
-        return {"deck": {"version": VERSION, "canCreateBoards": True, "apiVersions": ["1.0", "1.1"]}}
+        return {"deck": {"version": self.version, "canCreateBoards": True, "apiVersions": ["1.0", "1.1"]}}
 
     # -- state helpers (tests use these too) ---------------------------------------------
     def _id(self) -> int:
@@ -247,7 +287,7 @@ class DeckApp(EmulatedApp):
     def _board(self, request: Request, permission: str = "PERMISSION_READ", key: str = "boardId") -> Board:
         self._version(request)
         board = self.boards.get(self._int(request.params[key]))
-        if board is None:
+        if board is None or board.deleted_at:
             raise _missing("Board")
         return self._check(request.user, board, permission)
 
@@ -339,7 +379,7 @@ class DeckApp(EmulatedApp):
                 for aid, uid in card.assigned
             ],
             "attachments": None,
-            "attachmentCount": 0,
+            "attachmentCount": self._attachment_count(card.id),
             "owner": self._user_json(card.owner),
             "order": card.order,
             "archived": card.archived,
@@ -352,6 +392,8 @@ class DeckApp(EmulatedApp):
             "overdue": 3 if card.duedate is not None and card.duedate < time.time() else 0,
             "boardId": board_id,
         }
+        if self._has_dependencies():
+            data["dependentCards"] = list(self.dependencies.get(card.id, []))
         data["ETag"] = _digest(data)
         return data
 
@@ -394,8 +436,10 @@ class DeckApp(EmulatedApp):
     async def list_boards(self, request: Request) -> Reply:
         self._version(request)
         with self._lock:
+            self._purge()  # the owner's deleted boards are listed (with deletedAt) until purged
             boards = [b for b in sorted(self.boards.values(), key=lambda b: b.id)
-                      if self._permissions(request.user, b)["PERMISSION_READ"] and not b.deleted_at]  # fmt: skip
+                      if (b.owner == request.user.id and b.deleted_at)
+                      or (not b.deleted_at and self._permissions(request.user, b)["PERMISSION_READ"])]  # fmt: skip
             data = [self._board_json(b, request.user) for b in boards]
         digest = _digest(data)
         return self._tagged(request, data, digest)
@@ -703,6 +747,264 @@ class DeckApp(EmulatedApp):
             self._touch(board.id)
             return Reply(200, self._label_json(label))
 
+    # -- board deletion, ACL changes -----------------------------------------------------
+    def _purge(self) -> None:
+        """Deck's DeleteCron: boards and deck_file attachments deleted longer than the retention ago go."""
+        limit = time.time() - TRASH_RETENTION
+        for board in [b for b in self.boards.values() if b.deleted_at and b.deleted_at < limit]:
+            del self.boards[board.id]
+        for item in [f for f in self.deck_files.values() if f.deleted_at and f.deleted_at < limit]:
+            del self.deck_files[item.id]
+
+    @route("POST", API + "/boards/{boardId}/undo_delete", contract=CONTRACT)
+    async def undo_delete_board(self, request: Request) -> Reply:
+        self._version(request)
+        with self._lock:
+            self._purge()
+            board = self.boards.get(self._int(request.params["boardId"]))
+            if board is None:
+                raise _missing("Board")
+            if board.owner != request.user.id and (board.deleted_at or not self._permissions(
+                    request.user, board)["PERMISSION_MANAGE"]):  # fmt: skip
+                raise _denied()  # a deleted board has no ACL: only its owner may restore it
+            board.deleted_at = 0
+            self._touch(board.id)
+            return Reply(200, self._board_json(board, request.user))
+
+    def _acl(self, request: Request, permission: str) -> Acl:
+        self._board(request)
+        acl = self.acl.get(self._int(request.params["aclId"]))
+        if acl is None or acl.board_id not in self.boards:
+            raise _denied()  # Deck's checkPermission on an ACL it cannot find
+        self._check(request.user, self.boards[acl.board_id], permission)  # the ACL's board, not the URL's
+        return acl
+
+    @route("PUT", API + "/boards/{boardId}/acl/{aclId}", contract=CONTRACT)
+    async def update_acl(self, request: Request) -> Reply:
+        with self._lock:
+            acl = self._acl(request, "PERMISSION_SHARE")
+            args = request.args()
+            mine = self._permissions(request.user, self.boards[acl.board_id])
+            wanted = {k: _bool(args.get(f"permission{k}")) for k in ("Edit", "Share", "Manage")}
+            if not mine["PERMISSION_MANAGE"]:  # BoardService::applyPermissions
+                wanted = {k: v if mine[f"PERMISSION_{k.upper()}"] else getattr(acl, k.lower())
+                          for k, v in wanted.items()}  # fmt: skip
+            acl.edit, acl.share, acl.manage = wanted["Edit"], wanted["Share"], wanted["Manage"]
+            self._touch(acl.board_id)
+            return Reply(200, self._acl_json(acl))
+
+    @route("DELETE", API + "/boards/{boardId}/acl/{aclId}", contract=CONTRACT)
+    async def delete_acl(self, request: Request) -> Reply:
+        with self._lock:
+            acl = self._acl(request, "PERMISSION_MANAGE")
+            board = self.boards[acl.board_id]
+            for card in self.cards.values():
+                if self.stacks[card.stack_id].board_id == board.id:
+                    card.assigned = [(aid, uid) for aid, uid in card.assigned if uid != acl.participant]
+            del self.acl[acl.id]
+            self._touch(board.id)
+            return Reply(200, self._acl_json(acl))
+
+    # -- dependent cards (Deck >= 1.18) ---------------------------------------------------
+    def _has_dependencies(self) -> bool:
+        return tuple(int(p) for p in self.version.split("-")[0].split(".")[:2]) >= DEPENDENCIES_SINCE
+
+    def _dependency(self, request: Request) -> tuple[Card, Card]:
+        if not self._has_dependencies():
+            raise Failure(404, "Not found")  # no such route before Deck 1.18
+        card = self._card(request, "PERMISSION_EDIT")
+        other = self.cards.get(self._int(request.params["dependentCardId"]))
+        if other is None or other.deleted_at:
+            raise _denied()  # checkPermission: no board for that card
+        self._check(request.user, self.board_of_card(other), "PERMISSION_READ")
+        if self.board_of_card(card).archived:
+            raise _bad("Operation not allowed. This board is archived.")
+        if card.archived:
+            raise _bad(ARCHIVED)
+        return card, other
+
+    @route("POST", CARD + "/dependentCards/{dependentCardId}", contract=CONTRACT)
+    async def assign_dependent_card(self, request: Request) -> Reply:
+        with self._lock:
+            card, other = self._dependency(request)
+            found = self.dependencies.setdefault(card.id, [])
+            if other.id not in found:
+                found.append(other.id)
+                found.sort()
+                self._touch(self.board_of_card(card).id)
+            return Reply(200, self.card_json(card))
+
+    @route("DELETE", CARD + "/dependentCards/{dependentCardId}", contract=CONTRACT)
+    async def remove_dependent_card(self, request: Request) -> Reply:
+        with self._lock:
+            card, other = self._dependency(request)
+            found = self.dependencies.get(card.id, [])
+            if other.id in found:
+                found.remove(other.id)
+                self._touch(self.board_of_card(card).id)
+            return Reply(200, self.card_json(card))
+
+    # -- attachments ----------------------------------------------------------------------
+    def _sharing(self) -> Any:
+        return self.standin.services.get("files_sharing")
+
+    def card_shares(self, card_id: int) -> list[Any]:
+        """The files_sharing shares of type 12 (Deck) with this card whose files still exist."""
+        sharing = self._sharing()
+        if sharing is None:
+            return []
+        from tests.standin.apps.files_sharing import DECK
+
+        with sharing._lock:
+            return [s for s in list(sharing.shares.values())
+                    if s.share_type == DECK and s.share_with == str(card_id) and sharing._alive(s)]  # fmt: skip
+
+    def check_card_share(self, user: User, card_id: str | None, file_id: int) -> str:
+        """DeckShareProvider::create for files_sharing: the card's title, or Deck's refusal."""
+        with self._lock:
+            card = self.cards.get(self._int(card_id)) if card_id and card_id.isdigit() else None
+            board = self.board_of_card(card) if card is not None and not card.deleted_at else None
+            if card is None or board is None or board.deleted_at or board.archived or not self._permissions(
+                    user, board)["PERMISSION_EDIT"]:  # fmt: skip
+                raise Failure(404, "Card not found")
+            if any(s.file_id == file_id for s in self.card_shares(card.id)):
+                raise Failure(403, "Path is already shared with this card")
+            return card.title
+
+    def add_deck_file(self, card_id: int, name: str, content: bytes, created_by: str) -> DeckFile:
+        """A `deck_file` attachment, as Decks before 1.3 stored uploads."""
+        with self._lock:
+            item = DeckFile(self._id(), card_id, name, content, created_by, int(time.time()))
+            self.deck_files[item.id] = item
+            self._touch(self.board_of_card(self.cards[card_id]).id)
+            return item
+
+    def _attachment_count(self, card_id: int) -> int:
+        own = sum(1 for f in self.deck_files.values() if f.card_id == card_id and not f.deleted_at)
+        return own + len(self.card_shares(card_id))
+
+    def _creator(self, user_id: str) -> dict[str, Any]:
+        user = self.standin.users.get(user_id)
+        return {"displayName": user.display_name if user else user_id, "id": user_id,
+                "email": user.email if user else None}  # fmt: skip
+
+    def _deck_file_json(self, item: DeckFile) -> dict[str, Any]:
+        stem, _, extension = item.name.rpartition(".")
+        return {"cardId": item.card_id, "type": "deck_file", "data": item.name, "lastModified": item.created,
+                "createdAt": item.created, "createdBy": item.created_by, "deletedAt": item.deleted_at,
+                "extendedData": {"filesize": len(item.content), "mimetype": "application/octet-stream",
+                                 "info": {"dirname": ".", "basename": item.name, "extension": extension,
+                                          "filename": stem or item.name},
+                                 "attachmentCreator": self._creator(item.created_by)},
+                "id": item.id}  # fmt: skip
+
+    def _file_json(self, share: Any, card_id: int, viewer: str) -> dict[str, Any]:
+        from tests.standin.files import mime_type
+
+        sharing = self._sharing()
+        item = sharing._find(share)
+        name = item.name
+        extended: dict[str, Any] = {}
+        node = sharing.view(viewer, share)
+        if node is not None:  # FilesAppService::extendData: only what the viewer's files hold
+            stem, _, extension = name.rpartition(".")
+            extended = {"path": node.viewer_path, "fileid": share.file_id, "data": name,
+                        "filesize": item.stat().st_size, "mimetype": mime_type(item),
+                        "info": {"dirname": str(Path(node.viewer_path).parent), "basename": name,
+                                 "extension": extension, "filename": stem or name},
+                        "hasPreview": mime_type(item).startswith("image/"),
+                        "permissions": share.permissions}  # fmt: skip
+        extended["attachmentCreator"] = self._creator(share.shared_by)
+        return {"cardId": card_id, "type": "file", "data": name, "lastModified": int(item.stat().st_mtime),
+                "createdAt": share.stime, "createdBy": share.shared_by,
+                "deletedAt": share.stime if share.permissions == 0 else 0, "extendedData": extended,
+                "id": share.id}  # fmt: skip
+
+    ATTACHMENTS = CARD + "/attachments"
+
+    @route("GET", ATTACHMENTS, contract=CONTRACT)
+    async def list_attachments(self, request: Request) -> Reply:
+        with self._lock:
+            card = self._card(request)
+            self._purge()
+            found = [self._deck_file_json(f) for f in self.deck_files.values() if f.card_id == card.id]
+            if request.params["apiVersion"] != "v1.0":  # v1.0 answers only deck_file attachments
+                found += [self._file_json(s, card.id, request.user.id) for s in self.card_shares(card.id)]
+            return Reply(200, found)
+
+    def _attachment_type(self, request: Request, default: str | None) -> str:
+        """v1.0 names no type (deck_file); v1.1 names it in the path; the other version has no such route."""
+        self._version(request)
+        kind = request.params.get("type", default)
+        if (default is None) != (request.params["apiVersion"] != "v1.0"):
+            raise Failure(404, "Not found")
+        if kind not in ("deck_file", "file"):
+            raise Failure(404, "Not found")  # InvalidAttachmentType -> NotFoundException
+        return str(kind)
+
+    def _deck_file(self, request: Request, permission: str) -> DeckFile:
+        item = self.deck_files.get(self._int(request.params["attachmentId"]))
+        if item is None:
+            raise _denied()
+        self._check(request.user, self.board_of_card(self.cards[item.card_id]), permission)
+        return item
+
+    def _file_share(self, request: Request, card: Card) -> Any:
+        share = next((s for s in self.card_shares(card.id) if s.id == self._int(request.params["attachmentId"])), None)
+        if share is None:
+            message = "No permission to access the attachment from the card"
+            raise Failure(403, message, {"status": 403, "message": message})
+        return share
+
+    async def _display(self, request: Request, default: str | None) -> Reply:
+        from tests.standin.files import mime_type
+
+        with self._lock:
+            kind = self._attachment_type(request, default)
+            if kind == "deck_file":
+                item = self._deck_file(request, "PERMISSION_READ")
+                name, content, mime = item.name, item.content, "application/octet-stream"
+            else:
+                card = self._card(request)
+                path = self._sharing()._find(self._file_share(request, card))
+                name, content, mime = path.name, path.read_bytes(), mime_type(path)
+            headers = [("Content-Type", mime), ("Content-Disposition", f'attachment; filename="{name}"')]
+            return Reply(200, raw=content, headers=headers)
+
+    @route("GET", ATTACHMENTS + "/{attachmentId}", contract=CONTRACT)
+    async def display_attachment(self, request: Request) -> Reply:
+        return await self._display(request, "deck_file")
+
+    @route("GET", ATTACHMENTS + "/{type}/{attachmentId}", contract=CONTRACT)
+    async def display_typed_attachment(self, request: Request) -> Reply:
+        return await self._display(request, None)
+
+    async def _delete_attachment(self, request: Request, default: str | None) -> Reply:
+        with self._lock:
+            kind = self._attachment_type(request, default)
+            if kind == "deck_file":
+                item = self._deck_file(request, "PERMISSION_EDIT")
+                item.deleted_at = int(time.time())  # FileService allows undo: marked, purged later
+                self._touch(self.board_of_card(self.cards[item.card_id]).id)
+                return Reply(200, self._deck_file_json(item))
+            card = self.cards.get(self._int(request.params["cardId"]))
+            if card is None or card.deleted_at:
+                raise _denied()
+            share = self._file_share(request, card)
+            self._check(request.user, self.board_of_card(card), "PERMISSION_EDIT")
+            data = self._file_json(share, card.id, request.user.id)
+            self._sharing().shares.pop(share.id, None)  # the share goes; the file stays
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, data)
+
+    @route("DELETE", ATTACHMENTS + "/{attachmentId}", contract=CONTRACT)
+    async def delete_attachment(self, request: Request) -> Reply:
+        return await self._delete_attachment(request, "deck_file")
+
+    @route("DELETE", ATTACHMENTS + "/{type}/{attachmentId}", contract=CONTRACT)
+    async def delete_typed_attachment(self, request: Request) -> Reply:
+        return await self._delete_attachment(request, None)
+
     # -- comments (OCS) -------------------------------------------------------------------
     def _comment_json(self, comment: Comment, with_parent: bool = True) -> dict[str, Any]:
         user = self.standin.users.get(comment.actor)
@@ -810,9 +1112,43 @@ def _board(context: Any) -> dict[str, str]:
             "foreign": str(foreign.id), "bob": bob, "alice": alice, "etag": app.board_etag(board)}  # fmt: skip
 
 
+def _attachments(context: Any) -> dict[str, str]:
+    """_board plus a file of alice's attached to the card (a type 12 share) and a deck_file attachment."""
+    names = _board(context)
+    app: DeckApp = context.app
+    alice = context.users["alice"]
+    name = f"spec-{names['card']}.txt"
+    target = context.standin.files_root(alice) / name
+    target.write_bytes(b"the spec")
+    sharing = context.standin.services["files_sharing"]
+    with sharing._lock:
+        share = sharing.create(alice, {"path": name, "shareType": 12, "shareWith": names["card"]})
+    legacy = app.add_deck_file(int(names["card"]), "old.eml", b"From: x", alice.id)
+    app.share(int(names["board"]), context.users["bob"].id)  # bob reads only
+    return {**names, "share": str(share.id), "legacy": str(legacy.id)}
+
+
+def _deleted_board(context: Any) -> dict[str, str]:
+    names = _board(context)
+    board = context.app.boards[int(names["board"])]
+    board.deleted_at = int(time.time())
+    return names
+
+
+def _shared(context: Any) -> dict[str, str]:
+    """_board plus a read-only share of it with bob (an ACL rule) and bob assigned to the card."""
+    names = _board(context)
+    app: DeckApp = context.app
+    acl = app.share(int(names["board"]), context.users["bob"].id)
+    app.cards[int(names["card"])].assigned.append((app._id(), context.users["bob"].id))
+    return {**names, "acl": str(acl.id)}
+
+
 C_ARCHIVED = B + "/stacks/{stack}/cards/{archived}"
 SHARED_CARD = V + "/boards/{shared}/stacks/{shared_stack}/cards/{shared_card}"
 COMMENTS = OCS_API + "/cards/{card}/comments"
+ATTACHMENTS_10 = C + "/attachments"
+ATTACHMENTS_11 = ATTACHMENTS_10.replace("/v1.0/", "/v1.1/")
 
 SAMPLES = [
     Sample("GET", V + "/boards", setup=_board),
@@ -827,6 +1163,31 @@ SAMPLES = [
     Sample("PUT", B, json={"title": "Renamed", "color": "00ff00", "archived": False}, setup=_board),
     Sample("PUT", V + "/boards/{shared}", 403, user="bob", json={"title": "Mine", "color": "00ff00"}, setup=_board),
     Sample("DELETE", B, setup=_board),
+    Sample("GET", B, 404, setup=_deleted_board, note="a deleted board"),
+    Sample("POST", B + "/undo_delete", setup=_deleted_board),
+    Sample("POST", B + "/undo_delete", 403, user="bob", setup=_deleted_board, note="only its owner"),
+    Sample("POST", V + "/boards/999999/undo_delete", 404),
+    Sample("PUT", B + "/acl/{acl}", json={"permissionEdit": True, "permissionManage": False}, setup=_shared),
+    Sample("PUT", B + "/acl/999999", 403, json={"permissionEdit": True}, setup=_shared, note="no such rule"),
+    Sample("PUT", B + "/acl/{acl}", 403, user="bob", json={"permissionEdit": True}, setup=_shared),
+    Sample("DELETE", B + "/acl/{acl}", setup=_shared),
+    Sample("DELETE", B + "/acl/{acl}", 403, user="bob", setup=_shared),
+    Sample("POST", C + "/dependentCards/{archived}", setup=_board),
+    Sample("POST", C_ARCHIVED + "/dependentCards/{card}", 400, setup=_board, note="archived card"),
+    Sample("POST", C + "/dependentCards/999999", 403, setup=_board, note="no such card"),
+    Sample("POST", SHARED_CARD + "/dependentCards/{shared_card}", 403, user="bob", setup=_board),
+    Sample("DELETE", C + "/dependentCards/{archived}", setup=_board),
+    Sample("GET", ATTACHMENTS_10, setup=_attachments, note="v1.0: deck_file only"),
+    Sample("GET", ATTACHMENTS_11, setup=_attachments),
+    Sample("GET", ATTACHMENTS_11, user="bob", setup=_attachments),
+    Sample("GET", ATTACHMENTS_10 + "/{legacy}", setup=_attachments),
+    Sample("GET", ATTACHMENTS_11 + "/file/{share}", setup=_attachments),
+    Sample("GET", ATTACHMENTS_11 + "/file/999999", 403, setup=_attachments),
+    Sample("GET", ATTACHMENTS_11 + "/other/{share}", 404, setup=_attachments),
+    Sample("DELETE", ATTACHMENTS_10 + "/{legacy}", setup=_attachments),
+    Sample("DELETE", ATTACHMENTS_11 + "/file/{share}", setup=_attachments),
+    Sample("DELETE", ATTACHMENTS_11 + "/file/{share}", 403, user="bob", setup=_attachments, note="read-only"),
+    Sample("DELETE", ATTACHMENTS_11 + "/deck_file/999999", 403, setup=_attachments),
     Sample("POST", B + "/acl", json={"type": 0, "participant": "{bob}", "permissionEdit": False}, setup=_board),
     Sample("GET", B + "/stacks", setup=_board),
     Sample("GET", B + "/stacks/archived", setup=_board),

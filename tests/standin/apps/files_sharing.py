@@ -19,10 +19,14 @@ lib/private/Share20/Manager.php, the password_policy app):
   `password_enforced` 403; an expiry beyond an enforced maximum (`link_expiry`, `internal_expiry`:
   enabled/days/enforced, as the admin settings) 404 "Cannot set expiration date more than N days in
   the future", in the past 404; a share type the server does not offer 403 (federated groups, Talk
-  rooms and Deck cards: no such backend here; federation when `outgoing_federation` is off); a
+  rooms: no such backend here; Deck cards without the deck app; federation when
+  `outgoing_federation` is off); a
   reshare without the share permission 404 "You are not allowed to share ...", beyond one's own
   permissions 404 "Cannot increase permissions of ..."; a share of someone else's (neither owner,
   sharer nor recipient) 404 "Wrong share ID, share does not exist"; editing an incoming share 403;
+- Deck card shares (type 12, `shareWith` the card id): Deck's provider checks the card (404 "Card
+  not found" without EDIT on its board, or an archived board) and refuses a second share of the
+  file with the card (403); they reach no one's files here (Deck's share folder is not mounted);
 - sharees: users (by id, display name, email), groups (`add_group`), teams (`add_team`), an email
   address, a federated id (`user@server`); exact matches apart; recommended sharees are the ones
   the caller shared with before. Groups and teams live here because the stand-in has no group
@@ -537,6 +541,10 @@ class FilesSharingApp(EmulatedApp):
             data["share_with"] = share.share_with
             data["share_with_displayname"] = share.share_with_displayname
             data["share_with_avatar"] = ""
+        elif share.share_type == DECK:  # Deck's ShareAPIHelper::formatShare: the card id and title
+            data["share_with"] = share.share_with
+            data["share_with_displayname"] = share.share_with_displayname
+            data["share_with_link"] = f"http://{host}/index.php/apps/deck/card/{share.share_with}"
         return data
 
     def _target_for(self, share: StoredShare, viewer: str) -> str:
@@ -790,6 +798,9 @@ class FilesSharingApp(EmulatedApp):
             if share_with is None or share_with not in self.teams:
                 raise Failure(404, "Please specify a valid team")
             display = self.teams[share_with].name
+        elif share_type == DECK and "deck" in self.standin.services:
+            if share_with is None:
+                raise Failure(404, "Please specify a valid card to share with")  # Deck's ShareAPIHelper
         elif share_type in (ROOM, DECK):
             raise Failure(403, f"Sharing {absolute} failed because the back end does not support room shares")
         elif share_type == SCIENCEMESH:
@@ -836,6 +847,8 @@ class FilesSharingApp(EmulatedApp):
             token = "".join(secrets.choice(_TOKEN_CHARS) for _ in range(15))
         if share_type == USER and share_with == node.owner:
             raise Failure(403, "Cannot share with the share owner")
+        if share_type == DECK:  # DeckShareProvider::create: the card, EDIT on its board, once per file
+            display = self.standin.services["deck"].check_card_share(user, share_with, node.path.stat().st_ino)
         share = StoredShare(
             id=self._new_id(),
             share_type=share_type,
@@ -1122,6 +1135,17 @@ def _a_group(context: Any) -> dict[str, str]:
     return _folder(context)
 
 
+def _deck_card(context: Any) -> dict[str, str]:
+    """A file of alice's and of bob's, and a card on alice's Deck board (type 12 shares are Deck's attachments)."""
+    deck = context.standin.services["deck"]
+    board = deck.add_board(context.users["alice"].id, "Attachments")
+    card = deck.add_card(deck.add_stack(board.id, "To do", 0).id, "Spec", context.users["alice"].id)
+    name = f"ct-{secrets.token_hex(4)}.txt"
+    _file(context, "alice", name)
+    _file(context, "bob", name)
+    return {"name": name, "card": str(card.id)}
+
+
 SHARES = API + "/shares"
 ONE = SHARES + "/{id}"
 SAMPLES = [
@@ -1147,6 +1171,16 @@ SAMPLES = [
         json={"path": "{name}", "shareType": 10, "shareWith": "room1"},
         setup=_folder,
         note="no Talk: room shares are not offered",
+    ),
+    Sample("POST", SHARES, json={"path": "{name}", "shareType": 12, "shareWith": "{card}"}, setup=_deck_card),
+    Sample(
+        "POST",
+        SHARES,
+        404,
+        user="bob",
+        json={"path": "{name}", "shareType": 12, "shareWith": "{card}"},
+        setup=_deck_card,
+        note="bob cannot edit alice's card: Deck's provider says it is not found",
     ),
     Sample(
         "POST",

@@ -1,4 +1,4 @@
-"""Nextcloud Tables (app `tables`): tables, columns, rows, views, shares and CSV import.
+"""Nextcloud Tables (app `tables`): tables, columns, rows, views, shares, favorites, contexts and CSV import.
 
 Emulated as Tables 0.9/1.0 behaves (ApiTablesController, ApiColumnsController, RowOCSController on
 OCS `api/2`; Api1Controller on REST `api/1`):
@@ -17,7 +17,18 @@ OCS `api/2`; Api1Controller on REST `api/1`):
   allowed."). A cell for a column of another table answers 400 ("Column with id 9 is not part of
   table with id 1"), as does a selection option id the column lacks;
 - import: a CSV file in the caller's files, its first line the column titles; matching columns by
-  title, missing ones created as text lines when asked; answers the ImportState counts.
+  title, missing ones created as text lines when asked; answers the ImportState counts;
+- a view's rows (Row2Mapper::findAll): its filter groups OR-ed, each group's rules AND-ed, with
+  '@' placeholders resolved (`@selection-id-<id>`, `@checked`, `@me`, ...) and compared with the
+  cells as Tables' cell tables hold them (selections as JSON text, text without regard to case as
+  MySQL's collation does); a row without the cell matches where the column's default would; then
+  its sort rules (empty cells first ascending), offset and limit; only the view's columns shown;
+- favorites per user and node (table 0, view 1); a node one cannot see answers 404;
+- transfer of a table: its owner only (403 otherwise, seen or not), to any user id (Tables 1.0
+  checks none); contexts ("applications"): owned by one user (sharing them is not emulated), an
+  icon from Tables' own set (400 otherwise), nodes only the owner manages (403), the quirks of
+  their JSON kept (nodes camelCase in a list when created, keyed by relation id and snake_case
+  when loaded); managing another's context answers 403, reading or transferring it 404.
 
 Capabilities: `{"tables": {"enabled", "version", "apiVersions", "features", "column_types"}}`.
 """
@@ -36,6 +47,9 @@ from tests.standin.core import User
 from tests.standin.kit import EmulatedApp, Failure, Reply, Request, Sample, route
 
 CONTRACT = "nextcloud-31/tables.openapi.json"
+CONTRACT_1_0 = "apps/tables-1.0.9.openapi.json"
+"""Tables 1.0.9's own description: the routes added for views' rows, favorites, ownership and
+contexts name it (it documents the 400 answers the 0.9.9 one lacks)."""
 OCS = "/ocs/v2.php/apps/tables/api/2"
 REST = "/index.php/apps/tables/api/1"
 COLUMN_TYPES = [
@@ -50,6 +64,8 @@ SUBTYPES = {
     "usergroup": {""},
 }
 PERMISSIONS = ("read", "create", "update", "delete", "manage")
+TABLE, VIEW = 0, 1
+"""Application::NODE_TYPE_TABLE and NODE_TYPE_VIEW."""
 
 
 def now() -> str:
@@ -94,7 +110,11 @@ class TablesApp(EmulatedApp):
         self.rows: dict[int, dict[str, Any]] = {}
         self.views: dict[int, dict[str, Any]] = {}
         self.shares: dict[int, ShareRec] = {}
-        self._ids = {"table": 0, "column": 0, "row": 0, "view": 0, "share": 0}
+        self.favorites: set[tuple[str, int, int]] = set()
+        """(user id, node type, node id) of each favorite: table 0, view 1 (Application::NODE_TYPE_*)."""
+        self.contexts: dict[int, dict[str, Any]] = {}
+        self._ids = {"table": 0, "column": 0, "row": 0, "view": 0, "share": 0, "context": 0, "rel": 0, "page": 0,
+                     "content": 0}  # fmt: skip
 
     def capabilities(self, user: User) -> dict[str, Any]:
         return {
@@ -146,13 +166,18 @@ class TablesApp(EmulatedApp):
             "id": table.id, "title": table.title, "emoji": table.emoji, "ownership": table.owner,
             "ownerDisplayName": table.owner, "createdBy": table.owner, "createdAt": table.created,
             "lastEditBy": table.edited_by or table.owner, "lastEditAt": table.edited, "archived": table.archived,
-            "favorite": False, "isShared": shared, "onSharePermissions": granted if shared else None,
+            "favorite": (user.id, TABLE, table.id) in self.favorites, "isShared": shared,
+            "onSharePermissions": granted if shared else None,
             "hasShares": any(s.table_id == table.id for s in self.shares.values()),
             "rowsCount": sum(1 for r in self.rows.values() if r["tableId"] == table.id),
-            "views": [v for v in self.views.values() if v["tableId"] == table.id],
+            "views": [self.view_json(v, user) for v in self.views.values() if v["tableId"] == table.id],
             "columnsCount": sum(1 for c in self.columns.values() if c["tableId"] == table.id),
             "description": table.description,
         }  # fmt: skip
+
+    def view_json(self, view: dict[str, Any], user: User) -> dict[str, Any]:
+        return view | {"favorite": (user.id, VIEW, view["id"]) in self.favorites,
+                       "rowsCount": len(self.view_rows(view, user))}  # fmt: skip
 
     def row_json(self, row: dict[str, Any]) -> dict[str, Any]:
         cells = [{"columnId": cid, "value": value} for cid, value in row["values"].items()]
@@ -329,8 +354,11 @@ class TablesApp(EmulatedApp):
             del self.columns[column["id"]]
             for row in self.rows.values():
                 row["values"].pop(column["id"], None)
-            for view in self.views.values():
+            for view in self.views.values():  # ViewService::deleteColumnDataFromViews
                 view["columns"] = [c for c in view["columns"] if c != column["id"]]
+                view["sort"] = [r for r in view["sort"] or [] if r.get("columnId") != column["id"]]
+                groups = [[f for f in g if f.get("columnId") != column["id"]] for g in view["filter"] or []]
+                view["filter"] = [g for g in groups if g]
             return Reply(200, column)
 
     # -- rows ----------------------------------------------------------------------------
@@ -445,7 +473,9 @@ class TablesApp(EmulatedApp):
     async def list_views(self, request: Request) -> Reply:
         with self._lock:
             table = self._rest_table(request, "read")
-            return Reply(200, [v for v in self.views.values() if v["tableId"] == table.id])
+            return Reply(
+                200, [self.view_json(v, request.user) for v in self.views.values() if v["tableId"] == table.id]
+            )
 
     def _rest_table(self, request: Request, need: str) -> TableRec:
         try:
@@ -467,7 +497,7 @@ class TablesApp(EmulatedApp):
                 "favorite": False, "onSharePermissions": None, "hasShares": False, "rowsCount": 0,
             }  # fmt: skip
             self.views[view["id"]] = view
-            return Reply(200, view)
+            return Reply(200, self.view_json(view, request.user))
 
     @route("PUT", REST + "/views/{viewId}", contract=CONTRACT)
     async def update_view(self, request: Request) -> Reply:
@@ -487,14 +517,14 @@ class TablesApp(EmulatedApp):
                 view[key] = value
             view["columnSettings"] = [{"columnId": c, "order": i} for i, c in enumerate(view["columns"])]
             view["lastEditBy"], view["lastEditAt"] = request.user.id, now()
-            return Reply(200, view)
+            return Reply(200, self.view_json(view, request.user))
 
     @route("DELETE", REST + "/views/{viewId}", contract=CONTRACT)
     async def delete_view(self, request: Request) -> Reply:
         with self._lock:
             view = self.view_of(request.user, request.params["viewId"], "manage")
             del self.views[view["id"]]
-            return Reply(200, view)
+            return Reply(200, self.view_json(view, request.user))
 
     # -- shares --------------------------------------------------------------------------
 
@@ -539,6 +569,296 @@ class TablesApp(EmulatedApp):
                 raise Failure(403, f"PermissionError: delete share id = {share.id} is not allowed.")
             del self.shares[share.id]
             return Reply(200, self.share_json(share))
+
+    @route("GET", REST + "/shares/{shareId}", contract=CONTRACT_1_0)
+    async def get_share(self, request: Request) -> Reply:
+        with self._lock:
+            share = self.shares.get(_int(request.params["shareId"]))
+            table = self.tables.get(share.table_id) if share else None
+            if share is None or table is None or self.permissions(request.user.id, table) is None:
+                raise Failure(404, "Share not found")
+            return Reply(200, self.share_json(share))
+
+    @route("PUT", REST + "/shares/{shareId}", contract=CONTRACT_1_0)
+    async def update_share_permission(self, request: Request) -> Reply:
+        """ShareService::updatePermission: 404 for no such share, 403 unless one may manage its table
+        (seeing it or not); an unknown `permissionType` changes nothing."""
+        args = request.args()
+        with self._lock:
+            share = self.shares.get(_int(request.params["shareId"]))
+            table = self.tables.get(share.table_id) if share else None
+            if share is None or table is None:
+                raise Failure(404, f"Share with id {request.params['shareId']} not found")
+            if not (self.permissions(request.user.id, table) or {}).get("manage"):
+                raise Failure(403, f"PermissionError: can not update share with id {share.id}")
+            name = str(args.get("permissionType") or "")
+            if name in PERMISSIONS:
+                share.permissions[name] = args.get("permissionValue") in (True, "true", "1", 1)
+            return Reply(200, self.share_json(share))
+
+    # -- rows of a view --------------------------------------------------------------------
+
+    @route("GET", REST + "/views/{viewId}", contract=CONTRACT_1_0)
+    async def get_view(self, request: Request) -> Reply:
+        with self._lock:
+            view = self.views.get(_int(request.params["viewId"]))
+            if view is None:
+                raise Failure(404, f"View with id {request.params['viewId']} not found")
+            table = self.tables[view["tableId"]]
+            if not (self.permissions(request.user.id, table) or {}).get("read"):
+                raise Failure(403, f"PermissionError: can not read view with id {view['id']}")
+            return Reply(200, self.view_json(view, request.user))
+
+    @route("GET", REST + "/views/{viewId}/rows", contract=CONTRACT_1_0)
+    async def list_view_rows(self, request: Request) -> Reply:
+        """Row2Mapper::findAll for a view: its filter (OR of AND-groups) and sort rules applied to the
+        table's rows, then offset and limit; each row carrying only the view's columns."""
+        with self._lock:
+            view = self.views.get(_int(request.params["viewId"]))
+            table = self.tables.get(view["tableId"]) if view else None
+            if view is None or table is None or not (self.permissions(request.user.id, table) or {}).get("read"):
+                raise Failure(404, "")  # RequirePermission(READ): a view one cannot see is not found
+            rows = self.view_rows(view, request.user)
+            offset = _int(request.query.get("offset") or 0)
+            limit = request.query.get("limit")
+            chosen = rows[max(offset, 0) : max(offset, 0) + _int(limit)] if limit else rows[max(offset, 0) :]
+            shown = set(view["columns"])
+            return Reply(200, [self.row_json(r | {"values": {c: v for c, v in r["values"].items() if c in shown}})
+                               for r in chosen])  # fmt: skip
+
+    def view_rows(self, view: dict[str, Any], user: User) -> list[dict[str, Any]]:
+        rows = sorted((r for r in self.rows.values() if r["tableId"] == view["tableId"]), key=lambda r: r["id"])
+        groups = [[self._resolved(f, user) for f in group] for group in view["filter"] or []]
+        rows = [r for r in rows if not groups or any(all(self._holds(r, f) for f in g) for g in groups)]
+        for rule in reversed(view["sort"] or []):
+            if rule.get("mode") in ("ASC", "DESC"):
+                rows = _sorted(rows, self._db_value, int(rule["columnId"]), rule["mode"] == "DESC")
+        return rows
+
+    def _resolved(self, rule: dict[str, Any], user: User) -> dict[str, Any]:
+        """ColumnsHelper::resolveSearchValue for '@' placeholders, then the cell mapper's query form."""
+        value = rule.get("value")
+        value = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        column = self.columns.get(_int(rule.get("columnId")))
+        today = datetime.now(UTC)
+        if value.startswith("@selection-id-"):
+            value = value[len("@selection-id-") :]
+        elif value.startswith("@"):
+            name, _, extra = value[1:].partition(":")
+            stars = {f"stars-{n}": str(n) for n in range(6)}
+            value = {"me": user.id, "my-name": user.id, "checked": "true", "unchecked": "false", **stars,
+                     "datetime-date-today": today.strftime("%Y-%m-%d"),
+                     "datetime-now": today.strftime("%Y-%m-%d %H:%M"), "datetime-time-now": today.strftime("%H:%M"),
+                     "datetime-exact-date": extra}.get(name, value)  # fmt: skip
+        if column is not None and column["type"] == "selection":
+            value = json.dumps(value.lstrip('"')) if column["subtype"] == "check" else value
+            value = json.dumps(value) if column["subtype"] == "multi" else value
+        return {"columnId": _int(rule.get("columnId")), "operator": rule.get("operator"), "value": value}
+
+    def _db_value(self, row: dict[str, Any], column_id: int) -> Any:
+        """A cell as Tables' cell tables hold it (selection values as JSON text), None without one."""
+        meta = {-1: "id", -2: "createdBy", -3: "lastEditBy", -4: "createdAt", -5: "lastEditAt"}
+        if column_id in meta:
+            return row[meta[column_id]]
+        column, value = self.columns.get(column_id), row["values"].get(column_id)
+        if column is None or value is None:
+            return None
+        if column["type"] == "number":
+            return float(value)
+        if column["type"] == "selection":
+            return _json_text(value, column)
+        if column["type"] == "usergroup":
+            return [str(item.get("id")) for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+        return str(value)
+
+    def _holds(self, row: dict[str, Any], rule: dict[str, Any]) -> bool:
+        """Row2Mapper::getFilterExpression for one rule: text matched without regard to case (MySQL's
+        collation), numbers as numbers; a row without the cell matches when the column's default does."""
+        column = self.columns.get(rule["columnId"])
+        if column is None and rule["columnId"] > 0:
+            raise Failure(500, f"No column found to build filter with for id {rule['columnId']}")
+        operator, wanted = rule["operator"], rule["value"]
+        value = self._db_value(row, rule["columnId"])
+        if value is None:
+            return operator == "is-empty" or _default_matches(column, operator, wanted)
+        if isinstance(value, list):  # users and groups: one cell per entry
+            return any(_compare(item, operator, wanted, None) for item in value)
+        return _compare(value, operator, wanted, column)
+
+    # -- favorites ---------------------------------------------------------------------------
+
+    def _node(self, request: Request) -> tuple[int, int]:
+        node_type, node_id = _int(request.params["nodeType"]), _int(request.params["nodeId"])
+        view = self.views.get(node_id) if node_type == VIEW else None
+        table = self.tables.get(view["tableId"] if view else node_id) if node_type in (TABLE, VIEW) else None
+        if table is None or (node_type == VIEW and view is None) or self.permissions(request.user.id, table) is None:
+            raise Failure(404, "", {"message": ""})  # RequirePermission(READ) answers NotFoundError
+        return node_type, node_id
+
+    @route("POST", OCS + "/favorites/{nodeType}/{nodeId}", contract=CONTRACT_1_0)
+    async def add_favorite(self, request: Request) -> Reply:
+        with self._lock:
+            self.favorites.add((request.user.id, *self._node(request)))
+            return Reply(200, {})
+
+    @route("DELETE", OCS + "/favorites/{nodeType}/{nodeId}", contract=CONTRACT_1_0)
+    async def remove_favorite(self, request: Request) -> Reply:
+        with self._lock:
+            self.favorites.discard((request.user.id, *self._node(request)))
+            return Reply(200, {})
+
+    # -- ownership ---------------------------------------------------------------------------
+
+    @route("PUT", OCS + "/tables/{id}/transfer", contract=CONTRACT_1_0)
+    async def transfer_table(self, request: Request) -> Reply:
+        """TableService::setOwner: only the owner (seeing the table or not: 403), to any user id given
+        (Tables 1.0 does not check that it exists); the shares' sender becomes the new owner."""
+        new_owner = str(request.args().get("newOwnerUserId") or "")
+        with self._lock:
+            table = self.tables.get(_int(request.params["id"]))
+            if table is None:
+                raise Failure(404, NOT_FOUND, {"message": NOT_FOUND})
+            if table.owner != request.user.id:
+                raise Failure(403, PERMISSION, {"message": PERMISSION})
+            old, table.owner = table.owner, new_owner
+            for share in self.shares.values():
+                if share.table_id == table.id and share.sender == old:
+                    share.sender = new_owner
+            return Reply(200, self.table_json(table, request.user))
+
+    # -- contexts (applications) -------------------------------------------------------------
+
+    def context_json(self, context: dict[str, Any], fresh: list[int] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+        """Context::jsonSerialize as ContextMapper loads it: nodes and pages keyed by id (`[]` when
+        none), nodes snake_case; the nodes in `fresh` (just added) camelCase as ContextNodeRelation
+        serializes them, like the answers to create and update do."""
+        nodes: dict[str, Any] = {}
+        for rel in context["nodes"]:
+            if rel["id"] in fresh:
+                nodes[str(rel["id"])] = {"id": rel["id"], "contextId": context["id"], "nodeId": rel["node_id"],
+                                         "nodeType": rel["node_type"], "permissions": rel["permissions"]}  # fmt: skip
+            else:
+                nodes[str(rel["id"])] = dict(rel)
+        content = {str(c["id"]): {"order": c["order"], "node_rel_id": c["rel"]} for c in context["content"]}
+        page = {"content": content or [], "id": context["page"], "page_type": "startpage"}
+        return {"id": context["id"], "name": context["name"], "iconName": context["icon"],
+                "description": context["description"], "owner": context["owner"], "ownerType": 0, "sharing": [],
+                "nodes": nodes or [], "pages": {str(context["page"]): page}}  # fmt: skip
+
+    def context_of(self, user: User, context_id: Any, manage: bool) -> dict[str, Any]:
+        context = self.contexts.get(_int(context_id))
+        if context is not None and context["owner"] == user.id:
+            return context
+        if manage:  # @CanManageContext: the middleware's PermissionError, an OCSForbiddenException
+            message = f"User {user.id} cannot manage context {_int(context_id)}"
+            raise Failure(403, message, {"message": message})
+        raise Failure(404, NOT_FOUND, {"message": NOT_FOUND})
+
+    def _add_nodes(self, context: dict[str, Any], nodes: Any, user: User, order: int) -> list[int]:
+        added = []
+        for node in nodes:
+            node_type, node_id = _int(node.get("type")), _int(node.get("id"))
+            view = self.views.get(node_id) if node_type == VIEW else None
+            table = self.tables.get(view["tableId"] if view else node_id) if node_type in (TABLE, VIEW) else None
+            granted = self.permissions(user.id, table) if table is not None else None
+            if not (granted or {}).get("manage") or (node_type == VIEW and view is None):
+                raise Failure(403, PERMISSION, {"message": PERMISSION})
+            rel = {"id": self._next("rel"), "node_id": node_id, "node_type": node_type,
+                   "permissions": _int(node.get("permissions", 1))}  # fmt: skip
+            context["nodes"].append(rel)
+            context["content"].append(
+                {"id": self._next("content"), "order": node.get("order") or order, "rel": rel["id"]}
+            )
+            added.append(rel["id"])
+            order += 10
+        return added
+
+    @route("GET", OCS + "/contexts", contract=CONTRACT_1_0)
+    async def list_contexts(self, request: Request) -> Reply:
+        with self._lock:
+            mine = [c for c in self.contexts.values() if c["owner"] == request.user.id]
+            return Reply(200, [self.context_json(c) for c in mine])
+
+    @route("GET", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
+    async def get_context(self, request: Request) -> Reply:
+        with self._lock:
+            return Reply(200, self.context_json(self.context_of(request.user, request.params["contextId"], False)))
+
+    @route("POST", OCS + "/contexts", contract=CONTRACT_1_0)
+    async def create_context(self, request: Request) -> Reply:
+        args = request.args()
+        icon = str(args.get("iconName") or "")
+        if icon not in ICONS:
+            raise Failure(400, "Invalid icon name", {"message": "Invalid icon name"})
+        with self._lock:
+            context = {"id": self._next("context"), "name": str(args.get("name") or "").strip(), "icon": icon,
+                       "description": str(args.get("description") or "").strip(), "owner": request.user.id,
+                       "nodes": [], "content": [], "page": self._next("page")}  # fmt: skip
+            added = self._add_nodes(context, args.get("nodes") or [], request.user, 10)
+            self.contexts[context["id"]] = context
+            answer = self.context_json(context, added)
+            answer["nodes"] = list(answer["nodes"].values()) if added else []  # insertNodesFromArray: a list
+            content = {str(c["id"]): {"id": c["id"], "nodeRelId": c["rel"], "order": c["order"]}
+                       for c in context["content"]}  # insertPage: Page and PageContent serialized  # fmt: skip
+            page = {"id": context["page"], "contextId": context["id"], "pageType": "startpage"}
+            answer["pages"] = {str(context["page"]): page | ({"content": content} if content else {})}
+            return Reply(200, answer)
+
+    @route("PUT", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
+    async def update_context(self, request: Request) -> Reply:
+        """ContextService::update: nodes replace the list (kept ones keep their relation, changed
+        permissions updated, new ones need manage rights), ordered 10, 20, ... as given."""
+        args = request.args()
+        if args.get("iconName") is not None and args["iconName"] not in ICONS:
+            raise Failure(400, "Invalid icon name", {"message": "Invalid icon name"})
+        with self._lock:
+            context = self.context_of(request.user, request.params["contextId"], True)
+            for key, field_name in (("name", "name"), ("iconName", "icon"), ("description", "description")):
+                if args.get(key) is not None:
+                    context[field_name] = str(args[key]).strip()
+            added: list[int] = []
+            if args.get("nodes") is not None:
+                wanted = [(_int(n.get("type")), _int(n.get("id"))) for n in args["nodes"]]
+                keep = [r for r in context["nodes"] if (r["node_type"], r["node_id"]) in wanted]
+                gone = {r["id"] for r in context["nodes"]} - {r["id"] for r in keep}
+                context["nodes"] = keep
+                context["content"] = [c for c in context["content"] if c["rel"] not in gone]
+                fresh = [n for n in args["nodes"] if (_int(n.get("type")), _int(n.get("id"))) not in
+                         {(r["node_type"], r["node_id"]) for r in keep}]  # fmt: skip
+                for node in args["nodes"]:
+                    for rel in keep:
+                        if (rel["node_type"], rel["node_id"]) == (_int(node.get("type")), _int(node.get("id"))):
+                            rel["permissions"] = _int(node.get("permissions", rel["permissions"]))
+                added = self._add_nodes(context, [n | {"order": n.get("order") or 100} for n in fresh],
+                                        request.user, 100)  # fmt: skip
+                position = {key: (i + 1) * 10 for i, key in enumerate(wanted)}
+                rels = {r["id"]: (r["node_type"], r["node_id"]) for r in context["nodes"]}
+                for item in context["content"]:
+                    item["order"] = position.get(rels[item["rel"]], item["order"])
+            return Reply(200, self.context_json(context, added))
+
+    @route("DELETE", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
+    async def delete_context(self, request: Request) -> Reply:
+        with self._lock:
+            context = self.context_of(request.user, request.params["contextId"], True)
+            answer = self.context_json(context)
+            del self.contexts[context["id"]]
+            return Reply(200, answer)
+
+    @route("PUT", OCS + "/contexts/{contextId}/transfer", contract=CONTRACT_1_0)
+    async def transfer_context(self, request: Request) -> Reply:
+        """RequirePermission(OWNER): 404 for a context one cannot see, 403 for one one does not own;
+        then 400 for an owner type other than a user (0) or a user that does not exist."""
+        args = request.args()
+        with self._lock:
+            context = self.context_of(request.user, request.params["contextId"], False)
+            if _int(args.get("newOwnerType", 0)) != 0:
+                raise Failure(400, "Unsupported owner type", {"message": "Unsupported owner type"})
+            new_owner = str(args.get("newOwnerId") or "")
+            if new_owner not in self.standin.users:
+                raise Failure(400, "User does not exist", {"message": "User does not exist"})
+            context["owner"] = new_owner
+            return Reply(200, self.context_json(context))
 
     # -- import --------------------------------------------------------------------------
 
@@ -586,6 +906,119 @@ class TablesApp(EmulatedApp):
                 self.rows[row["id"]] = row
                 state["inserted_rows_count"] += 1
             return Reply(200, state)
+
+
+NOT_FOUND = (
+    "A not found error occurred. More details can be found in the logs. Please reach out to your administration."
+)
+PERMISSION = (
+    "A permission error occurred. More details can be found in the logs. Please reach out to your administration."
+)
+"""AOCSController's words for a NotFoundError and a PermissionError (the cause goes to the log only)."""
+_ICON_NAMES = (
+    "account adjust alarm album alert anchor android animation antenna api apps assistant at atm "
+    "attachment atv autorenew baby backspace balcony ballot bandage bank barrel basket basketball "
+    "bathtub battery bed bee bell biathlon bike blender blur book bookmark boombox briefcase broadcast "
+    "brush bug bullhorn bus cached cake calendar camera cancel candle car carabiner cart cast cellphone "
+    "charity check checkbook church city clock close cloud coffee cog cogs collage compare compass "
+    "compost contacts controller cookie copyright countertop cradle creation cricket crop crosshairs "
+    "crowd delete delta details devices dialpad directions dishwasher diving dns domain download "
+    "dumbbell earth eject email emoticon equalizer eye fax fencing ferry file film filmstrip finance "
+    "fingerprint fire firebase flag flare flash flower folder food football forest forum forward "
+    "fullscreen gamepad gauge gesture gmail golf google grain grass grid grill gymnastics hail hammer "
+    "handball hdr headphones headset heart hiking history home hub human hvac image inbox information "
+    "iron kabaddi karate kayaking key keyboard kite kitesurfing label ladybug landslide laptop launch "
+    "layers leak library license lightbulb link liquor lock login logout looks loupe magnify map marker "
+    "medication meditation memory menu merge message microphone minus monitor moped more "
+    "mosque motion motorbike mouse movie mustache nature navigation newspaper noodles opacity overscan "
+    "palette panorama paperclip paragliding parking pasta pause pencil phone piano pin pinwheel pizza "
+    "play plus podcast polo post power printer publish puzzle racquetball radar radio raw redo refresh "
+    "reminder remote rename repeat replay reply restart restore rewind ribbon rocket rodent rowing rss "
+    "rugby run satellite saxophone scanner school scooter sd seat security segment send shape share "
+    "shopping shuffle sigma silverware sim skate skateboard skateboarding ski sledding sleep smoking "
+    "snowboard snowflake snowmobile snowshoeing soccer spa speaker spellcheck stadium star steering stop "
+    "store subtitles subway surfing synagogue sync tab tablet tag taxi tea television tennis terrain "
+    "text texture thermostat ticket timelapse toolbox train tram transition translate truck tsunami tune "
+    "undo update upload usb vacuum vibrate video violin voicemail volcano volleyball vote walk wallet "
+    "wallpaper watch water watermark web widgets wrench youtube"
+)
+ICONS = frozenset(_ICON_NAMES.split())
+"""The icons Tables ships (img/material/*.svg in 1.0.9); a context's icon must be one of them."""
+
+
+def _json_text(value: Any, column: dict[str, Any]) -> str:
+    """RowCellSelectionMapper::valueToJsonDbValue: a single selection's id as text, a list or a check's
+    "true"/"false" as JSON."""
+    if column["subtype"] == "check":
+        return json.dumps(str(value).strip('"'))
+    if column["subtype"] == "multi":
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _php_less(a: Any, b: float) -> int:
+    """PHP 8's `<=>` of a column's number default (null compares as false) with a float."""
+    if a is None:
+        return -1 if b else 0
+    return (float(a) > b) - (float(a) < b)
+
+
+def _default_matches(column: dict[str, Any] | None, operator: str, wanted: str) -> bool:
+    """Whether Row2Mapper includes rows without a cell: when the column's default satisfies the rule."""
+    if column is None:
+        return False
+    key = {"text": "textDefault", "number": "numberDefault", "datetime": "datetimeDefault",
+           "selection": "selectionDefault", "usergroup": "usergroupDefault"}[column["type"]]  # fmt: skip
+    default = column.get(key)
+    text = "" if default is None else str(default)
+    if operator in ("is-greater-than", "is-greater-than-or-equal", "is-lower-than", "is-lower-than-or-equal"):
+        try:
+            order = _php_less(column.get("numberDefault"), float(wanted))
+        except ValueError:
+            return False
+        return {"is-greater-than": order > 0, "is-greater-than-or-equal": order >= 0, "is-lower-than": order < 0,
+                "is-lower-than-or-equal": order <= 0}[operator]  # fmt: skip
+    return {"begins-with": text.startswith(wanted), "ends-with": text.endswith(wanted), "contains": wanted in text,
+            "is-equal": default == wanted, "is-empty": not default}.get(operator, False)  # fmt: skip
+
+
+def _compare(value: Any, operator: str, wanted: str, column: dict[str, Any] | None) -> bool:
+    """One cell against one rule, as the SQL Row2Mapper builds compares it."""
+    multi = column is not None and column["type"] == "selection" and column["subtype"] == "multi"
+    if multi:
+        bare = wanted.replace('"', "").replace("'", "")
+        items = value.strip("[]").split(",")
+        return {"contains": bare in items, "is-equal": value == f"[{bare}]", "is-empty": False}.get(operator, False)
+    if operator == "is-empty":
+        return value == "" and column is not None and column["type"] == "text"
+    if isinstance(value, float):
+        try:
+            a, b = value, float(wanted)
+        except ValueError:
+            return False
+    else:
+        a, b = str(value).casefold(), wanted.casefold()  # type: ignore[assignment]
+    checks = {"begins-with": lambda: str(a).startswith(str(b)), "ends-with": lambda: str(a).endswith(str(b)),
+              "contains": lambda: str(b) in str(a), "is-equal": lambda: a == b, "is-greater-than": lambda: a > b,
+              "is-greater-than-or-equal": lambda: a >= b, "is-lower-than": lambda: a < b,
+              "is-lower-than-or-equal": lambda: a <= b}  # fmt: skip
+    if operator not in checks:
+        raise Failure(500, f"Operator {operator} is not supported.")
+    return bool(checks[operator]())
+
+
+def _sorted(rows: list[dict[str, Any]], value_of: Any, column_id: int, descending: bool) -> list[dict[str, Any]]:
+    """ORDER BY MAX(value): empty cells first ascending and last descending (MySQL), text without case."""
+
+    def key(row: dict[str, Any]) -> tuple[int, Any]:
+        value = value_of(row, column_id)
+        if isinstance(value, list):
+            value = max(value, default=None)
+        if value is None:
+            return (0, 0)
+        return (1, value) if isinstance(value, float | int) else (2, str(value).casefold())
+
+    return sorted(rows, key=key, reverse=descending)
 
 
 def _int(value: Any) -> int:
@@ -693,6 +1126,12 @@ def _alice_table(context: Any) -> dict[str, str]:
             {"read": True, "create": False, "update": False, "delete": False, "manage": False},
         )
         app.shares[share.id] = share
+        hidden = dict(view, id=app._next("view"), title="Other's", tableId=other.id, columns=[foreign["id"]])
+        app.views[hidden["id"]] = hidden
+        context = {"id": app._next("context"), "name": "Contract app", "icon": "star", "description": "",
+                   "owner": alice.id, "nodes": [], "content": [], "page": app._next("page")}  # fmt: skip
+        app._add_nodes(context, [{"id": table.id, "type": TABLE, "permissions": 1}], alice, 10)
+        app.contexts[context["id"]] = context
     (app.standin.files_root(alice) / "contract-import.csv").write_text("Name,Count\nx,1\ny,2\n")
     return {
         "table": str(table.id),
@@ -703,6 +1142,8 @@ def _alice_table(context: Any) -> dict[str, str]:
         "row": str(row["id"]),
         "view": str(view["id"]),
         "share": str(share.id),
+        "hidden_view": str(hidden["id"]),
+        "context": str(context["id"]),
     }
 
 
@@ -778,6 +1219,47 @@ SAMPLES = [
            json={"nodeId": "{table}", "nodeType": "table", "receiver": "nobody-here", "receiverType": "user"}),
     Sample("DELETE", REST + "/shares/{share}", setup=_alice_table),
     Sample("DELETE", REST + "/shares/{share}", status=403, user="bob", setup=_alice_table),
+    Sample("GET", REST + "/shares/{share}", setup=_alice_table),
+    Sample("GET", REST + "/shares/{share}", status=404, setup=lambda c: {"share": "999999"}),
+    Sample("PUT", REST + "/shares/{share}", setup=_alice_table,
+           json={"permissionType": "update", "permissionValue": True}),
+    Sample("PUT", REST + "/shares/{share}", status=403, user="bob", setup=_alice_table,
+           json={"permissionType": "manage", "permissionValue": True}),
+    Sample("PUT", REST + "/shares/{share}", status=404, setup=lambda c: {"share": "999999"},
+           json={"permissionType": "read", "permissionValue": True}),
+    Sample("GET", REST + "/views/{view}", setup=_alice_table),
+    Sample("GET", REST + "/views/{hidden_view}", status=403, user="bob", setup=_alice_table),
+    Sample("GET", REST + "/views/{view}", status=404, setup=lambda c: {"view": "999999"}),
+    Sample("GET", REST + "/views/{view}/rows", setup=_alice_table, query={"limit": "10", "offset": "0"}),
+    Sample("GET", REST + "/views/{hidden_view}/rows", status=404, user="bob", setup=_alice_table),
+    Sample("POST", OCS + "/favorites/0/{table}", setup=_alice_table),
+    Sample("POST", OCS + "/favorites/1/{hidden_view}", status=404, user="bob", setup=_alice_table),
+    Sample("DELETE", OCS + "/favorites/1/{view}", setup=_alice_table),
+    Sample("DELETE", OCS + "/favorites/0/{other}", status=404, user="bob", setup=_alice_table),
+    Sample("PUT", T + "/{table}/transfer", setup=_alice_table, json={"newOwnerUserId": "{bob}"}),
+    Sample("PUT", T + "/{table}/transfer", status=403, user="bob", setup=_alice_table,
+           json={"newOwnerUserId": "{bob}"}),
+    Sample("PUT", T + "/{table}/transfer", status=404, setup=lambda c: {"table": "999999"},
+           json={"newOwnerUserId": "alice"}),
+    Sample("GET", OCS + "/contexts", setup=_alice_table),
+    Sample("POST", OCS + "/contexts", setup=_alice_table,
+           json={"name": "Made", "iconName": "home", "nodes": [{"id": "{table}", "type": 0, "permissions": 3}]}),
+    Sample("POST", OCS + "/contexts", status=400, json={"name": "Made", "iconName": "no-such-icon"}),
+    Sample("POST", OCS + "/contexts", status=403, user="bob", setup=_alice_table,
+           json={"name": "Bob's", "iconName": "home", "nodes": [{"id": "{table}", "type": 0}]}),
+    Sample("GET", OCS + "/contexts/{context}", setup=_alice_table),
+    Sample("GET", OCS + "/contexts/{context}", status=404, user="bob", setup=_alice_table),
+    Sample("PUT", OCS + "/contexts/{context}", setup=_alice_table,
+           json={"name": "Renamed", "nodes": [{"id": "{view}", "type": 1, "permissions": 1, "order": 1}]}),
+    Sample("PUT", OCS + "/contexts/{context}", status=400, setup=_alice_table, json={"iconName": "nope nope"}),
+    Sample("PUT", OCS + "/contexts/{context}", status=403, user="bob", setup=_alice_table, json={"name": "Bob's"}),
+    Sample("DELETE", OCS + "/contexts/{context}", setup=_alice_table),
+    Sample("DELETE", OCS + "/contexts/{context}", status=403, user="bob", setup=_alice_table),
+    Sample("PUT", OCS + "/contexts/{context}/transfer", setup=_alice_table, json={"newOwnerId": "{bob}"}),
+    Sample("PUT", OCS + "/contexts/{context}/transfer", status=400, setup=_alice_table,
+           json={"newOwnerId": "nobody-here"}),
+    Sample("PUT", OCS + "/contexts/{context}/transfer", status=404, user="bob", setup=_alice_table,
+           json={"newOwnerId": "{bob}"}),
     Sample("POST", REST + "/import/table/{table}", setup=_alice_table, json={"path": "/contract-import.csv"}),
     Sample("POST", REST + "/import/table/{table}", status=404, setup=_alice_table, json={"path": "/missing.csv"}),
     Sample("POST", REST + "/import/table/{table}", status=403, user="bob", setup=_alice_table,
