@@ -21,7 +21,7 @@ from bench.standin_proc import standin_process
 
 USER = "bench"
 PASSWORD = "bench-app-password"
-SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks", "search", "deck")
+SECTIONS = ("startup", "latency", "streaming", "context", "store", "oauth", "webhooks", "search", "deck", "talk")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import deck_bench
 
         rows += deck_bench.measure_deck()
+    if "talk" in wanted:
+        _say("Talk chat read")
+        from bench import talk_bench
+
+        rows += talk_bench.measure_talk()
     if "oauth" in wanted:
         _say("OAuth verification")
         from bench import oauth_bench

@@ -76,6 +76,13 @@ class Alice:
     collective: dict[str, int] | None = None
     tables: dict[str, int] | None = None
     deck: dict[str, int] | None = None
+    team: dict[str, str] | None = None
+    announcement_id: int = 0
+    news: dict[str, Any] | None = None
+    talk: dict[str, Any] | None = None
+    mail: dict[str, Any] | None = None
+    cospend: dict[str, Any] | None = None
+    flow_id: int = 0
     note_attachment: str = ""
     trash_entry: str = ""
     version_id: str = ""
@@ -97,6 +104,13 @@ class Alice:
             **(self.collective or {}),
             **(self.tables or {}),
             **(self.deck or {}),
+            **(self.team or {}),
+            "announcement_id": self.announcement_id,
+            **(self.mail or {}),  # before talk's: its `message_id` is a Talk message
+            **(self.talk or {}),
+            **(self.news or {}),
+            **(self.cospend or {}),
+            "flow_id": self.flow_id,
             "user_id": self.user.id,
             "tag": self.tag,
             "comment_id": self.comment_id,
@@ -144,7 +158,7 @@ class Alice:
 
     def uri(self, template: str) -> str:
         """A URI of a resource (template) naming alice's objects."""
-        values = {"path": FILE, "note_id": str(self.note_id)}
+        values = {"path": FILE, "note_id": str(self.note_id), "recipe_id": str((self.cookbook or {}).get("recipe_id"))}
         for name, value in values.items():
             template = template.replace("{+" + name + "}", value).replace("{" + name + "}", value)
         assert "{" not in template, f"add a value of alice's for {template}"
@@ -273,7 +287,58 @@ def alice(standin: StandInHandle) -> Alice:
     found.collective = seed_collective(found)
     found.tables = seed_table(found)
     found.deck = seed_deck(found)
+    found.team = seed_team(found)
+    found.announcement_id = seed_announcement(found)
+    found.news = seed_news(found)
+    found.talk = seed_talk(found)
+    found.mail = seed_mail(found)
+    found.cospend = seed_cospend(found)
+    found.flow_id = seed_flow(found)
     return found
+
+
+def seed_cospend(alice: Alice) -> dict[str, Any]:
+    """Her Cospend project, a member and a bill, all marked, through Cospend's API; the project's and bill's ids."""
+    api = "/ocs/v2.php/apps/cospend/api/v1/projects"
+    with alice.user.raw() as raw:
+        project = raw.post(api, headers=OCS, json={"id": "alice-trip", "name": f"ALICE trip {MARK}"})
+        assert project.status_code == 200, project.text
+        pid = project.json()["ocs"]["data"]["id"]
+        member = raw.post(f"{api}/{pid}/members", headers=OCS, json={"name": f"ALICE {MARK}"}).json()["ocs"]["data"]
+        paid = {"what": f"ALICE bill {MARK}", "amount": 5, "payer": member["id"], "payedFor": str(member["id"]),
+                "date": "2026-05-01", "repeat": "n"}  # fmt: skip
+        bill = raw.post(f"{api}/{pid}/bills", headers=OCS, json=paid)
+        assert bill.status_code == 200, bill.text
+    return {"project_id": pid, "bill_id": bill.json()["ocs"]["data"]}
+
+
+def seed_flow(alice: Alice) -> int:
+    """Her flow, its name and a check's value marked, through the workflowengine's OCS API; its id."""
+    flow = {"class": "OCA\\WorkflowPDFConverter\\Operation", "name": f"ALICE flow {MARK}", "operation": "keep;preserve",
+            "entity": "OCA\\WorkflowEngine\\Entity\\File", "events": ["\\OCP\\Files::postCreate"],
+            "checks": [{"class": "OCA\\WorkflowEngine\\Check\\FileName", "operator": "is", "value": MARK}]}  # fmt: skip
+    with alice.user.raw() as raw:
+        made = raw.post("/ocs/v2.php/apps/workflowengine/api/v1/workflows/user", headers=OCS, json=flow)
+    assert made.status_code == 200, made.text
+    return int(made.json()["ocs"]["data"]["id"])
+
+
+def seed_team(alice: Alice) -> dict[str, str]:
+    """Her secret team (name and description marked) with a marked email member, through Circles' API; their ids."""
+    api = "/ocs/v2.php/apps/circles/circles"
+    with alice.user.raw() as raw:
+        team = raw.post(api, headers=OCS, json={"name": f"ALICE team {MARK}"}).json()["ocs"]["data"]["id"]
+        assert raw.put(f"{api}/{team}/description", headers=OCS, json={"value": MARK}).is_success
+        member = raw.post(f"{api}/{team}/members", headers=OCS, json={"userId": f"{MARK}@example.com", "type": 4})
+        assert member.status_code == 200, member.text
+    return {"team_id": team, "member_id": member.json()["ocs"]["data"]["id"]}
+
+
+def seed_announcement(alice: Alice) -> int:
+    """A marked announcement an admin posted to a group only she is in (bob may not read it); its id."""
+    standin = alice.user.standin.app
+    standin.services["provisioning_api"].add_group("iso-alice-only", alice.user.id)
+    return int(standin.services["announcementcenter"].post("admin", f"ALICE {MARK}", groups=["iso-alice-only"]))
 
 
 def seed_deck(alice: Alice) -> dict[str, int]:
@@ -307,9 +372,13 @@ def seed_table(alice: Alice) -> dict[str, int]:
         row = raw.post(f"/ocs/v2.php/apps/tables/api/2/tables/{table_id}/rows", headers=OCS,
                        json={"data": {str(column_id): f"ALICE row {MARK}"}})  # fmt: skip
         view = raw.post(f"/index.php/apps/tables/api/1/tables/{table_id}/views", json={"title": f"ALICE {MARK}"})
+        context = raw.post("/ocs/v2.php/apps/tables/api/2/contexts", headers=OCS, json={
+            "name": f"ALICE app {MARK}", "iconName": "star", "nodes": [{"id": table_id, "type": 0}]})  # fmt: skip
     assert view.status_code == 200, view.text
+    assert context.status_code == 200, context.text
     return {"table_id": table_id, "column_id": column_id, "row_id": row.json()["ocs"]["data"]["id"],
-            "view_id": view.json()["id"]}  # fmt: skip
+            "view_id": view.json()["id"], "node_id": table_id,
+            "context_id": context.json()["ocs"]["data"]["id"]}  # fmt: skip
 
 
 def seed_collective(alice: Alice) -> dict[str, int]:
@@ -325,6 +394,22 @@ def seed_collective(alice: Alice) -> dict[str, int]:
         dav = f"/remote.php/dav/files/{alice.user.id}/{info['collectivePath']}/{info['fileName']}"
         assert raw.put(dav, content=f"ALICE page {MARK}".encode()).status_code == 204
     return {"collective_id": collective_id, "page_id": info["id"], "parent_id": landing["id"]}
+
+
+def seed_news(alice: Alice) -> dict[str, Any]:
+    """Her News folder and a feed in it whose title and items carry MARK (fetched by the emulated News); their ids."""
+    from tests.standin.apps._news_feeds import feed_url
+
+    api = "/index.php/apps/news/api/v1-3"
+    with alice.user.raw() as raw:
+        folder = raw.post(f"{api}/folders", json={"name": f"ALICE news {MARK}"})
+        assert folder.status_code == 200, folder.text
+        folder_id = folder.json()["folders"][0]["id"]
+        feed = raw.post(f"{api}/feeds", json={"url": feed_url("rss", f"ALICE-{MARK}"), "folderId": folder_id})
+        assert feed.status_code == 200, feed.text
+        items = raw.get(f"{api}/items", params={"type": 0, "id": feed.json()["feeds"][0]["id"], "batchSize": -1})
+    item_ids = [item["id"] for item in items.json()["items"]]
+    return {"folder_id": folder_id, "feed_id": feed.json()["feeds"][0]["id"], "item_ids": item_ids}
 
 
 def seed_shopping_list(alice: Alice) -> dict[str, int]:
@@ -614,12 +699,22 @@ async def test_alice_reaches_her_own_marked_objects_through_the_same_server(mode
         found = seen(await client.call_tool("nc_search_unified", {"query": "ALICE"}))
         form = seen(await client.call_tool("nc_forms_get", {"form_id": alice.argument("form_id")}))
         recipe = seen(await client.call_tool("nc_cookbook_get_recipe", {"recipe_id": alice.argument("recipe_id")}))
+        recipe_resource = await read(client, alice.uri("nc://cookbook/recipes/{recipe_id}"))
         board = seen(await client.call_tool("deck_get_board_overview", {"board_id": alice.argument("board_id")}))
+        news = seen(await client.call_tool("nc_news_list_items", {"feed_id": alice.argument("feed_id")}))
+        mail = seen(await client.call_tool("nc_mail_list_messages", {"mailbox_id": alice.argument("mailbox_id")}))
+        bills = seen(await client.call_tool("nc_cospend_list_bills", {"project_id": alice.argument("project_id")}))
+        flow = seen(await client.call_tool("nc_flows_get", {"flow_id": alice.flow_id}))
     assert MARK in stream
     assert MARK in found
     assert MARK in form
     assert MARK in recipe
+    assert MARK in recipe_resource
     assert MARK in board
+    assert MARK in news
+    assert MARK in mail
+    assert MARK in bills
+    assert MARK in flow
     assert MARK in share
     assert MARK in notifications
     assert MARK in shopping
@@ -651,6 +746,12 @@ def test_alices_objects_are_unchanged_on_the_stand_in(mode: Mode, alice: Alice) 
         assert [(i["name"], i["checked"]) for i in items] == [(f"ALICE item {MARK}", True)]
         form = raw.get(f"/ocs/v2.php/apps/forms/api/v3/forms/{alice.argument('form_id')}", headers=OCS).json()
         assert MARK in form["ocs"]["data"]["title"]
+        cospend = raw.get(f"/ocs/v2.php/apps/cospend/api/v1/projects/{alice.argument('project_id')}", headers=OCS)
+        assert MARK in cospend.json()["ocs"]["data"]["name"]
+        assert alice.user.standin.app.services["workflowengine"].rules[alice.flow_id].name == f"ALICE flow {MARK}"
+        news_items = "/index.php/apps/news/api/v1-3/items"
+        news = raw.get(news_items, params={"type": 0, "id": alice.argument("feed_id")}).json()
+        assert [(MARK in i["title"], i["unread"], i["starred"]) for i in news["items"]] == [(True, True, False)] * 3
 
 
 async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with_the_consent_link(
@@ -671,3 +772,29 @@ async def test_an_oauth_user_who_never_granted_access_is_refused_every_read_with
     assert {"nc://files/{+path}", "nc://notes/{note_id}", "nc://notes", "nc://capabilities"} <= refused
     assert {"nc_webdav_read_file", "nc_notes_get_note", "nc_calendar_get_event", "nc_contacts_list_contacts"} <= refused
     assert all("/oauth/authorize-nextcloud?ticket=" in answers[key] for key in refused)
+
+
+def seed_talk(alice: Alice) -> dict[str, Any]:
+    """Her Talk conversation (she alone in it), a message and a poll, all marked; their ids."""
+    api = "/ocs/v2.php/apps/spreed/api"
+    with alice.user.raw() as raw:
+        room = raw.post(f"{api}/v4/room", headers=OCS, json={"roomType": 2, "roomName": f"ALICE room {MARK}"})
+        assert room.status_code == 201, room.text
+        token, attendee_id = room.json()["ocs"]["data"]["token"], room.json()["ocs"]["data"]["attendeeId"]
+        sent = raw.post(f"{api}/v1/chat/{token}", headers=OCS, json={"message": f"ALICE message {MARK}"})
+        question = {"question": f"ALICE {MARK}", "options": [MARK, "no"], "resultMode": 0, "maxVotes": 1}
+        poll = raw.post(f"{api}/v1/poll/{token}", headers=OCS, json=question)
+        assert poll.status_code == 201, poll.text
+    return {"token": token, "message_id": sent.json()["ocs"]["data"]["id"], "poll_id": poll.json()["ocs"]["data"]["id"],
+            "attendee_id": attendee_id}  # fmt: skip
+
+
+def seed_mail(alice: Alice) -> dict[str, Any]:
+    """A marked mail with a marked attachment in her INBOX, as IMAP delivers it (Mail has no route for that)."""
+    mail = alice.user.standin.app.services["mail"]
+    account = mail.account_of(alice.user.id)
+    raw = mail.compose("Carol <carol@example.net>", [account.email], f"ALICE mail {MARK}", f"ALICE {MARK}",
+                       attachments=[(f"ALICE-{MARK}.txt", "text/plain", MARK.encode())])  # fmt: skip
+    message = mail.deliver(mail.mailbox_of(alice.user.id, "INBOX"), raw)
+    return {"account_id": account.id, "mailbox_id": message.mailbox_id, "reply_to_message_id": message.id,
+            "destination_mailbox_id": mail.mailbox_of(alice.user.id, "Junk").id, "attachment_id": "2"}  # fmt: skip

@@ -46,6 +46,10 @@ ERRATA: dict[tuple[str, str], Any] = {
     ("WebhookInfo", "/properties/eventFilter"): {"anyOf": [{"type": "object"}, {"type": "array", "maxItems": 0}]},
     # ... and `headers` as stored: null when the registration has none (the field is always sent).
     ("WebhookInfo", "/properties/headers"): {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+    # spreed's Message::toArray sends rich object parameters, whose values are strings
+    # (`{"type": "user", "id": "alice", "name": "Alice"}`); psalm's `array<string, array<string, mixed>>`
+    # was rendered as objects of objects (spreed's current openapi.json refs RichObjectParameter).
+    ("BaseMessage", "/properties/messageParameters"): {"type": "object", "additionalProperties": {"type": "object"}},
     # tables' Row::jsonSerialize sends `data` as the list of {columnId, value} (value: any stored
     # shape); psalm's `list<array{columnId, value: mixed}>` was rendered as one object of objects.
     ("Row", "/properties/data"): {
@@ -57,6 +61,9 @@ ERRATA: dict[tuple[str, str], Any] = {
         ("Column", f"/properties/{key}"): {"type": ["number", "null"]}
         for key in ("numberDefault", "numberMin", "numberMax", "numberDecimals", "textMaxLength")
     },
+    # cookbook's ApiVersion::getAppVersion returns `[0, 11, 10, '-alpha1']` (three numbers and a
+    # suffix), as the contract's own example shows; its items were written as objects.
+    ("AppVersion", "/items"): {"type": ["integer", "string"]},
 }
 
 
