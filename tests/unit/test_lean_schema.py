@@ -85,7 +85,8 @@ def test_output_schema_references_are_written_out_with_the_same_meaning_unless_r
         },
     }
     flat = inline_refs(schema)
-    assert "$defs" not in flat and "$ref" not in str(flat)
+    assert "$defs" not in flat
+    assert "$ref" not in str(flat)
     assert flat["properties"]["first"]["description"] == "The first card."
     good, bad = {"cards": [{"id": 1}], "first": {"id": 2}}, {"cards": [{"id": "x"}]}
     for candidate in (schema, flat):
@@ -109,5 +110,34 @@ async def test_a_registered_tools_output_schema_has_no_references() -> None:
     server = build_mcp_server(settings, AppPasswordAccess(settings))
     listed = {tool.name: tool for tool in await server.list_tools()}
     overview = listed["deck_get_board_overview"].output_schema
-    assert overview is not None and "$ref" not in str(overview)
+    assert overview is not None
+    assert "$ref" not in str(overview)
     assert overview["properties"]["stacks"]["items"]["properties"]["cards"]["items"]["required"] == ["id", "title"]
+
+
+def test_a_nullable_value_becomes_a_type_list_with_the_same_meaning() -> None:
+    import jsonschema
+
+    from nextcloud_mcp_server.tools.lean import output_schema
+
+    schema = {
+        "$defs": {"Parent": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}},
+        "type": "object",
+        "properties": {
+            "due": {"anyOf": [{"type": "string", "pattern": "^2"}, {"type": "null"}], "default": None},
+            "parent": {"anyOf": [{"$ref": "#/$defs/Parent"}, {"type": "null"}]},
+            "mode": {"anyOf": [{"enum": ["a", "b"]}, {"type": "null"}]},
+        },
+    }
+    cheap = output_schema(schema)
+    assert cheap["properties"]["due"] == {"type": ["string", "null"], "pattern": "^2", "default": None}
+    assert cheap["properties"]["parent"]["type"] == ["object", "null"]
+    assert "anyOf" in cheap["properties"]["mode"]  # an enum constrains every type: left as it was
+    fine = [{"due": None, "parent": None, "mode": None}, {"due": "2026", "parent": {"id": 1}, "mode": "a"}]
+    wrong = [{"due": "1999"}, {"due": 5}, {"parent": {}}, {"parent": 3}, {"mode": "c"}]
+    for candidate in (schema, cheap):
+        for good in fine:
+            jsonschema.validate(good, candidate)
+        for bad in wrong:
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(bad, candidate)

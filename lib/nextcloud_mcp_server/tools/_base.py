@@ -28,7 +28,7 @@ from nextcloud_mcp_server.auth.errors import AuthError, NeedsProvisioning
 from nextcloud_mcp_server.nextcloud import errors as nc
 from nextcloud_mcp_server.nextcloud.paths import UnsafePath
 from nextcloud_mcp_server.registry import Registry, Requirement
-from nextcloud_mcp_server.tools.lean import inline_refs, lean_schema
+from nextcloud_mcp_server.tools.lean import lean_schema, output_schema
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -187,7 +187,7 @@ class ToolDeps:
                 assert registered is not None
                 registered.parameters = lean_schema(registered.parameters)
                 if registered.fn_metadata.output_schema is not None:  # before the SDK first reads it
-                    registered.fn_metadata.output_schema = inline_refs(registered.fn_metadata.output_schema)
+                    registered.fn_metadata.output_schema = output_schema(registered.fn_metadata.output_schema)
 
             self.built.setdefault(info.toolset, []).append(build)
             return fn
