@@ -362,3 +362,54 @@ async def test_the_toolset_is_gone_for_a_user_without_cookbook(standin: StandInH
     assert "needs the Nextcloud app 'Cookbook' (cookbook)" in refused.content[0].text
     assert "needs the Nextcloud app 'Cookbook' (cookbook)" in resource
     assert again >= TOOLS
+
+
+async def test_a_recipe_gets_its_picture_from_a_url_or_a_file_and_loses_it_with_empty(
+    mcp: Any, nc_user: NcUser
+) -> None:
+    name = unique("Photographed")
+    picture = JPEG + name.encode()
+    url = recipe_site().publish(picture, content_type="image/jpeg")
+    created = await call(mcp, "nc_cookbook_create_recipe", name=name, image=url)
+    folder = nc_user.files_root / "Recipes" / name
+    assert stored(nc_user, name)["image"] == url
+    assert (folder / "full.jpg").read_bytes() == picture  # Cookbook downloaded it
+    with nc_user.raw() as raw:  # Cookbook's own API serves it
+        served = raw.get(
+            f"{API}/recipes/{created['id']}/image", params={"size": "full"}, headers={"Accept": "image/jpeg"}
+        )
+    assert (served.status_code, served.content) == (200, picture)
+
+    own = JPEG + b"from my files"
+    (nc_user.files_root / "Photos").mkdir(exist_ok=True)
+    (nc_user.files_root / "Photos" / "soup.jpg").write_bytes(own)
+    await call(mcp, "nc_cookbook_update_recipe", recipe_id=created["id"], image="Photos/soup.jpg")
+    assert stored(nc_user, name)["image"] == "/Photos/soup.jpg"
+    assert (folder / "full.jpg").read_bytes() == own
+    assert stored(nc_user, name)["name"] == name  # the other fields stay
+
+    await call(mcp, "nc_cookbook_update_recipe", recipe_id=created["id"], image="")
+    assert stored(nc_user, name)["image"] == ""
+    assert not (folder / "full.jpg").exists()
+
+
+async def test_a_picture_that_cannot_be_taken_is_refused_with_what_to_do(
+    mcp: Any, nc_user: NcUser, other: NcUser
+) -> None:
+    name = unique("Unpictured")
+    (nc_user.files_root / "Photos").mkdir(exist_ok=True)
+    (other.files_root / "theirs.jpg").write_bytes(JPEG)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"image": "http//example.org/x.jpg"}, "image"),
+        ({"image": "/Photos"}, "folder"),
+        ({"image": "/no/such/picture.jpg"}, "/no/such/picture.jpg is not in your files"),
+        ({"image": "/theirs.jpg"}, "/theirs.jpg is not in your files"),  # another user's file
+    ]
+    for arguments, expected in cases:
+        message = await error_of(mcp, "nc_cookbook_create_recipe", name=name, **arguments)
+        assert expected in message, (arguments, message)
+    assert name not in raw_names(nc_user)
+    created = await call(mcp, "nc_cookbook_create_recipe", name=name)
+    missing = await error_of(mcp, "nc_cookbook_update_recipe", recipe_id=created["id"], image="gone.jpg")
+    assert "gone.jpg" in missing
+    assert stored(nc_user, name)["image"] == ""

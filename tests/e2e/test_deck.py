@@ -679,3 +679,105 @@ async def test_a_read_only_member_reads_attachments_but_cannot_add_or_remove_the
         kept = await error_of(as_bob, "deck_delete_attachment", **ids, attachment_id=attached["attachment_id"])
         assert "HTTP 403" in kept
     assert [s.id for s in sharing.shares.values() if s.share_with == str(card.id)] == [attached["attachment_id"]]
+
+
+async def test_a_new_file_is_uploaded_to_the_deck_folder_and_shared_with_the_card(
+    mcp: Any, nc_user: NcUser, bob: NcUser
+) -> None:
+    deck, sharing = deck_of(nc_user), sharing_of(nc_user)
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck.add_card(todo.id, "Upload here", nc_user.id)
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+    name = unique("minutes") + ".md"
+    minutes = "# Minutes\nÄrger: keiner\n"
+    text = await call(mcp, "nc_deck_upload_attachment", **ids, filename=name, content=minutes)
+    assert text == {
+        "id": text["id"], "type": "file", "name": name, "path": f"/Deck/{name}", "size": len(minutes.encode()),
+        "mimetype": "text/markdown", "created_by": nc_user.id,
+    }  # fmt: skip
+    stored = nc_user.files_root / "Deck" / name
+    assert stored.read_text(encoding="utf-8") == minutes
+    share = sharing.shares[text["id"]]
+    assert (share.share_type, share.share_with, share.permissions, share.rel) == (12, str(card.id), 1, f"Deck/{name}")
+
+    pixels = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    encoded = base64.b64encode(pixels).decode()
+    image = await call(mcp, "nc_deck_upload_attachment", **ids, filename="logo.png", content=encoded, encoding="base64")
+    again = await call(mcp, "nc_deck_upload_attachment", **ids, filename="logo.png", content=encoded, encoding="base64")
+    assert (image["mimetype"], image["size"]) == ("image/png", len(pixels))
+    assert again["name"] != image["name"]  # Deck keeps both: " (2)"
+    assert again["path"] == f"/Deck/{again['name']}"
+    assert (nc_user.files_root / "Deck" / image["name"]).read_bytes() == pixels
+    assert (nc_user.files_root / "Deck" / again["name"]).read_bytes() == pixels
+
+    with nc_user.raw() as http:  # Deck's own list (API v1.1) shows the uploads on the card
+        listed = http.get(
+            f"/index.php/apps/deck/api/v1.1/boards/{board.id}/stacks/{todo.id}/cards/{card.id}/attachments",
+            headers={"OCS-APIRequest": "true"},
+        ).json()
+    assert {a["id"] for a in listed} == {text["id"], image["id"], again["id"]}
+    read = await call(mcp, "nc_deck_get_attachment", **ids, attachment_id=image["id"])
+    assert base64.b64decode(read["content"]) == pixels
+
+    deck.share(board.id, bob.id)  # read only: bob sees the upload, cannot add one
+    async with mcp_of(bob) as as_bob:
+        seen = await call(as_bob, "deck_list_attachments", **ids)
+        assert text["id"] in {a["id"] for a in seen["items"]}
+        refused = await error_of(as_bob, "nc_deck_upload_attachment", **ids, filename="bob.txt", content="mine")
+        assert "HTTP 403" in refused
+    assert not (bob.files_root / "Deck" / "bob.txt").exists()
+    assert len([s for s in sharing.shares.values() if s.share_with == str(card.id)]) == 3
+
+
+async def test_upload_bad_inputs_say_what_to_do(mcp: Any, nc_user: NcUser) -> None:
+    deck, sharing = deck_of(nc_user), sharing_of(nc_user)
+    board, (todo,) = board_with_stacks(nc_user, "To do")
+    card = deck.add_card(todo.id, "Card", nc_user.id)
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"filename": " ", "content": "x"}, "filename"),
+        ({"filename": "a/b.txt", "content": "x"}, "filename"),
+        ({"filename": "a\\b.txt", "content": "x"}, "filename"),
+        ({"filename": "a\nb.txt", "content": "x"}, "filename"),
+        ({"filename": "a.bin", "content": "not base64!", "encoding": "base64"}, "base64"),
+        ({"filename": "a.txt", "content": "x", "encoding": "hex"}, "encoding"),
+        ({"filename": "a.txt", "content": "x", "card_id": 0}, "card_id"),
+    ]
+    for arguments, expected in cases:
+        message = await error_of(mcp, "nc_deck_upload_attachment", **{**ids, **arguments})
+        assert expected in message, (arguments, message)
+    refused = await error_of(mcp, "nc_deck_upload_attachment", **ids, filename=".htaccess", content="Deny")
+    assert '".htaccess" is a forbidden file or folder name.' in refused
+    partial = await error_of(mcp, "nc_deck_upload_attachment", **ids, filename="big.part", content="x")
+    assert '".part" is a forbidden file type.' in partial
+    no_card = await error_of(mcp, "nc_deck_upload_attachment", **{**ids, "card_id": 987654321}, filename="a.txt",
+                             content="x")  # fmt: skip
+    assert "HTTP 404" in no_card
+    assert not [s for s in sharing.shares.values() if s.share_with == str(card.id)]
+    assert not (nc_user.files_root / "Deck" / ".htaccess").exists()
+
+
+async def test_uploads_go_to_a_folder_of_ones_own_when_deck_is_a_received_share(
+    standin: StandInHandle, nc_user: NcUser, bob: NcUser
+) -> None:
+    """FilesAppService::create: a '/Deck' that is someone else's share is not written into."""
+    carol = standin.add_user("udeck-carol", "pw-deck-carol-1")
+    app, sharing = nc_user.standin.app, sharing_of(nc_user)
+    (bob.files_root / "Deck").mkdir(exist_ok=True)
+    with sharing._lock:
+        share = sharing.create(app.users[bob.id], {"path": "/Deck", "shareType": 0, "shareWith": carol.id})
+    board, (todo,) = board_with_stacks(carol, "To do")
+    card = deck_of(carol).add_card(todo.id, "Card", carol.id)
+    ids = {"board_id": board.id, "stack_id": todo.id, "card_id": card.id}
+    try:
+        assert "Deck" in sharing._mounted(carol.id)
+        async with mcp_of(carol) as as_carol:
+            first = await call(as_carol, "nc_deck_upload_attachment", **ids, filename="a.txt", content="one")
+            second = await call(as_carol, "nc_deck_upload_attachment", **ids, filename="b.txt", content="two")
+    finally:
+        with sharing._lock:
+            sharing.shares.pop(share.id, None)
+    assert first["path"] == "/Deck (2)/a.txt"
+    assert second["path"] == "/Deck (2)/b.txt"
+    assert (carol.files_root / "Deck (2)" / "a.txt").read_text() == "one"
+    assert list((bob.files_root / "Deck").iterdir()) == []

@@ -1,7 +1,9 @@
 """Tables end to end through the real MCP client: a table with columns of several types, rows
 written and read by column name, filtered, updated and deleted, views and their rows as Tables
 filters and sorts them, favorites, shares and their permissions, ownership transfer, applications
-(contexts) and a CSV import;
+(contexts) and a CSV import; rows and imports through a view (its columns only), views shared
+with a user or a group (read-only: bob's rows refused), applications shared with bob opening their
+tables with the application's permissions;
 each effect checked on the stand-in's own state or over raw HTTP as the user. Bad values are
 refused before any request, naming the column and what it accepts; a table shared read-only with
 bob refuses his edits in words; with the app disabled the toolset disappears."""
@@ -469,3 +471,184 @@ async def test_application_bad_inputs_are_refused(mcp: Any, nc_user: NcUser, bob
     assert (made["icon"], made["nodes"]) == ("apps", [])
     assert "give at least one" in await error_of(mcp, "nc_tables_update_context", context_id=made["id"])
     assert "HTTP 404" in await error_of(mcp, "nc_tables_get_context", context_id=999999)
+
+
+async def make_view(mcp: Any, table_id: int) -> dict[str, Any]:
+    """A view of Task and Hours that keeps the rows whose State is Doing."""
+    return await call(mcp, "nc_tables_create_view", table_id=table_id, title=unique("Doing"),
+                      columns=["Task", "Hours"], filters=[{"column": "State", "operator": "is-equal",
+                                                           "value": "Doing"}])  # fmt: skip
+
+
+async def test_a_row_is_added_through_a_view_with_its_columns_only(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    view = await make_view(mcp, table["id"])
+    row = await call(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "Via view", "Hours": 3})
+    assert row["values"] == {"Task": "Via view", "Hours": 3}  # the view's columns only
+    state = next(c for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"] and c["title"] == "State")
+    doing = next(o["id"] for o in json.loads(state["selectionOptions"]) if o["label"] == "Doing")
+    assert stored_cells(nc_user, row["id"]) == {"Task": "Via view", "Hours": 3, "State": str(doing)}
+    assert app_of(nc_user).rows[row["id"]]["createdBy"] == nc_user.id
+    with nc_user.raw() as http:
+        raw = http.get(f"/index.php/apps/tables/api/1/rows/{row['id']}", headers=OCS).json()
+    assert raw["tableId"] == table["id"]
+    whole = await call(mcp, "nc_tables_read_table", table_id=table["id"])
+    assert [r["values"]["State"] for r in whole["rows"]] == ["Doing"]  # the view's filter filled the hidden cell
+    seen = await call(mcp, "nc_tables_read_view", view_id=view["id"])
+    assert [r["id"] for r in seen["rows"]] == [row["id"]]
+
+
+async def test_view_row_bad_inputs_are_refused_naming_the_views_columns(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    view = await make_view(mcp, table["id"])
+    before = len(app_of(nc_user).rows)
+    message = await error_of(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "x", "Rating": 3})
+    assert "no column 'Rating' in this view; its columns are 'Task', 'Hours'" in message
+    message = await error_of(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Hours": 3})
+    assert "mandatory column(s) 'Task' need a value" in message
+    message = await error_of(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "x", "Hours": 500})
+    assert "from 0 to 100" in message
+    assert "give an object" in await error_of(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={})
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_insert_view_row", view_id=999999, data={"Task": "x"})
+    assert len(app_of(nc_user).rows) == before
+
+
+async def test_a_view_shared_read_only_refuses_bobs_rows_and_opens_only_the_view(
+    mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any
+) -> None:
+    table = await make_table(mcp)
+    view = await make_view(mcp, table["id"])
+    mine = await call(mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "Alice's"})
+    share = await call(mcp, "nc_tables_share_view", view_id=view["id"], receiver=bob.id)
+    assert (share["permissions"], share["node_type"], share["node_id"]) == (["read"], "view", view["id"])
+    stored = app_of(nc_user).shares[share["id"]]
+    assert (stored.node_type, stored.table_id, stored.receiver, stored.permissions["create"]) == (
+        "view", view["id"], bob.id, False)  # fmt: skip
+    listed = await call(mcp, "nc_tables_list_view_shares", view_id=view["id"])
+    assert [(s["id"], s["receiver"]) for s in listed["items"]] == [(share["id"], bob.id)]
+    assert listed["items"] == [s for s in listed["items"] if s["node_type"] == "view"]
+    with nc_user.raw() as http:
+        raw = http.get(f"/index.php/apps/tables/api/1/views/{view['id']}/shares", headers=OCS).json()
+    assert [s["receiver"] for s in raw] == [bob.id]
+    seen = await call(bob_mcp, "nc_tables_read_view", view_id=view["id"])
+    assert [r["values"] for r in seen["rows"]] == [{"Task": "Alice's"}]
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_read_table", table_id=table["id"])  # the view only
+    before = len(app_of(nc_user).rows)
+    refused = await error_of(bob_mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "Bob's"})
+    assert "HTTP 403" in refused
+    assert "cannot create rows" in refused
+    assert len(app_of(nc_user).rows) == before
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_list_view_shares", view_id=view["id"])
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_share_view", view_id=view["id"], receiver=bob.id,
+                                        permissions=["create"])  # fmt: skip
+    await call(mcp, "nc_tables_update_share", share_id=share["id"], permissions=["create"])
+    added = await call(bob_mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "Bob's", "Hours": 1})
+    assert app_of(nc_user).rows[added["id"]]["createdBy"] == bob.id
+    assert stored_cells(nc_user, mine["id"])["Task"] == "Alice's"
+    gone = await call(mcp, "nc_tables_unshare", share_id=share["id"])
+    assert gone["message"] == f"View {view['id']} no longer shared with {bob.id}"
+    assert share["id"] not in app_of(nc_user).shares
+    message = await error_of(bob_mcp, "nc_tables_read_view", view_id=view["id"])
+    assert "HTTP 403" in message or "HTTP 404" in message
+
+
+async def test_a_view_shared_with_a_group_lets_its_members_add_rows(
+    mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any
+) -> None:
+    table = await make_table(mcp)
+    view = await make_view(mcp, table["id"])
+    group = unique("utables-team")
+    nc_user.standin.app.services["provisioning_api"].add_group(group, bob.id)
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "x"})
+    share = await call(mcp, "nc_tables_share_view", view_id=view["id"], receiver=group, receiver_type="group",
+                       permissions=["create"])  # fmt: skip
+    assert (share["receiver_type"], share["permissions"]) == ("group", ["read", "create"])
+    row = await call(bob_mcp, "nc_tables_insert_view_row", view_id=view["id"], data={"Task": "From the team"})
+    assert stored_cells(nc_user, row["id"])["Task"] == "From the team"
+    assert "must not be empty" in await error_of(mcp, "nc_tables_share_view", view_id=view["id"], receiver=" ")
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_share_view", view_id=999999, receiver=bob.id)
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_list_view_shares", view_id=999999)
+
+
+async def test_a_csv_is_imported_through_a_view(mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any) -> None:
+    table = await make_table(mcp)
+    view = await make_view(mcp, table["id"])
+    name = unique("view-import") + ".csv"
+    (nc_user.standin.app.files_root(nc_user.id) / name).write_text("Task,Hours,Place\nPaint,4,Home\n,2,Garden\n")
+    result = await call(mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path=name)
+    assert result == {"inserted_rows": 1, "created_columns": 0, "matching_columns": 2, "errors": 1}  # Task missing
+    rows = (await call(mcp, "nc_tables_read_table", table_id=table["id"]))["rows"]
+    assert [r["values"] for r in rows] == [{"Task": "Paint", "Hours": 4, "State": "Doing"}]
+    again = await call(mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path="/" + name,
+                       create_missing_columns=True)  # fmt: skip
+    assert (again["created_columns"], again["inserted_rows"]) == (1, 1)
+    place = next(c for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"] and c["title"] == "Place")
+    assert place["id"] in app_of(nc_user).views[view["id"]]["columns"]
+    assert ".csv file" in await error_of(mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path="x.png")
+    missing = await error_of(mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path="nope.csv")
+    assert "HTTP 404" in missing
+    assert "could not be found" in missing
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_import_csv_into_view", view_id=999999, path=name)
+    # bob, with a view share that lets him add rows: rows yes, columns no
+    await call(mcp, "nc_tables_share_view", view_id=view["id"], receiver=bob.id, permissions=["create"])
+    (nc_user.standin.app.files_root(bob.id) / name).write_text("Task,Hours,Colour\nBob's,1,red\n")
+    refused = await error_of(bob_mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path=name,
+                             create_missing_columns=True)  # fmt: skip
+    assert "HTTP 403" in refused
+    assert "create columns" in refused
+    taken = await call(bob_mcp, "nc_tables_import_csv_into_view", view_id=view["id"], path=name)
+    assert (taken["inserted_rows"], taken["created_columns"]) == (1, 0)
+    assert not any(c["title"] == "Colour" for c in app_of(nc_user).columns.values() if c["tableId"] == table["id"])
+
+
+async def test_an_application_shared_with_bob_opens_its_tables_with_its_permissions(
+    mcp: Any, nc_user: NcUser, bob: NcUser, bob_mcp: Any
+) -> None:
+    table = await make_table(mcp)
+    await call(mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "Shared through the app"})
+    made = await call(mcp, "nc_tables_create_context", name=unique("Team app"), nodes=[{"id": table["id"]}])
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_get_context", context_id=made["id"])
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_read_table", table_id=table["id"])
+    share = await call(mcp, "nc_tables_share_context", context_id=made["id"], receiver=bob.id)
+    assert (share["node_type"], share["node_id"], share["permissions"]) == ("context", made["id"], [])
+    stored = app_of(nc_user).shares[share["id"]]
+    assert (stored.node_type, stored.table_id, stored.receiver, stored.display_mode) == (
+        "context", made["id"], bob.id, 2)  # fmt: skip
+    got = await call(mcp, "nc_tables_get_context", context_id=made["id"])
+    assert got["shares"] == [{"id": share["id"], "receiver": bob.id, "receiver_type": "user"}]
+    assert made["id"] in [c["id"] for c in (await call(bob_mcp, "nc_tables_list_contexts"))["items"]]
+    his = await call(bob_mcp, "nc_tables_get_context", context_id=made["id"])
+    assert (his["owner"], his["nodes"]) == (nc_user.id, made["nodes"])
+    rows = (await call(bob_mcp, "nc_tables_read_table", table_id=table["id"]))["rows"]
+    assert [r["values"]["Task"] for r in rows] == ["Shared through the app"]
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_insert_row", table_id=table["id"], data={"Task": "x"})
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_update_context", context_id=made["id"], name="Bob's")
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_share_context", context_id=made["id"], receiver=bob.id)
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_tables_transfer_context", context_id=made["id"],
+                                        new_owner=bob.id)  # fmt: skip
+    assert app_of(nc_user).contexts[made["id"]]["owner"] == nc_user.id
+    gone = await call(mcp, "nc_tables_unshare", share_id=share["id"])
+    assert gone["message"] == f"Application {made['id']} no longer shared with {bob.id}"
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_get_context", context_id=made["id"])
+    assert "HTTP 404" in await error_of(bob_mcp, "nc_tables_read_table", table_id=table["id"])
+    assert "must not be empty" in await error_of(mcp, "nc_tables_share_context", context_id=made["id"], receiver="")
+    assert "HTTP 404" in await error_of(mcp, "nc_tables_share_context", context_id=999999, receiver=bob.id)
+
+
+async def test_an_applications_tables_and_views_are_reordered_on_its_page(mcp: Any, nc_user: NcUser) -> None:
+    table = await make_table(mcp)
+    first = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="First")
+    second = await call(mcp, "nc_tables_create_view", table_id=table["id"], title="Second")
+    made = await call(mcp, "nc_tables_create_context", name=unique("Ordered"),
+                      nodes=[{"id": table["id"]}, {"type": "view", "id": first["id"]}])  # fmt: skip
+    assert [n["id"] for n in made["nodes"]] == [table["id"], first["id"]]
+    wanted = [{"type": "view", "id": second["id"]}, {"type": "view", "id": first["id"]}, {"id": table["id"]}]
+    updated = await call(mcp, "nc_tables_update_context", context_id=made["id"], nodes=wanted)
+    assert [(n["type"], n["id"]) for n in updated["nodes"]] == [("view", second["id"]), ("view", first["id"]),
+                                                                 ("table", table["id"])]  # fmt: skip
+    stored = app_of(nc_user).contexts[made["id"]]
+    rels = {r["id"]: (r["node_type"], r["node_id"]) for r in stored["nodes"]}
+    on_page = sorted(stored["content"], key=lambda c: c["order"])
+    assert [rels[c["rel"]] for c in on_page] == [(1, second["id"]), (1, first["id"]), (0, table["id"])]
+    got = await call(mcp, "nc_tables_get_context", context_id=made["id"])
+    assert got["nodes"] == updated["nodes"]

@@ -118,6 +118,7 @@ def test_each_sample_gets_its_status_and_an_answer_the_contract_describes(
             data=_fill(sample.form, names) if sample.form is not None else None,
             content=_fill(sample.content, names) if sample.content is not None else None,
             params=_fill(sample.query, names) if sample.query is not None else None,
+            files=sample.files,
         )
     route = route_of(app, sample)
     assert route is not None, f"{sample.method} {sample.path} calls no route of {app.app_id}"

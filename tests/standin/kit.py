@@ -108,16 +108,51 @@ class Request:
             raise Failure(400, "The request body is not valid JSON") from None
 
     def args(self) -> dict[str, Any]:
-        """A controller's parameters, as Nextcloud reads them: query, then a form or JSON body."""
+        """A controller's parameters, as Nextcloud reads them: query, then a form or JSON body.
+
+        A `multipart/form-data` body gives its plain fields here (`$_POST`), its files in `files()`."""
         found: dict[str, Any] = _form(urlencode(self.query_pairs).encode())
         content_type = (self.header("content-type") or "").lower()
         if "json" in content_type:
             body = self.json()
             if isinstance(body, dict):
                 found.update(body)
+        elif content_type.startswith("multipart/form-data"):
+            found.update(_form(urlencode(self._multipart()[0]).encode()))
         elif self.body:
             found.update(_form(self.body))
         return found
+
+    def files(self) -> dict[str, tuple[str, str, bytes]]:
+        """The uploaded files of a `multipart/form-data` body: {field: (file name, content type, bytes)}.
+
+        What `$this->request->getUploadedFile(field)` gives a controller (PHP's `$_FILES`): parts
+        with a `filename` in their Content-Disposition; {} for any other body."""
+        return self._multipart()[1]
+
+    def _multipart(self) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, bytes]]]:
+        content_type = self.header("content-type") or ""
+        if not content_type.lower().startswith("multipart/form-data"):
+            return [], {}
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
+        fields: list[tuple[str, str]] = []
+        files: dict[str, tuple[str, str, bytes]] = {}
+        for part in message.iter_parts() if message.is_multipart() else []:
+            name = part.get_param("name", header="content-disposition")
+            if not isinstance(name, str):
+                continue
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            filename = part.get_filename()
+            if filename is None:
+                fields.append((name, data.decode(part.get_content_charset() or "utf-8", "replace")))
+            else:
+                files[name] = (filename, part.get_content_type(), data)
+        return fields, files
 
 
 def _form(body: bytes) -> dict[str, Any]:
@@ -299,3 +334,6 @@ class Sample:
     """Request headers beyond the OCS ones (a MOVE's `Destination`), filled like the path."""
     content: str | None = None
     """A raw body (a PROPFIND's XML), filled like the path."""
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    """Files sent as a `multipart/form-data` body, {field: (file name, bytes, content type)}, with
+    `form`'s fields beside them (filled like the path)."""

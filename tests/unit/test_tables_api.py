@@ -167,3 +167,99 @@ async def test_a_table_is_only_transferred_to_a_user_the_sharee_search_finds() -
     assert not any(s.startswith("PUT") for s in seen)
     assert (await tables.transfer_table(5, "bob")).ownership == "bob"
     assert seen[-1] == "PUT /ocs/v2.php/apps/tables/api/2/tables/5/transfer"
+
+
+SHARE = {"id": 9, "receiver": "bob", "receiverType": "user", "permissionRead": False, "permissionCreate": False,
+         "permissionUpdate": False, "permissionDelete": False, "permissionManage": False}  # fmt: skip
+
+
+async def test_views_and_contexts_are_shared_with_their_node_type_and_a_context_without_flags() -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        sent.append((request.url.path, body))
+        return httpx.Response(200, json=SHARE | {"nodeId": body["nodeId"], "nodeType": body["nodeType"]})
+
+    tables = api(handler)
+    view = await tables.share(4, "bob", "user", {"read": True, "create": True}, "view")
+    context = await tables.share(6, "staff", "group", {}, "context")
+    assert (view.node_type, view.node_id, context.node_type) == ("view", 4, "context")
+    assert sent[0] == ("/index.php/apps/tables/api/1/shares", {"nodeId": 4, "nodeType": "view", "receiver": "bob",
+                       "receiverType": "user", "permissionRead": True, "permissionCreate": True})  # fmt: skip
+    assert sent[1][1] == {"nodeId": 6, "nodeType": "context", "receiver": "staff", "receiverType": "group"}
+
+
+async def test_rows_and_imports_go_through_a_view_and_a_missing_one_is_named() -> None:
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if "import" in request.url.path:
+            return httpx.Response(404, json={"message": "File for import could not be found."})
+        row = {"id": 1, "tableId": 2, "data": [{"columnId": 3, "value": "x"}]}
+        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": row}})
+
+    tables = api(handler)
+    row = await tables.insert_view_row(7, {3: "x"})
+    assert (row.table_id, row.data[0].value) == (2, "x")
+    with pytest.raises(NotFound) as caught:
+        await tables.import_csv(7, "/a.csv", False, "view")
+    assert caught.value.subject == "view 7 or file '/a.csv'"
+    assert seen == [
+        "POST /ocs/v2.php/apps/tables/api/2/views/7/rows",
+        "POST /index.php/apps/tables/api/1/import/views/7",
+    ]
+
+
+async def test_a_contexts_shares_are_read_keyed_by_id_or_empty() -> None:
+    shared = {
+        "id": 1,
+        "name": "A",
+        "iconName": "star",
+        "owner": "u",
+        "nodes": [],
+        "sharing": {"5": {"share_id": 5, "receiver": "bob", "receiver_type": "user", "display_mode": 2}},
+    }
+    answers = iter([shared, shared | {"sharing": []}])
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": next(answers)}})
+
+    tables = api(handler)
+    assert [(s.share_id, s.receiver) for s in (await tables.context(1)).sharing] == [(5, "bob")]
+    assert (await tables.context(1)).sharing == []
+
+
+def test_a_name_outside_a_views_columns_is_refused_naming_the_view() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        to_stored(COLUMNS[:2], {"Done": True}, where="view")
+    assert "no column 'Done' in this view; its columns are 'Task', 'Hours'" in str(caught.value)
+
+
+async def test_a_contexts_page_is_read_in_both_shapes_and_reordered_by_content_id() -> None:
+    loaded = {
+        "id": 1,
+        "name": "A",
+        "iconName": "star",
+        "owner": "u",
+        "nodes": {"7": {"id": 7, "node_id": 3, "node_type": 0, "permissions": 1}},
+        "pages": {"2": {"id": 2, "page_type": "startpage", "content": {"9": {"order": 10, "node_rel_id": 7}}}},
+    }
+    created = loaded | {"nodes": [{"id": 7, "nodeId": 3, "nodeType": 0, "permissions": 1}],
+                        "pages": {"2": {"id": 2, "pageType": "startpage",
+                                        "content": {"9": {"id": 9, "nodeRelId": 7, "order": 10}}}}}  # fmt: skip
+    answers = iter([loaded, created, []])
+    sent: list[tuple[str, Any]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append((f"{request.method} {request.url.path}", json.loads(request.content or b"null")))
+        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": next(answers)}})
+
+    tables = api(handler)
+    for context in (await tables.context(1), await tables.context(1)):
+        page = context.pages[0]
+        assert (page.id, [(c.id, c.node_rel_id, c.order) for c in page.content]) == (2, [(9, 7, 10)])
+        assert [(n.id, n.node_id) for n in context.nodes] == [(7, 3)]
+    await tables.order_context(1, 2, [{"id": 9, "order": 30}])
+    assert sent[-1] == ("PUT /ocs/v2.php/apps/tables/api/2/contexts/1/pages/2", {"content": [{"id": 9, "order": 30}]})

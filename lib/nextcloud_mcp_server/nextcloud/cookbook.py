@@ -240,6 +240,17 @@ class CookbookAPI:
         response = await self._send("PUT", f"/recipes/{int(recipe_id)}", json=body, subject=f"recipe {recipe_id}")
         return _id(_json(response))
 
+    async def image_source(self, path: str) -> str | None:
+        """What is at `path` in the user's files ("file", "folder", or None): Cookbook reads a
+        recipe's image from there and skips, without a word, one it cannot find."""
+        from nextcloud_mcp_server.nextcloud.errors import NotFound
+
+        try:
+            info = await self._client.webdav.stat(path)
+        except NotFound:
+            return None
+        return "folder" if info.is_dir else "file"
+
     async def delete(self, recipe_id: int) -> Recipe:
         """Delete a recipe (its folder); what it was."""
         recipe = await self.get(recipe_id)

@@ -10,6 +10,7 @@ destination stack in the path. Why a cache: boards and stacks carry ETags; a rep
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -415,6 +416,36 @@ class DeckAPI:
         if len(response.content) > max_bytes:
             raise FileTooLarge(f"attachment {attachment_id}", len(response.content), max_bytes)
         return response.content, response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+
+    async def upload_attachment(
+        self, board_id: int, stack_id: int, card_id: int, name: str, content: bytes, content_type: str
+    ) -> Attachment:
+        """Upload a file as a `file` attachment (multipart/form-data: `type` and PHP's `$_FILES['file']`).
+
+        Deck stores it in the caller's Deck folder (a taken name gets " (2)") and shares it with the card."""
+        boundary = uuid.uuid4().hex
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nfile\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {**HEADERS, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        path = API_11 + self._card_path(board_id, stack_id, card_id) + "/attachments"
+        response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 404))
+        if response.status_code == 404:
+            raise not_found(f"card {card_id}", detail_of(response))
+        if response.status_code == 400:
+            raise Refused(detail_of(response), status=400)
+        try:
+            data = response.json()
+        except ValueError:
+            raise BadResponse("Deck's answer is not JSON") from None
+        return _parse(Attachment, data, "the attachment")
 
     async def delete_attachment(
         self, board_id: int, stack_id: int, card_id: int, kind: str, attachment_id: int

@@ -198,9 +198,46 @@ class ContextNode(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    id: int = 0
+    """The relation's id (a page's content names it)."""
     node_id: int = Field(validation_alias=AliasChoices("node_id", "nodeId"))
     node_type: int = Field(validation_alias=AliasChoices("node_type", "nodeType"))
     permissions: int = 1
+
+
+class PageContent(BaseModel):
+    """A node's place on a page: keyed by its id, `{order, node_rel_id}` when loaded, camelCase with
+    the id inside in the answer to create."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    node_rel_id: int = Field(validation_alias=AliasChoices("node_rel_id", "nodeRelId"))
+    order: int = 0
+
+
+class ContextPage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    content: list[PageContent] = Field(default_factory=list)
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return [item | {"id": item.get("id", key)} for key, item in value.items() if isinstance(item, dict)]
+        return value or []
+
+
+class ContextShare(BaseModel):
+    """Who an application is shared with (its `sharing`, snake_case, keyed by share id)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    share_id: int
+    receiver: str
+    receiver_type: str = "user"
 
 
 class Context(BaseModel):
@@ -215,8 +252,10 @@ class Context(BaseModel):
     owner: str
     owner_type: int = Field(0, alias="ownerType")
     nodes: list[ContextNode] = Field(default_factory=list)
+    sharing: list[ContextShare] = Field(default_factory=list)
+    pages: list[ContextPage] = Field(default_factory=list)
 
-    @field_validator("nodes", mode="before")
+    @field_validator("nodes", "sharing", "pages", mode="before")
     @classmethod
     def _nodes(cls, value: Any) -> Any:
         """Keyed by relation id (a JSON object), a plain list, or `[]` when empty."""
@@ -339,6 +378,12 @@ class TablesAPI:
         data = await self._ocs("POST", f"/tables/{table_id}/rows", f"table {table_id}", json_body=body)
         return _parse(Row, data, "a row")
 
+    async def insert_view_row(self, view_id: int, values: dict[int, Any]) -> Row:
+        """A row made through a view: its columns only; the answer shows only them."""
+        body = {"data": {str(k): v for k, v in values.items()}}
+        data = await self._ocs("POST", f"/views/{view_id}/rows", f"view {view_id}", json_body=body)
+        return _parse(Row, data, "a row")
+
     async def update_row(self, row_id: int, values: dict[int, Any]) -> Row:
         body = {"data": {str(k): v for k, v in values.items()}}
         return _parse(Row, await self._rest("PUT", f"/rows/{row_id}", f"row {row_id}", json_body=body), "a row")
@@ -377,11 +422,18 @@ class TablesAPI:
     async def shares(self, table_id: int) -> list[Share]:
         return _parse_list(Share, await self._rest("GET", f"/tables/{table_id}/shares", f"table {table_id}"), "share")
 
-    async def share(self, table_id: int, receiver: str, receiver_type: str, permissions: dict[str, bool]) -> Share:
-        body = {"nodeId": table_id, "nodeType": "table", "receiver": receiver, "receiverType": receiver_type}
+    async def view_shares(self, view_id: int) -> list[Share]:
+        return _parse_list(Share, await self._rest("GET", f"/views/{view_id}/shares", f"view {view_id}"), "share")
+
+    async def share(
+        self, node_id: int, receiver: str, receiver_type: str, permissions: dict[str, bool], node_type: str = "table"
+    ) -> Share:
+        """Share a table or view (with permission flags) or a context (Tables ignores flags there)."""
+        body: dict[str, Any] = {"nodeId": node_id, "nodeType": node_type, "receiver": receiver,
+                                "receiverType": receiver_type}  # fmt: skip
         body.update({f"permission{name.title()}": value for name, value in permissions.items()})
-        data = await self._rest("POST", "/shares", f"table {table_id}", json_body=body)
-        return _parse(Share, data, "a share")
+        subject = f"application {node_id}" if node_type == "context" else f"{node_type} {node_id}"
+        return _parse(Share, await self._rest("POST", "/shares", subject, json_body=body), "a share")
 
     async def share_of(self, share_id: int) -> Share:
         return _parse(Share, await self._rest("GET", f"/shares/{share_id}", f"share {share_id}"), "a share")
@@ -395,12 +447,16 @@ class TablesAPI:
     async def unshare(self, share_id: int) -> Share:
         return _parse(Share, await self._rest("DELETE", f"/shares/{share_id}", f"share {share_id}"), "a share")
 
-    async def import_csv(self, table_id: int, path: str, create_missing_columns: bool) -> ImportState:
+    async def import_csv(
+        self, table_id: int, path: str, create_missing_columns: bool, node_type: str = "table"
+    ) -> ImportState:
+        """Import into a table or (node_type "view") through a view, matching its columns only."""
         body = {"path": path, "createMissingColumns": create_missing_columns}
+        route = "/import/table" if node_type == "table" else "/import/views"
         try:
-            data = await self._rest("POST", f"/import/table/{table_id}", f"table {table_id}", json_body=body)
+            data = await self._rest("POST", f"{route}/{table_id}", f"{node_type} {table_id}", json_body=body)
         except NotFound as error:
-            error.subject = f"table {table_id} or file '{path}'"
+            error.subject = f"{node_type} {table_id} or file '{path}'"
             raise
         return _parse(ImportState, data, "an import result")
 
@@ -453,6 +509,12 @@ class TablesAPI:
                 "icon", f"Tables has no icon {body.get('iconName')!r}; give a Material Design name it ships, e.g. star"
             ) from None
         return _parse(Context, data, "an application")
+
+    async def order_context(self, context_id: int, page_id: int, content: list[dict[str, int]]) -> None:
+        """Set the order of a page's contents (`[{id, order}]`). The answer is not read: Tables'
+        contract calls it the context, its code sends the updated contents."""
+        path = f"/contexts/{context_id}/pages/{page_id}"
+        await self._ocs("PUT", path, f"application {context_id}", json_body={"content": content})
 
     async def delete_context(self, context_id: int) -> Context:
         data = await self._ocs("DELETE", f"/contexts/{context_id}", f"application {context_id}")

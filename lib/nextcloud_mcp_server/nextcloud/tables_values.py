@@ -39,23 +39,25 @@ USER, GROUP, TEAM = 0, 1, 2
 _PREFIX = {"group:": GROUP, "team:": TEAM}
 
 
-def by_name(columns: list[Column], argument: str, name: str) -> Column:
-    """The column titled `name` (case-insensitive when unambiguous)."""
+def by_name(columns: list[Column], argument: str, name: str, where: str = "table") -> Column:
+    """The column titled `name` (case-insensitive when unambiguous) among the `where`'s (table or view) columns."""
     exact = [c for c in columns if c.title == name]
     found = exact or [c for c in columns if c.title.casefold() == name.strip().casefold()]
     if len(found) != 1:
         names = ", ".join(repr(c.title) for c in columns) or "none yet"
-        raise InvalidInput(argument, f"no column {name!r} in this table; its columns are {names}")
+        raise InvalidInput(argument, f"no column {name!r} in this {where}; its columns are {names}")
     return found[0]
 
 
-def to_stored(columns: list[Column], data: dict[str, Any], argument: str = "data") -> dict[int, Any]:
+def to_stored(
+    columns: list[Column], data: dict[str, Any], argument: str = "data", where: str = "table"
+) -> dict[int, Any]:
     """`data` (column name -> value) as Tables stores it, keyed by column id; InvalidInput naming the column."""
     if not isinstance(data, dict) or not data:
         raise InvalidInput(argument, 'give an object of column name -> value, e.g. {"Title": "Buy milk"}')
     stored: dict[int, Any] = {}
     for name, value in data.items():
-        column = by_name(columns, argument, name)
+        column = by_name(columns, argument, name, where)
         stored[column.id] = stored_value(column, value, f"{argument}.{column.title}")
     return stored
 

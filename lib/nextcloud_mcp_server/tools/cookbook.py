@@ -2,7 +2,9 @@
 web page), categories, keywords, the search index and the user's Cookbook settings.
 
 Names and arguments are the PyPI `nextcloud-mcp-server`'s (`nc_cookbook_*`); lists are paged.
-Beyond it: reading the settings (`nc_cookbook_get_config`) and renaming a category. Its resources
+Beyond it: reading the settings (`nc_cookbook_get_config`), renaming a category, and a recipe's
+`image` (a URL Cookbook downloads, or a path in the user's files, checked here first because
+Cookbook silently skips one it cannot find). Its resources
 are here under `nc://cookbook/...`: a recipe (`nc://cookbook/recipes/{recipe_id}`, the same JSON as
 `nc_cookbook_get_recipe`) and the app's version (`nc://cookbook/version`, from `/api/version`).
 
@@ -40,6 +42,7 @@ VERSION_URI = "nc://cookbook/version"
 RecipeId = Annotated[int, Field(ge=1)]
 Duration = Annotated[str | None, Field(description="ISO 8601, e.g. PT30M.")]
 Keywords = Annotated[str | None, Field(description="Comma-separated.")]
+Image = Annotated[str | None, Field(description="http(s) URL, or a path in your files; '' removes it.")]
 DURATION = re.compile(r"P(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?")
 
 
@@ -188,6 +191,26 @@ def _fields(
     return found
 
 
+async def _image(nc: Any, image: str | None) -> dict[str, str]:
+    """`image` as Cookbook reads it: a URL it downloads, or a file of the user's (checked here:
+    Cookbook skips a path it cannot find without saying so)."""
+    if image is None:
+        return {}
+    value = image.strip()
+    if not value or re.match(r"https?://\S+$", value):
+        return {"image": value}
+    if value.lower().startswith("http"):
+        raise invalid("image", "give a whole http(s) URL, or the path of an image in your files")
+    from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
+
+    path = "/" + value.strip("/")
+    found = await nc.api(CookbookAPI).image_source(path)
+    if found != "file":
+        what = "is a folder" if found else "is not in your files"
+        raise invalid("image", f"{path} {what}; give the path of an image file, or an http(s) URL")
+    return {"image": path}
+
+
 @tool(TOOLSET, READ, title="List recipes")
 async def nc_cookbook_list_recipes(nc: Nextcloud, limit: Limit = 50, offset: Offset = 0) -> Paged[RecipeSummary]:
     """List your recipes by name (without their content)."""
@@ -235,6 +258,7 @@ async def nc_cookbook_create_recipe(
     recipe_yield: Annotated[int | None, Field(ge=1, description="Servings.")] = None,
     category: str | None = None,
     keywords: Keywords = None,
+    image: Image = None,
 ) -> Saved:
     """Create a recipe; only the name is required."""
     from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
@@ -246,6 +270,7 @@ async def nc_cookbook_create_recipe(
         prep_time=prep_time, cook_time=cook_time, total_time=total_time, recipe_yield=recipe_yield,
         category=category, keywords=keywords,
     )  # fmt: skip
+    body.update(await _image(nc, image))
     recipe_id = await nc.api(CookbookAPI).create(body)
     return Saved(id=recipe_id, message=f"Recipe '{body['name']}' created")
 
@@ -265,6 +290,7 @@ async def nc_cookbook_update_recipe(
     recipe_yield: Annotated[int | None, Field(ge=1)] = None,
     category: Annotated[str | None, Field(description="'' for none.")] = None,
     keywords: Keywords = None,
+    image: Image = None,
 ) -> Saved:
     """Change the fields given; the rest stay."""
     from nextcloud_mcp_server.nextcloud.cookbook import CookbookAPI
@@ -274,6 +300,7 @@ async def nc_cookbook_update_recipe(
         prep_time=prep_time, cook_time=cook_time, total_time=total_time, recipe_yield=recipe_yield,
         category=category, keywords=keywords,
     )  # fmt: skip
+    changes.update(await _image(nc, image))
     if not changes:
         raise invalid("name/description/...", "give at least one field to change")
     saved = await nc.api(CookbookAPI).update(recipe_id, changes)

@@ -8,7 +8,9 @@ call. Deck orders stacks and cards by their `order` (then id); reordering puts a
 position and Deck renumbers the others. A Nextcloud file is attached to a card as Deck does it: a
 files_sharing share of type 12 with the card (the attachment's id is the share's); attachments are
 read and deleted through Deck's API v1.1, which names every attachment type (v1.0 knows only
-`deck_file`). A deleted board stays restorable until Deck purges it (its trash retention).
+`deck_file`); a new file is uploaded there too (multipart `file`, as Deck's UI does), and Deck keeps
+it in the uploader's Deck folder, shared with the card. A deleted board stays restorable until
+Deck purges it (its trash retention).
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_serializer
 
 from nextcloud_mcp_server.registry import Requirement, Toolset
-from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit, Offset, Paged, invalid
+from nextcloud_mcp_server.tools._base import (
+    CREATE,
+    DELETE,
+    READ,
+    UPDATE,
+    Limit,
+    Offset,
+    Paged,
+    decode_base64,
+    invalid,
+)
 from nextcloud_mcp_server.tools.declare import Config, Nextcloud, tool
 
 if TYPE_CHECKING:
@@ -917,6 +929,28 @@ async def deck_delete_attachment(
     """Remove an attachment from a card; an attached Nextcloud file stays in its owner's files."""
     await _deck(nc).delete_attachment(board_id, stack_id, card_id, type, attachment_id)
     return Done(message=f"Attachment {attachment_id} removed from card {card_id}")
+
+
+@tool(TOOLSET, CREATE, title="Upload Deck card attachment")
+async def nc_deck_upload_attachment(
+    nc: Nextcloud,
+    board_id: BoardId,
+    stack_id: StackId,
+    card_id: CardId,
+    filename: Annotated[str, Field(description="e.g. notes.md; a taken name gets ' (2)'.")],
+    content: Annotated[str, Field(description="Text, or base64.")],
+    encoding: Literal["text", "base64"] = "text",
+) -> AttachmentItem:
+    """Upload a new file to a card; Deck keeps it in your Deck folder, shared with the card."""
+    import mimetypes
+
+    name = filename.strip()
+    if not name or "/" in name or "\\" in name or any(ord(ch) < 32 for ch in name):
+        raise invalid("filename", "give a plain file name such as notes.md, without slashes or line breaks")
+    data = decode_base64("content", content) if encoding == "base64" else content.encode("utf-8")
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    item = await _deck(nc).upload_attachment(board_id, stack_id, card_id, name, data, mime)
+    return AttachmentItem.of(item)
 
 
 async def _attach(nc: Any, card_id: int, path: str) -> Attached:

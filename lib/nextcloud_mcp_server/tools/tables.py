@@ -1,5 +1,6 @@
-"""MCP tools for Nextcloud Tables: tables, columns of every type, rows by column name, views, shares,
-favorites, applications (Tables' "contexts"), ownership transfer and CSV import.
+"""MCP tools for Nextcloud Tables: tables, columns of every type, rows by column name, views, shares
+of tables, views and applications, favorites, applications (Tables' "contexts"), ownership transfer
+and CSV import into a table or through a view.
 
 The six row tools keep the `nextcloud-mcp-server` names and arguments (nc_tables_list_tables,
 nc_tables_get_schema, nc_tables_read_table, nc_tables_insert_row, nc_tables_update_row,
@@ -9,7 +10,9 @@ Searching rows filters them here with the operators of Tables' views, since its 
 inside a saved view; a saved view's filters are written as Tables' own UI writes them (an option as
 `@selection-id-<id>`, a check box as `@checked`), so Tables itself filters its rows
 (nc_tables_read_view). A table is transferred only to a user the sharee search finds: Tables
-takes any id, and a mistyped one would lose the table.
+takes any id, and a mistyped one would lose the table. A view is a way in of its own: a row added
+or imported through it takes values for the view's columns only (Tables fills the hidden columns its
+`is-equal` filters fix), and a view shared with someone opens only that view, not its table.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit
 from nextcloud_mcp_server.tools.declare import Nextcloud, tool
 
 if TYPE_CHECKING:
-    from nextcloud_mcp_server.nextcloud.tables import Column, Context, Row, Share, Table, TablesAPI, View
+    from nextcloud_mcp_server.nextcloud.tables import Column, Context, ImportState, Row, Share, Table, TablesAPI, View
 
 TOOLSET = Toolset(
     "tables",
@@ -155,12 +158,21 @@ class ShareItem(BaseModel):
     id: int
     receiver: str
     receiver_type: str
-    permissions: list[str]
+    permissions: list[str] = Field(description="[] for an application: it grants what it sets per table/view.")
+    node_type: str = Field(description="table, view or context (application).")
+    node_id: int
 
     @classmethod
     def of(cls, s: Share) -> ShareItem:
         granted = [p for p in ("read", "create", "update", "delete", "manage") if getattr(s, p)]
-        return cls(id=s.id, receiver=s.receiver, receiver_type=s.receiver_type, permissions=granted)
+        return cls(id=s.id, receiver=s.receiver, receiver_type=s.receiver_type, permissions=granted,
+                   node_type=s.node_type, node_id=s.node_id)  # fmt: skip
+
+
+class ContextShareItem(BaseModel):
+    id: int = Field(description="Share id (nc_tables_unshare).")
+    receiver: str
+    receiver_type: str
 
 
 class Filter(BaseModel):
@@ -200,16 +212,23 @@ class ContextItem(BaseModel):
     description: str
     owner: str
     nodes: list[Node]
+    shares: list[ContextShareItem]
 
     @classmethod
     def of(cls, c: Context) -> ContextItem:
         from nextcloud_mcp_server.nextcloud.tables import NODE_PERMISSIONS
 
         kinds = {0: "table", 1: "view"}
+        place = {item.node_rel_id: item.order for page in c.pages[:1] for item in page.content}
+        ordered = sorted(c.nodes, key=lambda n: place.get(n.id, 0))
         nodes = [Node(type=kinds.get(n.node_type, "table"), id=n.node_id,
                       permissions=[p for p, bit in NODE_PERMISSIONS.items() if n.permissions & bit])
-                 for n in c.nodes]  # fmt: skip
-        return cls(id=c.id, name=c.name, icon=c.icon, description=c.description, owner=c.owner, nodes=nodes)
+                 for n in ordered]  # fmt: skip
+        shares = [
+            ContextShareItem(id=s.share_id, receiver=s.receiver, receiver_type=s.receiver_type) for s in c.sharing
+        ]
+        return cls(id=c.id, name=c.name, icon=c.icon, description=c.description, owner=c.owner, nodes=nodes,
+                   shares=shares)  # fmt: skip
 
 
 # -- tables ---------------------------------------------------------------------------
@@ -516,6 +535,20 @@ async def nc_tables_insert_row(nc: Nextcloud, table_id: TableId, data: Data) -> 
     return RowItem.of(await api.insert_row(table_id, stored), columns)
 
 
+@tool(TOOLSET, CREATE, title="Insert row through view")
+async def nc_tables_insert_view_row(nc: Nextcloud, view_id: Id, data: Data) -> RowItem:
+    """Add a row through a saved view; only the view's columns take values."""
+    from nextcloud_mcp_server.nextcloud.tables_values import to_stored
+
+    api = _api(nc)
+    columns = await api.view_columns(view_id)
+    stored = to_stored(columns, data, where="view")
+    missing = [c.title for c in columns if c.mandatory and stored.get(c.id) in (None, "")]
+    if missing:
+        raise invalid("data", f"mandatory column(s) {', '.join(map(repr, missing))} need a value")
+    return RowItem.of(await api.insert_view_row(view_id, stored), columns)
+
+
 @tool(TOOLSET, UPDATE, title="Update row")
 async def nc_tables_update_row(nc: Nextcloud, row_id: Id, data: Data) -> RowItem:
     """Change some cells of a row (others keep their values)."""
@@ -617,20 +650,51 @@ async def nc_tables_delete_view(nc: Nextcloud, view_id: Id) -> Deleted:
 # -- sharing and import ---------------------------------------------------------------
 
 
-@tool(TOOLSET, CREATE, title="Share table")
-async def nc_tables_share_table(
-    nc: Nextcloud,
-    table_id: TableId,
-    receiver: Annotated[str, Field(description="User or group id.")],
-    receiver_type: Literal["user", "group"] = "user",
-    permissions: list[Literal["read", "create", "update", "delete", "manage"]] | None = None,
+Receiver = Annotated[str, Field(description="User or group id.")]
+ReceiverType = Literal["user", "group"]
+
+
+async def _share(
+    nc: Nextcloud, node_type: str, node_id: int, receiver: str, receiver_type: str, permissions: list[Permission] | None
 ) -> ShareItem:
-    """Share a table; default read-only."""
     if not receiver.strip():
         raise invalid("receiver", "must not be empty; give a user or group id")
     granted = set(permissions or ["read"]) | {"read"}
     flags = {p: p in granted for p in ("read", "create", "update", "delete", "manage")}
-    return ShareItem.of(await _api(nc).share(table_id, receiver.strip(), receiver_type, flags))
+    if node_type == "context":
+        flags = {}
+    return ShareItem.of(await _api(nc).share(node_id, receiver.strip(), receiver_type, flags, node_type))
+
+
+@tool(TOOLSET, CREATE, title="Share table")
+async def nc_tables_share_table(
+    nc: Nextcloud,
+    table_id: TableId,
+    receiver: Receiver,
+    receiver_type: ReceiverType = "user",
+    permissions: list[Literal["read", "create", "update", "delete", "manage"]] | None = None,
+) -> ShareItem:
+    """Share a table; default read-only."""
+    return await _share(nc, "table", table_id, receiver, receiver_type, permissions)
+
+
+@tool(TOOLSET, CREATE, title="Share view")
+async def nc_tables_share_view(
+    nc: Nextcloud,
+    view_id: Id,
+    receiver: Receiver,
+    receiver_type: ReceiverType = "user",
+    permissions: list[Permission] | None = None,
+) -> ShareItem:
+    """Share a saved view (its rows and columns only, not the table); default read-only."""
+    return await _share(nc, "view", view_id, receiver, receiver_type, permissions)
+
+
+@tool(TOOLSET, READ, title="List view shares")
+async def nc_tables_list_view_shares(nc: Nextcloud, view_id: Id) -> Paged[ShareItem]:
+    """Who a view you manage is shared with, and what they may do."""
+    shares = [ShareItem.of(s) for s in await _api(nc).view_shares(view_id)]
+    return Paged[ShareItem].of(shares, 0, max(len(shares), 1))
 
 
 @tool(TOOLSET, READ, title="List table shares")
@@ -654,9 +718,10 @@ async def nc_tables_update_share(nc: Nextcloud, share_id: Id, permissions: list[
 
 @tool(TOOLSET, DELETE, title="Unshare table")
 async def nc_tables_unshare(nc: Nextcloud, share_id: Id) -> Deleted:
-    """Remove a share (from nc_tables_list_shares)."""
+    """Remove a share of a table, view or application."""
     share = await _api(nc).unshare(share_id)
-    return Deleted(deleted_id=share_id, message=f"Table {share.node_id} no longer shared with {share.receiver}")
+    node = {"context": "Application"}.get(share.node_type, share.node_type.title())
+    return Deleted(deleted_id=share_id, message=f"{node} {share.node_id} no longer shared with {share.receiver}")
 
 
 @tool(TOOLSET, CREATE, title="Import CSV into table")
@@ -667,12 +732,30 @@ async def nc_tables_import_csv(
     create_missing_columns: bool = True,
 ) -> ImportResult:
     """Append a CSV file's rows to a table, matching columns by name."""
+    return _imported(await _import(nc, "table", table_id, path, create_missing_columns))
+
+
+async def _import(nc: Nextcloud, node_type: str, node_id: int, path: str, create: bool) -> ImportState:
     if not path.strip().strip("/") or not path.strip().lower().endswith((".csv", ".tsv", ".txt")):
         raise invalid("path", "give the path of a .csv file in your Nextcloud files, e.g. '/Data/list.csv'")
-    state = await _api(nc).import_csv(table_id, "/" + path.strip().strip("/"), create_missing_columns)
+    return await _api(nc).import_csv(node_id, "/" + path.strip().strip("/"), create, node_type)
+
+
+def _imported(state: ImportState) -> ImportResult:
     return ImportResult(inserted_rows=state.inserted_rows_count, created_columns=state.created_columns_count,
                         matching_columns=state.matching_columns_count,
                         errors=state.errors_count + state.errors_parsing_count)  # fmt: skip
+
+
+@tool(TOOLSET, CREATE, title="Import CSV through view")
+async def nc_tables_import_csv_into_view(
+    nc: Nextcloud,
+    view_id: Id,
+    path: Annotated[str, Field(description="A CSV in your files; first line the column names.")],
+    create_missing_columns: Annotated[bool, Field(description="Needs manage rights on the table.")] = False,
+) -> ImportResult:
+    """Append a CSV file's rows through a saved view, matching the view's columns by name."""
+    return _imported(await _import(nc, "view", view_id, path, create_missing_columns))
 
 
 # -- applications (contexts) ----------------------------------------------------------
@@ -725,6 +808,8 @@ async def nc_tables_update_context(
     nodes: Annotated[list[Node] | None, Field(description="Replace all, in order; [] for none.")] = None,
 ) -> ContextItem:
     """Rename, re-icon or describe an application, or set its tables and views."""
+    from nextcloud_mcp_server.nextcloud.tables import NODE_TYPES
+
     if name is not None and not name.strip():
         raise invalid("name", "must not be empty; omit it to keep the name")
     changes = {"name": name, "iconName": icon, "description": description,
@@ -732,7 +817,18 @@ async def nc_tables_update_context(
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise invalid("name/icon/description/nodes", "give at least one of them to change")
-    return ContextItem.of(await _api(nc).update_context(context_id, changes))
+    api = _api(nc)
+    context = await api.update_context(context_id, changes)
+    if nodes:  # Tables keeps a kept node's place: set every place on the start page
+        rel = {(n.node_type, n.node_id): n.id for n in context.nodes}
+        order = {rel.get((NODE_TYPES[n.type], n.id)): (i + 1) * 10 for i, n in enumerate(nodes)}
+        page = context.pages[0] if context.pages else None
+        content = [{"id": item.id, "order": order[item.node_rel_id]} for item in (page.content if page else [])
+                   if item.node_rel_id in order and item.order != order[item.node_rel_id]]  # fmt: skip
+        if page and content:
+            await api.order_context(context_id, page.id, content)
+            context = await api.context(context_id)
+    return ContextItem.of(context)
 
 
 @tool(TOOLSET, DELETE, title="Delete application")
@@ -748,3 +844,11 @@ async def nc_tables_transfer_context(nc: Nextcloud, context_id: Id, new_owner: s
     if not new_owner.strip():
         raise invalid("new_owner", "must not be empty; give the user id of the new owner")
     return ContextItem.of(await _api(nc).transfer_context(context_id, new_owner.strip()))
+
+
+@tool(TOOLSET, CREATE, title="Share application")
+async def nc_tables_share_context(
+    nc: Nextcloud, context_id: Id, receiver: Receiver, receiver_type: ReceiverType = "user"
+) -> ShareItem:
+    """Share an application you own; its tables and views open with the permissions it sets on them."""
+    return await _share(nc, "context", context_id, receiver, receiver_type, None)

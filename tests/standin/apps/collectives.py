@@ -853,24 +853,22 @@ class CollectivesApp(EmulatedApp):
 
     @route("POST", V + "/collectives/{collectiveId}/pages/{id}/attachments", contract=CONTRACT)
     async def attachment_upload(self, request: Request) -> Reply:
-        from tests.standin.notes_rules import multipart_file
-
         with self._lock:
             collective = self._collective(request)
             self._can_edit(collective, request.user.id)
             path = self._page(collective, request.params["id"])
-            upload = multipart_file(request.body, request.header("content-type") or "", "file")
-            if upload is None or not upload[0]:
+            filename, _, content = request.files().get("file", ("", "", b""))
+            if not filename:
                 raise Failure(400, "No file uploaded")
             folder = self._attachments_folder(path)
             folder.mkdir(exist_ok=True)
-            stem, dot, ext = _FORBIDDEN.sub("-", upload[0]).rpartition(".")
+            stem, dot, ext = _FORBIDDEN.sub("-", filename).rpartition(".")
             stem, ext = (stem, dot + ext) if stem else (ext, "")
             name, n = stem + ext, 1
             while (folder / name).exists():
                 n += 1
                 name = f"{stem} ({n}){ext}"
-            (folder / name).write_bytes(upload[1])
+            (folder / name).write_bytes(content)
             item = self._attachment_json(collective, folder, folder / name)
             item["src"] = item["src"].replace("{user}", request.user.id)
             return Reply(200, {"attachment": item})
@@ -1235,9 +1233,7 @@ SAMPLES = [
         P + "/{c}/pages/{page}/attachments",
         200,
         setup=_setup,
-        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
-        content='--XyZ\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\n'
-        "Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n",
+        files={"file": ("notes.txt", b"hello", "text/plain")},
     ),
     Sample("POST", P + "/{c}/pages/{page}/attachments", 400, setup=_setup, json={}, note="no file"),
     Sample("DELETE", P + "/{c}/pages/{page}/attachments/{attachment}", 200, setup=_setup),

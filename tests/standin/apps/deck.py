@@ -37,6 +37,14 @@ lib/Controller/*ApiController.php) and its OCS comments routes behave, per apps/
   folder); deleting one deletes the share, never the file; `deck_file` attachments (stored
   inside Deck before Deck 1.3, made here with `add_deck_file`) are marked deleted and listed with
   `deletedAt` until the retention passes; an attachment Deck cannot find is a 403;
+- uploads (`POST .../attachments`, multipart/form-data with `type` and the file as `file`; EDIT on
+  the card): a `file` upload is stored in the user's Deck folder (`/Deck`, made when missing; a
+  taken name gets " (2)"; a `/Deck` mounted from someone else's share makes a new folder that
+  becomes the user's) and shared with the card read-only (type 12), answering the attachment;
+  a name Nextcloud's filename check refuses is a 400 with its message; no `file` part is Deck's
+  StatusException 500 "No file uploaded or file size exceeds maximum of ..."; a `deck_file`
+  upload whose name the card already has is a 409 "File already exists."; an unknown type
+  stores nothing and answers 200 (Deck swallows InvalidAttachmentType);
 - dependent cards (Deck >= 1.18, `.../cards/{cardId}/dependentCards/{dependentCardId}`): EDIT on
   the card, READ on the other one, refused on an archived card (400); cards list theirs in
   `dependentCards` (ids). Below 1.18 (`version`) the routes do not exist (404).
@@ -70,6 +78,11 @@ TRASH_RETENTION = 5 * 3600
 DEFAULT_LABELS = (("Finished", "31CC7C"), ("To review", "317CCC"), ("Action needed", "FF7A66"), ("Later", "F1DB50"))
 ARCHIVED = "Operation not allowed. This card is archived."
 MAX_COMMENT = 1000
+UPLOAD_LIMIT = "512 MB"
+"""What `\\OCP\\Util::uploadLimit()` reports (PHP's upload_max_filesize of Nextcloud's images)."""
+INTERNAL = "Internal server error: Please contact the server administrator if this error reappears multiple times"
+FORBIDDEN_NAMES = (".htaccess",)
+FORBIDDEN_EXTENSIONS = (".part", ".filepart")
 
 
 def _iso(timestamp: float | None) -> str | None:
@@ -184,6 +197,44 @@ def _bad(message: str) -> Failure:
     return Failure(400, message, {"status": 400, "message": message})
 
 
+def _validate_filename(name: str) -> None:
+    """FilenameValidator::validateFilename with Nextcloud's defaults (BadRequestException: 400)."""
+    message = None
+    lower = name.lower()
+    if not name.strip():
+        message = "Empty filename is not allowed"
+    elif name.strip() in (".", ".."):
+        message = "Dot files are not allowed"
+    elif len(name.encode()) > 250:
+        message = "Filename is too long"
+    elif lower in FORBIDDEN_NAMES:
+        message = f'"{lower}" is a forbidden file or folder name.'
+    elif (ext := next((e for e in FORBIDDEN_EXTENSIONS if lower.endswith(e)), None)) is not None:
+        message = f'"{ext}" is a forbidden file type.'
+    elif any(ord(c) < 32 or c == "\x7f" for c in name):
+        message = "Invalid character in path"
+    elif (char := next((c for c in "/\\" if c in name), None)) is not None:
+        message = f'"{char}" is not allowed inside a file or folder name.'
+    if message is not None:
+        raise _bad(message)
+
+
+def _non_existing_name(folder: Path, name: str, mounted: frozenset[str] | set[str] = frozenset()) -> str:
+    """Folder::getNonExistingName: 'a.txt', else 'a (2).txt', 'a (3).txt', ... (`mounted`: shares' names there)."""
+
+    def taken(candidate: str) -> bool:
+        return candidate in mounted or (folder / candidate).exists()
+
+    if not taken(name):
+        return name
+    dot = name.rfind(".")
+    stem, ext = (name[:dot], name[dot:]) if dot > 0 else (name, "")
+    n = 2
+    while taken(f"{stem} ({n}){ext}"):
+        n += 1
+    return f"{stem} ({n}){ext}"
+
+
 def _denied() -> Failure:
     return Failure(403, "Permission denied", {"status": 403, "message": "Permission denied"})
 
@@ -209,6 +260,8 @@ class DeckApp(EmulatedApp):
         self.acl: dict[int, Acl] = {}
         self.comments: dict[int, Comment] = {}
         self.deck_files: dict[int, DeckFile] = {}
+        self.attachment_folders: dict[str, str] = {}
+        """A user's Deck folder where it is not '/Deck' (ConfigService's `attachment_folder`)."""
         self.dependencies: dict[int, list[int]] = {}
         """Card id -> the ids of the cards it depends on."""
         self.version = VERSION
@@ -971,6 +1024,67 @@ class DeckApp(EmulatedApp):
             headers = [("Content-Type", mime), ("Content-Disposition", f'attachment; filename="{name}"')]
             return Reply(200, raw=content, headers=headers)
 
+    @route("POST", ATTACHMENTS, contract=CONTRACT)
+    async def create_attachment(self, request: Request) -> Reply:
+        """AttachmentService::create: `type` and EDIT on the card, then the type's service stores the upload."""
+        with self._lock:
+            self._version(request)
+            kind = request.args().get("type")
+            if kind is None:  # create(string $type) given null: PHP's TypeError, Deck's generic 500
+                raise Failure(500, INTERNAL, {"status": 500, "message": INTERNAL})
+            if not str(kind):
+                raise _bad("type must be provided and must be not empty")
+            card = self._card(request, "PERMISSION_EDIT")
+            if kind not in ("file", "deck_file"):  # InvalidAttachmentType is swallowed: nothing stored
+                return Reply(200, {"cardId": card.id, "type": kind, "data": str(request.args().get("data") or ""),
+                                   "createdBy": request.user.id, "id": None})  # fmt: skip
+            upload = request.files().get("file")
+            if upload is None:  # no $_FILES['file'] (or one above PHP's upload limit): a StatusException
+                message = f"No file uploaded or file size exceeds maximum of {UPLOAD_LIMIT}"
+                raise Failure(500, message, {"status": 500, "message": message})
+            name, _, content = upload
+            if not name:  # PHP's UPLOAD_ERR_NO_FILE: a file part without a file name
+                raise Failure(500, "No file was uploaded", {"status": 500, "message": "No file was uploaded"})
+            if kind == "deck_file":
+                return Reply(200, self._create_deck_file(request.user, card, name, content))
+            _validate_filename(name)
+            folder = self._attachment_folder(request.user)
+            target = folder / _non_existing_name(folder, name)
+            target.write_bytes(content)
+            with self._sharing()._lock:
+                rel = "/" + target.relative_to(self.standin.files_root(request.user)).as_posix()
+                share = self._sharing().create(
+                    request.user, {"path": rel, "shareType": 12, "shareWith": str(card.id), "permissions": 1}
+                )
+            self._touch(self.board_of_card(card).id)
+            return Reply(200, self._file_json(share, card.id, request.user.id))
+
+    def _attachment_folder(self, user: User) -> Path:
+        """ConfigService::getAttachmentFolder ('/Deck'), made when missing; one that is a share
+        mounted from someone else is not used: a new folder with a free name becomes the user's."""
+        root = self.standin.files_root(user)
+        name = self.attachment_folders.get(user.id, "Deck")
+        mounted = set(self._sharing()._mounted(user.id))
+        if name in mounted:
+            name = _non_existing_name(root, name, mounted)
+            self.attachment_folders[user.id] = name
+        folder = root / name
+        if folder.exists() and not folder.is_dir():
+            raise Failure(
+                500, INTERNAL, {"status": 500, "message": INTERNAL}
+            )  # NotFoundException('No target folder found')
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def _create_deck_file(self, user: User, card: Card, name: str, content: bytes) -> dict[str, Any]:
+        """FileService::create (the pre-1.3 storage): a name the card already has is a 409 with that attachment."""
+        existing = next((f for f in self.deck_files.values()
+                         if f.card_id == card.id and f.name == name and not f.deleted_at), None)  # fmt: skip
+        if existing is not None:
+            message = "File already exists."
+            raise Failure(409, message, {"status": 409, "message": message, "data": self._deck_file_json(existing)})
+        return self._deck_file_json(self.add_deck_file(card.id, name, content, user.id))
+
     @route("GET", ATTACHMENTS + "/{attachmentId}", contract=CONTRACT)
     async def display_attachment(self, request: Request) -> Reply:
         return await self._display(request, "deck_file")
@@ -1188,6 +1302,51 @@ SAMPLES = [
     Sample("DELETE", ATTACHMENTS_11 + "/file/{share}", setup=_attachments),
     Sample("DELETE", ATTACHMENTS_11 + "/file/{share}", 403, user="bob", setup=_attachments, note="read-only"),
     Sample("DELETE", ATTACHMENTS_11 + "/deck_file/999999", 403, setup=_attachments),
+    Sample(
+        "POST",
+        ATTACHMENTS_11,
+        setup=_attachments,
+        form={"type": "file"},
+        files={"file": ("plan.txt", b"the plan", "text/plain")},
+    ),
+    Sample(
+        "POST",
+        ATTACHMENTS_10,
+        409,
+        setup=_attachments,
+        form={"type": "deck_file"},
+        files={"file": ("old.eml", b"From: y", "message/rfc822")},
+        note="name taken",
+    ),
+    Sample(
+        "POST",
+        ATTACHMENTS_11,
+        400,
+        setup=_attachments,
+        form={"type": "file"},
+        files={"file": (".htaccess", b"x", "text/plain")},
+    ),
+    Sample(
+        "POST",
+        ATTACHMENTS_11,
+        400,
+        setup=_attachments,
+        form={"type": ""},
+        files={"file": ("a.txt", b"x", "text/plain")},
+    ),
+    Sample(
+        "POST",
+        ATTACHMENTS_11,
+        403,
+        user="bob",
+        setup=_attachments,
+        form={"type": "file"},
+        files={"file": ("a.txt", b"x", "text/plain")},
+        note="read-only",
+    ),
+    Sample("POST", ATTACHMENTS_11, 500, setup=_attachments, form={"type": "file"}, note="no file"),
+    Sample("POST", ATTACHMENTS_11, 500, setup=_attachments, form={"data": "x"}, note="no type: PHP's TypeError"),
+    Sample("POST", ATTACHMENTS_11, setup=_attachments, form={"type": "other"}, note="unknown type: nothing stored"),
     Sample("POST", B + "/acl", json={"type": 0, "participant": "{bob}", "permissionEdit": False}, setup=_board),
     Sample("GET", B + "/stacks", setup=_board),
     Sample("GET", B + "/stacks/archived", setup=_board),

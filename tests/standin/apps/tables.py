@@ -11,13 +11,28 @@ OCS `api/2`; Api1Controller on REST `api/1`):
 - a row's `data` is the list of `{columnId, value}`, values stored as written: a selection's
   option id, a multi selection's list of ids, "true"/"false" for a check, "YYYY-MM-DD HH:MM" for a
   datetime, `[{id, type}]` for users (0) and groups (1);
-- access: the owner may do everything; a share (user receiver) grants its read/create/update/
-  delete/manage flags. A table one cannot see answers 404 ("... not found"); one seen without the
-  permission asked for answers 403 with Tables' PermissionError words ("update row id = 5 is not
-  allowed."). A cell for a column of another table answers 400 ("Column with id 9 is not part of
-  table with id 1"), as does a selection option id the column lacks;
+- access: the owner may do everything; a share of the table (to the user, or to a group of theirs as
+  the provisioning_api stand-in holds them) grants its read/create/update/delete/manage flags;
+  without one, an application (context) shared with the user grants the permissions of its nodes,
+  OR-ed over all its nodes as Tables 1.0 does (its owner: all). A view: all for whoever manages its
+  table; else a share of the view, its flags joined with the table's (a share of the table alone
+  does not open its views); else an application's grants. A table one cannot see answers 404 ("...
+  not found"); one seen without the permission asked for answers 403 with Tables' PermissionError
+  words ("update row id = 5 is not allowed."). A cell for a column of another table answers 400
+  ("Column with id 9 is not part of table with id 1"), as does a selection option id the column
+  lacks;
 - import: a CSV file in the caller's files, its first line the column titles; matching columns by
-  title, missing ones created as text lines when asked; answers the ImportState counts;
+  title, missing ones created as text lines when asked; answers the ImportState counts; through a
+  view: the view's columns only, created ones added to the view (asking to create columns without
+  manage rights on the table is refused, 403, even when none is missing), rows made as in the view;
+- a row made through a view (`POST views/{id}/rows`): RequirePermission(CREATE) (404 unseen, 403),
+  only the view's columns (another one is Tables' InternalError, 500), only theirs mandatory, the
+  hidden columns its `is-equal` filters name filled with the filter's value, the answer showing
+  the view's columns only;
+- shares of tables, views and contexts (`nodeType`), made by whoever manages the node (404 for one
+  unseen, 403 otherwise); a context share carries no permission flags, only its `displayMode`; a
+  view's shares are listed to its managers; an unknown user receiver answers 404 (Tables 1.0.9
+  itself accepts any id: kept as the earlier emulation had it);
 - a view's rows (Row2Mapper::findAll): its filter groups OR-ed, each group's rules AND-ed, with
   '@' placeholders resolved (`@selection-id-<id>`, `@checked`, `@me`, ...) and compared with the
   cells as Tables' cell tables hold them (selections as JSON text, text without regard to case as
@@ -25,10 +40,12 @@ OCS `api/2`; Api1Controller on REST `api/1`):
   its sort rules (empty cells first ascending), offset and limit; only the view's columns shown;
 - favorites per user and node (table 0, view 1); a node one cannot see answers 404;
 - transfer of a table: its owner only (403 otherwise, seen or not), to any user id (Tables 1.0
-  checks none); contexts ("applications"): owned by one user (sharing them is not emulated), an
-  icon from Tables' own set (400 otherwise), nodes only the owner manages (403), the quirks of
-  their JSON kept (nodes camelCase in a list when created, keyed by relation id and snake_case
-  when loaded); managing another's context answers 403, reading or transferring it 404.
+  checks none); contexts ("applications"): owned by one user and read by those it is shared with
+  (`sharing` keyed by share id), an icon from Tables' own set (400 otherwise), nodes only the owner
+  manages (403), the quirks of their JSON kept (nodes camelCase in a list when created, keyed by
+  relation id and snake_case when loaded); managing another's context answers 403, reading or
+  transferring it 404 (transferring one shared with you, 403). The page content order route is not
+  emulated.
 
 Capabilities: `{"tables": {"enabled", "version", "apiVersions", "features", "column_types"}}`.
 """
@@ -66,6 +83,7 @@ SUBTYPES = {
 PERMISSIONS = ("read", "create", "update", "delete", "manage")
 TABLE, VIEW = 0, 1
 """Application::NODE_TYPE_TABLE and NODE_TYPE_VIEW."""
+_NODE = {"table": TABLE, "view": VIEW}
 
 
 def now() -> str:
@@ -94,6 +112,10 @@ class ShareRec:
     receiver_type: str
     permissions: dict[str, bool]
     created: str = field(default_factory=now)
+    node_type: str = "table"
+    """"table", "view" or "context" (`table_id` is then the view's or context's id)."""
+    display_mode: int = 2
+    """A context share's navigation entry: 0 hidden, 1 recipients, 2 all (Application::NAV_ENTRY_MODE_*)."""
 
 
 class TablesApp(EmulatedApp):
@@ -135,12 +157,61 @@ class TablesApp(EmulatedApp):
     # -- access ----------------------------------------------------------------------
 
     def permissions(self, user_id: str, table: TableRec) -> dict[str, bool] | None:
+        """PermissionsService for a table: its owner all; else the shares to the user (or a group of
+        theirs); else what an application shared with them grants (None: no access)."""
         if table.owner == user_id:
             return dict.fromkeys(PERMISSIONS, True)
-        found = [s.permissions for s in self.shares.values() if s.table_id == table.id and s.receiver == user_id]
+        found = [s.permissions for s in self.shares_to(user_id, "table", table.id)]
+        if not found:
+            return self.context_grants(user_id, TABLE, table.id)
+        return {name: any(p.get(name, False) for p in found) for name in PERMISSIONS}
+
+    def view_permissions(self, user_id: str, view: dict[str, Any]) -> dict[str, bool] | None:
+        """PermissionsService for a view: all for whoever may manage its table; else, with a share of
+        the view, its flags joined with those the table grants (getSharedPermissionsIfSharedWithMe);
+        else an application's grants. A share of the table alone does not open its views."""
+        table = self.tables.get(view["tableId"])
+        if table is None:
+            return None
+        on_table = self.permissions(user_id, table) or dict.fromkeys(PERMISSIONS, False)
+        if on_table["manage"]:
+            return dict.fromkeys(PERMISSIONS, True)
+        found = [s.permissions for s in self.shares_to(user_id, "view", view["id"])]
+        if not found:
+            return self.context_grants(user_id, VIEW, view["id"])
+        granted = {name: on_table[name] or any(p.get(name, False) for p in found) for name in PERMISSIONS}
+        granted["read"] = granted["read"] or granted["update"] or granted["delete"]
+        return granted
+
+    def groups_of(self, user_id: str) -> list[str]:
+        directory = self.standin.services.get("provisioning_api")
+        return directory.groups_of(user_id) if directory is not None else []
+
+    def shares_to(self, user_id: str, node_type: str, node_id: int) -> list[ShareRec]:
+        groups = self.groups_of(user_id)
+        return [s for s in self.shares.values() if s.node_type == node_type and s.table_id == node_id
+                and (s.receiver_type, s.receiver) in (("user", user_id), *(("group", g) for g in groups))]  # fmt: skip
+
+    def context_visible(self, user_id: str, context: dict[str, Any]) -> bool:
+        return context["owner"] == user_id or bool(self.shares_to(user_id, "context", context["id"]))
+
+    def context_grants(self, user_id: str, node_type: int, node_id: int) -> dict[str, bool] | None:
+        """getPermissionIfAvailableThroughContext: the owner of an application holding the node gets
+        all; a sharee the permissions of every node of those applications OR-ed (Tables 1.0's way)."""
+        bits, found = 0, False
+        for context in self.contexts.values():
+            if not self.context_visible(user_id, context):
+                continue
+            if not any((r["node_type"], r["node_id"]) == (node_type, node_id) for r in context["nodes"]):
+                continue
+            if context["owner"] == user_id:
+                return dict.fromkeys(PERMISSIONS, True)
+            found = True
+            for rel in context["nodes"]:
+                bits |= rel["permissions"]
         if not found:
             return None
-        return {name: any(p.get(name, False) for p in found) for name in PERMISSIONS}
+        return {name: bool(bits & (1 << i)) for i, name in enumerate(PERMISSIONS)}
 
     def table_for(self, user: User, table_id: Any, need: str, what: str = "") -> TableRec:
         table = self.tables.get(_int(table_id))
@@ -168,7 +239,7 @@ class TablesApp(EmulatedApp):
             "lastEditBy": table.edited_by or table.owner, "lastEditAt": table.edited, "archived": table.archived,
             "favorite": (user.id, TABLE, table.id) in self.favorites, "isShared": shared,
             "onSharePermissions": granted if shared else None,
-            "hasShares": any(s.table_id == table.id for s in self.shares.values()),
+            "hasShares": any(s.table_id == table.id and s.node_type == "table" for s in self.shares.values()),
             "rowsCount": sum(1 for r in self.rows.values() if r["tableId"] == table.id),
             "views": [self.view_json(v, user) for v in self.views.values() if v["tableId"] == table.id],
             "columnsCount": sum(1 for c in self.columns.values() if c["tableId"] == table.id),
@@ -189,7 +260,7 @@ class TablesApp(EmulatedApp):
         return {
             "id": share.id, "sender": share.sender, "receiver": share.receiver,
             "receiverDisplayName": share.receiver, "receiverType": share.receiver_type, "nodeId": share.table_id,
-            "nodeType": "table", "createdAt": share.created, "createdBy": share.sender,
+            "nodeType": share.node_type, "createdAt": share.created, "createdBy": share.sender,
             **{f"permission{name.title()}": share.permissions.get(name, False) for name in PERMISSIONS},
         }  # fmt: skip
 
@@ -243,10 +314,12 @@ class TablesApp(EmulatedApp):
                 raise Failure(403, "PermissionError: only the owner can delete a table",
                               self._body("PermissionError: only the owner can delete a table"))  # fmt: skip
             del self.tables[table.id]
+            views = {k for k, v in self.views.items() if v["tableId"] == table.id}
             for store in (self.columns, self.rows, self.views):
                 for key in [k for k, v in store.items() if v["tableId"] == table.id]:
                     del store[key]
-            for key in [k for k, s in self.shares.items() if s.table_id == table.id]:
+            for key in [k for k, s in self.shares.items() if (s.node_type, s.table_id) == ("table", table.id)
+                        or (s.node_type == "view" and s.table_id in views)]:  # fmt: skip
                 del self.shares[key]
             return Reply(200, answer)
 
@@ -269,9 +342,8 @@ class TablesApp(EmulatedApp):
         with self._lock:
             if request.params["nodeType"] == "view":
                 view = self.views.get(_int(request.params["nodeId"]))
-                if view is None:
+                if view is None or not (self.view_permissions(request.user.id, view) or {}).get("read"):
                     raise Failure(404, "View not found", self._body("View not found"))
-                self.table_for(request.user, view["tableId"], "read")
                 return Reply(200, [self.columns[c] for c in view["columns"] if c in self.columns])
             table = self.table_for(request.user, request.params["nodeId"], "read")
             return Reply(200, [c for c in self.columns.values() if c["tableId"] == table.id])
@@ -373,7 +445,7 @@ class TablesApp(EmulatedApp):
             chosen = rows[offset : offset + _int(limit)] if limit else rows[offset:]
             return Reply(200, [self.row_json(r) for r in chosen])
 
-    def _values(self, table: TableRec, data: Any) -> dict[int, Any]:
+    def _values(self, table: TableRec, data: Any, view: dict[str, Any] | None = None) -> dict[int, Any]:
         if isinstance(data, str):
             try:
                 data = json.loads(data)
@@ -386,6 +458,9 @@ class TablesApp(EmulatedApp):
         values: dict[int, Any] = {}
         for key, value in data.items():
             column = self.columns.get(_int(key))
+            if view is not None and (column is None or column["id"] not in view["columns"]):
+                message = f"Column with id {key} is not part of view with id {view['id']}"
+                raise Failure(500, message, self._body(message))
             if column is None or column["tableId"] != table.id:
                 message = f"Column with id {key} is not part of table with id {table.id}"
                 raise Failure(400, message, self._body(message))
@@ -401,12 +476,9 @@ class TablesApp(EmulatedApp):
         if collection not in ("tables", "views"):
             raise Failure(404, "")
         with self._lock:
-            table_id = node_id
             if collection == "views":
-                view = self.views.get(_int(node_id))
-                if view is None:
-                    raise Failure(404, "View not found", self._body("View not found"))
-                table_id = view["tableId"]
+                return self._create_row_in_view(request, _int(node_id))
+            table_id = node_id
             table = self.table_for(request.user, table_id, "create",
                                    f"PermissionError: create row in table id = {table_id} is not allowed.")  # fmt: skip
             values = self._values(table, request.args().get("data"))
@@ -419,6 +491,51 @@ class TablesApp(EmulatedApp):
                    "lastEditBy": request.user.id, "lastEditAt": stamp, "values": values}  # fmt: skip
             self.rows[row["id"]] = row
             return Reply(200, self.row_json(row))
+
+    def _create_row_in_view(self, request: Request, view_id: int) -> Reply:
+        """RowService::create with a view: RequirePermission(CREATE) first (404 for a view one cannot
+        see, 403 without the right); only the view's columns take values (another column is an
+        InternalError, 500) and only theirs must be filled; columns the view hides but filters
+        `is-equal` get the filter's value; the answer shows the view's columns only."""
+        view = self.views.get(view_id)
+        granted = self.view_permissions(request.user.id, view) if view is not None else None
+        if view is None or granted is None or not granted["read"]:
+            raise Failure(404, "", self._body(""))
+        if not granted["create"]:
+            message = f"User {request.user.id} cannot create rows on node {view_id} (type {VIEW})"
+            raise Failure(403, message, self._body(message))
+        values = self._values(self.tables[view["tableId"]], request.args().get("data"), view)
+        for column_id in view["columns"]:
+            column = self.columns.get(column_id)
+            if column is not None and column["mandatory"] and values.get(column_id) in (None, ""):
+                message = f"Column {column['title']} is mandatory"
+                raise Failure(400, message, self._body(message))
+        self._view_defaults(view, values, request.user)
+        row = self._store_row(view["tableId"], values, request.user)
+        shown = set(view["columns"])
+        return Reply(200, self.row_json(row | {"values": {c: v for c, v in values.items() if c in shown}}))
+
+    def _view_defaults(self, view: dict[str, Any], values: dict[int, Any], user: User) -> None:
+        """RowService::enhanceWithViewDefaults: `is-equal` filters on columns the view does not show
+        fill those cells (with the placeholder resolved) unless given."""
+        for group in view["filter"] or []:
+            for rule in group:
+                column_id = _int(rule.get("columnId"))
+                if column_id in view["columns"] or column_id < 0 or column_id in values:
+                    continue
+                if rule.get("operator") not in ("is-equal", "is-not-equal") or column_id not in self.columns:
+                    continue
+                value = str(rule.get("value", ""))
+                resolved = {"@checked": "true", "@unchecked": "false", "@me": user.id, "@my-name": user.id}
+                values[column_id] = value.removeprefix("@selection-id-") if value.startswith("@selection-id-") \
+                    else resolved.get(value, value)  # fmt: skip
+
+    def _store_row(self, table_id: int, values: dict[int, Any], user: User) -> dict[str, Any]:
+        stamp = now()
+        row = {"id": self._next("row"), "tableId": table_id, "createdBy": user.id, "createdAt": stamp,
+               "lastEditBy": user.id, "lastEditAt": stamp, "values": values}  # fmt: skip
+        self.rows[row["id"]] = row
+        return row
 
     def row_of(self, user: User, row_id: Any, need: str) -> dict[str, Any]:
         row = self.rows.get(_int(row_id))
@@ -524,48 +641,93 @@ class TablesApp(EmulatedApp):
         with self._lock:
             view = self.view_of(request.user, request.params["viewId"], "manage")
             del self.views[view["id"]]
+            for key in [k for k, s in self.shares.items() if (s.node_type, s.table_id) == ("view", view["id"])]:
+                del self.shares[key]
             return Reply(200, self.view_json(view, request.user))
 
     # -- shares --------------------------------------------------------------------------
+
+    def node_permissions(self, user_id: str, node_type: str, node_id: int) -> dict[str, bool] | None:
+        """What the user may do with a shared node (table, view or context); None when not found or unseen."""
+        if node_type == "table":
+            table = self.tables.get(node_id)
+            return self.permissions(user_id, table) if table is not None else None
+        if node_type == "view":
+            view = self.views.get(node_id)
+            return self.view_permissions(user_id, view) if view is not None else None
+        context = self.contexts.get(node_id)
+        if context is None or not self.context_visible(user_id, context):
+            return None
+        return {name: name == "read" or context["owner"] == user_id for name in PERMISSIONS}
 
     @route("GET", REST + "/tables/{tableId}/shares", contract=CONTRACT)
     async def list_shares(self, request: Request) -> Reply:
         with self._lock:
             table = self._rest_table(request, "read")
-            return Reply(200, [self.share_json(s) for s in self.shares.values() if s.table_id == table.id])
+            return Reply(200, [self.share_json(s) for s in self.shares.values()
+                               if (s.node_type, s.table_id) == ("table", table.id)])  # fmt: skip
+
+    @route("GET", REST + "/views/{viewId}/shares", contract=CONTRACT_1_0)
+    async def list_view_shares(self, request: Request) -> Reply:
+        """RequirePermission(MANAGE, view): 404 for a view one cannot see, 403 without manage rights."""
+        with self._lock:
+            view_id = _int(request.params["viewId"])
+            granted = self.node_permissions(request.user.id, "view", view_id)
+            if granted is None:
+                raise Failure(404, "")
+            if not granted["manage"]:
+                message = f"User {request.user.id} cannot manage node {view_id} (type {VIEW})"
+                raise Failure(403, message)
+            return Reply(200, [self.share_json(s) for s in self.shares.values()
+                               if (s.node_type, s.table_id) == ("view", view_id)])  # fmt: skip
 
     @route("POST", REST + "/shares", contract=CONTRACT)
     async def create_share(self, request: Request) -> Reply:
+        """RequirePermission(MANAGE) on the node named (404 unseen, 403 without manage), then
+        ShareService::create: a context share carries no permissions, only its navigation mode."""
         args = request.args()
-        if args.get("nodeType") != "table":
-            raise Failure(404, "Only table shares are emulated")
+        node_type = str(args.get("nodeType") or "")
+        if node_type not in ("table", "view", "context"):
+            raise Failure(500, "Invalid node type")
         with self._lock:
-            try:
-                table = self.table_for(request.user, args.get("nodeId"), "manage")
-            except Failure as failure:
-                raise Failure(failure.status, failure.message) from None
+            node_id = _int(args.get("nodeId"))
+            granted = self.node_permissions(request.user.id, node_type, node_id)
+            if granted is None:
+                raise Failure(404, "")
+            if not granted["manage"]:
+                what = f"context {node_id}" if node_type == "context" else f"node {node_id} (type {_NODE[node_type]})"
+                raise Failure(403, f"User {request.user.id} cannot manage {what}")
             receiver = str(args.get("receiver") or "")
-            if args.get("receiverType") == "user" and receiver not in self.standin.users:
+            receiver_type = str(args.get("receiverType") or "user")
+            if receiver_type == "user" and receiver not in self.standin.users:
                 raise Failure(404, f"User {receiver} not found")
+            context = node_type == "context"
             share = ShareRec(
                 self._next("share"),
-                table.id,
+                node_id,
                 request.user.id,
                 receiver,
-                str(args.get("receiverType") or "user"),
-                {name: bool(args.get(f"permission{name.title()}", False)) for name in PERMISSIONS},
+                receiver_type,
+                {name: not context and bool(args.get(f"permission{name.title()}", False)) for name in PERMISSIONS},
+                node_type=node_type,
+                display_mode=_int(args.get("displayMode", 2)),
             )
             self.shares[share.id] = share
             return Reply(200, self.share_json(share))
 
+    def _share_for(self, request: Request) -> tuple[ShareRec | None, dict[str, bool] | None]:
+        share = self.shares.get(_int(request.params["shareId"]))
+        if share is None:
+            return None, None
+        return share, self.node_permissions(request.user.id, share.node_type, share.table_id)
+
     @route("DELETE", REST + "/shares/{shareId}", contract=CONTRACT)
     async def delete_share(self, request: Request) -> Reply:
         with self._lock:
-            share = self.shares.get(_int(request.params["shareId"]))
-            table = self.tables.get(share.table_id) if share else None
-            if share is None or table is None or self.permissions(request.user.id, table) is None:
+            share, granted = self._share_for(request)
+            if share is None or granted is None:
                 raise Failure(404, "Share not found")
-            if not (self.permissions(request.user.id, table) or {}).get("manage"):
+            if not granted.get("manage"):
                 raise Failure(403, f"PermissionError: delete share id = {share.id} is not allowed.")
             del self.shares[share.id]
             return Reply(200, self.share_json(share))
@@ -573,23 +735,21 @@ class TablesApp(EmulatedApp):
     @route("GET", REST + "/shares/{shareId}", contract=CONTRACT_1_0)
     async def get_share(self, request: Request) -> Reply:
         with self._lock:
-            share = self.shares.get(_int(request.params["shareId"]))
-            table = self.tables.get(share.table_id) if share else None
-            if share is None or table is None or self.permissions(request.user.id, table) is None:
+            share, granted = self._share_for(request)
+            if share is None or granted is None:
                 raise Failure(404, "Share not found")
             return Reply(200, self.share_json(share))
 
     @route("PUT", REST + "/shares/{shareId}", contract=CONTRACT_1_0)
     async def update_share_permission(self, request: Request) -> Reply:
-        """ShareService::updatePermission: 404 for no such share, 403 unless one may manage its table
+        """ShareService::updatePermission: 404 for no such share, 403 unless one may manage its node
         (seeing it or not); an unknown `permissionType` changes nothing."""
         args = request.args()
         with self._lock:
-            share = self.shares.get(_int(request.params["shareId"]))
-            table = self.tables.get(share.table_id) if share else None
-            if share is None or table is None:
+            share, granted = self._share_for(request)
+            if share is None:
                 raise Failure(404, f"Share with id {request.params['shareId']} not found")
-            if not (self.permissions(request.user.id, table) or {}).get("manage"):
+            if not (granted or {}).get("manage"):
                 raise Failure(403, f"PermissionError: can not update share with id {share.id}")
             name = str(args.get("permissionType") or "")
             if name in PERMISSIONS:
@@ -604,8 +764,7 @@ class TablesApp(EmulatedApp):
             view = self.views.get(_int(request.params["viewId"]))
             if view is None:
                 raise Failure(404, f"View with id {request.params['viewId']} not found")
-            table = self.tables[view["tableId"]]
-            if not (self.permissions(request.user.id, table) or {}).get("read"):
+            if not (self.view_permissions(request.user.id, view) or {}).get("read"):
                 raise Failure(403, f"PermissionError: can not read view with id {view['id']}")
             return Reply(200, self.view_json(view, request.user))
 
@@ -615,8 +774,7 @@ class TablesApp(EmulatedApp):
         table's rows, then offset and limit; each row carrying only the view's columns."""
         with self._lock:
             view = self.views.get(_int(request.params["viewId"]))
-            table = self.tables.get(view["tableId"]) if view else None
-            if view is None or table is None or not (self.permissions(request.user.id, table) or {}).get("read"):
+            if view is None or not (self.view_permissions(request.user.id, view) or {}).get("read"):
                 raise Failure(404, "")  # RequirePermission(READ): a view one cannot see is not found
             rows = self.view_rows(view, request.user)
             offset = _int(request.query.get("offset") or 0)
@@ -722,7 +880,7 @@ class TablesApp(EmulatedApp):
                 raise Failure(403, PERMISSION, {"message": PERMISSION})
             old, table.owner = table.owner, new_owner
             for share in self.shares.values():
-                if share.table_id == table.id and share.sender == old:
+                if (share.node_type, share.table_id) == ("table", table.id) and share.sender == old:
                     share.sender = new_owner
             return Reply(200, self.table_json(table, request.user))
 
@@ -741,14 +899,28 @@ class TablesApp(EmulatedApp):
                 nodes[str(rel["id"])] = dict(rel)
         content = {str(c["id"]): {"order": c["order"], "node_rel_id": c["rel"]} for c in context["content"]}
         page = {"content": content or [], "id": context["page"], "page_type": "startpage"}
+        sharing = {
+            str(s.id): {
+                "share_id": s.id,
+                "receiver": s.receiver,
+                "receiver_type": s.receiver_type,
+                "receiver_display_name": s.receiver,
+                "display_mode_default": s.display_mode,
+                "display_mode": s.display_mode,
+            }
+            for s in self.shares.values()
+            if (s.node_type, s.table_id) == ("context", context["id"])
+        }
         return {"id": context["id"], "name": context["name"], "iconName": context["icon"],
-                "description": context["description"], "owner": context["owner"], "ownerType": 0, "sharing": [],
-                "nodes": nodes or [], "pages": {str(context["page"]): page}}  # fmt: skip
+                "description": context["description"], "owner": context["owner"], "ownerType": 0,
+                "sharing": sharing or [], "nodes": nodes or [], "pages": {str(context["page"]): page}}  # fmt: skip
 
     def context_of(self, user: User, context_id: Any, manage: bool) -> dict[str, Any]:
         context = self.contexts.get(_int(context_id))
         if context is not None and context["owner"] == user.id:
             return context
+        if context is not None and not manage and self.context_visible(user.id, context):
+            return context  # shared with them: they read it
         if manage:  # @CanManageContext: the middleware's PermissionError, an OCSForbiddenException
             message = f"User {user.id} cannot manage context {_int(context_id)}"
             raise Failure(403, message, {"message": message})
@@ -776,7 +948,7 @@ class TablesApp(EmulatedApp):
     @route("GET", OCS + "/contexts", contract=CONTRACT_1_0)
     async def list_contexts(self, request: Request) -> Reply:
         with self._lock:
-            mine = [c for c in self.contexts.values() if c["owner"] == request.user.id]
+            mine = [c for c in self.contexts.values() if self.context_visible(request.user.id, c)]
             return Reply(200, [self.context_json(c) for c in mine])
 
     @route("GET", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
@@ -806,8 +978,9 @@ class TablesApp(EmulatedApp):
 
     @route("PUT", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
     async def update_context(self, request: Request) -> Reply:
-        """ContextService::update: nodes replace the list (kept ones keep their relation, changed
-        permissions updated, new ones need manage rights), ordered 10, 20, ... as given."""
+        """ContextService::update: nodes replace the list (kept ones keep their relation and their
+        place on the page, changed permissions updated; new ones need manage rights and take the
+        `order` given, 100 without one). Reordering is the page route's job."""
         args = request.args()
         if args.get("iconName") is not None and args["iconName"] not in ICONS:
             raise Failure(400, "Invalid icon name", {"message": "Invalid icon name"})
@@ -831,11 +1004,24 @@ class TablesApp(EmulatedApp):
                             rel["permissions"] = _int(node.get("permissions", rel["permissions"]))
                 added = self._add_nodes(context, [n | {"order": n.get("order") or 100} for n in fresh],
                                         request.user, 100)  # fmt: skip
-                position = {key: (i + 1) * 10 for i, key in enumerate(wanted)}
-                rels = {r["id"]: (r["node_type"], r["node_id"]) for r in context["nodes"]}
-                for item in context["content"]:
-                    item["order"] = position.get(rels[item["rel"]], item["order"])
             return Reply(200, self.context_json(context, added))
+
+    @route("PUT", OCS + "/contexts/{contextId}/pages/{pageId}", contract=CONTRACT_1_0)
+    async def update_content_order(self, request: Request) -> Reply:
+        """ContextController::updateContentOrder (@CanManageContext: 403 for a context one cannot
+        manage, there or not): 400 for a page of another context; each `{id, order}` sets that page
+        content's order, an unknown id skipped. Answered with the context as the contract describes
+        it (Tables 1.0.9's code answers the list of updated page contents; the client reads neither)."""
+        content = request.args().get("content")
+        with self._lock:
+            context = self.context_of(request.user, request.params["contextId"], True)
+            if _int(request.params["pageId"]) != context["page"]:
+                raise Failure(400, "Page not found in given Context", {"message": "Page not found in given Context"})
+            items = {c["id"]: c for c in context["content"]}
+            for entry in content if isinstance(content, list) else []:
+                if isinstance(entry, dict) and _int(entry.get("id")) in items:
+                    items[_int(entry["id"])]["order"] = _int(entry.get("order"))
+            return Reply(200, self.context_json(context))
 
     @route("DELETE", OCS + "/contexts/{contextId}", contract=CONTRACT_1_0)
     async def delete_context(self, request: Request) -> Reply:
@@ -843,6 +1029,8 @@ class TablesApp(EmulatedApp):
             context = self.context_of(request.user, request.params["contextId"], True)
             answer = self.context_json(context)
             del self.contexts[context["id"]]
+            for key in [k for k, s in self.shares.items() if (s.node_type, s.table_id) == ("context", context["id"])]:
+                del self.shares[key]
             return Reply(200, answer)
 
     @route("PUT", OCS + "/contexts/{contextId}/transfer", contract=CONTRACT_1_0)
@@ -852,6 +1040,9 @@ class TablesApp(EmulatedApp):
         args = request.args()
         with self._lock:
             context = self.context_of(request.user, request.params["contextId"], False)
+            if context["owner"] != request.user.id:
+                message = f"User {request.user.id} is not the owner of context {context['id']}"
+                raise Failure(403, message, {"message": message})
             if _int(args.get("newOwnerType", 0)) != 0:
                 raise Failure(400, "Unsupported owner type", {"message": "Unsupported owner type"})
             new_owner = str(args.get("newOwnerId") or "")
@@ -904,6 +1095,68 @@ class TablesApp(EmulatedApp):
                 row = {"id": self._next("row"), "tableId": table.id, "createdBy": request.user.id, "createdAt": stamp,
                        "lastEditBy": request.user.id, "lastEditAt": stamp, "values": values}  # fmt: skip
                 self.rows[row["id"]] = row
+                state["inserted_rows_count"] += 1
+            return Reply(200, state)
+
+    @route("POST", REST + "/import/views/{viewId}", contract=CONTRACT_1_0)
+    async def import_view(self, request: Request) -> Reply:
+        """ImportService::import into a view: RequirePermission(CREATE, view) (404 unseen, 403 without
+        the right), then 403 when missing columns are to be created by one who cannot manage the
+        table (asked for, not needed); the CSV's titles matched with the view's columns, missing
+        ones created in the table and added to the view; rows made as in the view (its mandatory
+        columns, its `is-equal` filters' values), a row refused counted as an error."""
+        args = request.args()
+        view_id = _int(request.params["viewId"])
+        with self._lock:
+            view = self.views.get(view_id)
+            granted = self.view_permissions(request.user.id, view) if view is not None else None
+            if view is None or granted is None or not granted["read"]:
+                raise Failure(404, "")
+            if not granted["create"]:
+                raise Failure(403, f"User {request.user.id} cannot create rows on node {view_id} (type {VIEW})")
+            table = self.tables[view["tableId"]]
+            create = args.get("createMissingColumns", True) not in (False, "false", "0")
+            if create and not (self.permissions(request.user.id, table) or {}).get("manage"):
+                raise Failure(403, f"create columns at the view id = {view_id} is not allowed.")
+            given = str(args.get("path") or "").strip("/")
+            path = self.standin.files_root(request.user) / given
+            if not given or not path.is_file():
+                raise Failure(404, "File for import could not be found.")
+            lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+            header, body = (lines[0], lines[1:]) if lines else ([], [])
+            state = dict.fromkeys(("found_columns_count", "matching_columns_count", "created_columns_count",
+                                   "inserted_rows_count", "updated_rows_count", "errors_parsing_count",
+                                   "errors_count"), 0)  # fmt: skip
+            state["found_columns_count"] = len(header)
+            mapping: list[dict[str, Any] | None] = []
+            for title in header:
+                shown = [self.columns[c] for c in view["columns"] if c in self.columns]
+                match = next((c for c in shown if c["title"] == title), None)
+                if match is not None:
+                    state["matching_columns_count"] += 1
+                elif create:
+                    match = _column(self._next("column"), table.id, "text", "line", title, {}, request.user.id)
+                    self.columns[match["id"]] = match
+                    view["columns"].append(match["id"])
+                    state["created_columns_count"] += 1
+                mapping.append(match)
+            for line in body:
+                values: dict[int, Any] = {}
+                for column, raw in zip(mapping, line, strict=False):
+                    if column is None or raw == "":
+                        continue
+                    value = _from_csv(column, raw)
+                    if value is None:
+                        state["errors_parsing_count"] += 1
+                        continue
+                    values[column["id"]] = value
+                missing = [c for c in view["columns"] if self.columns.get(c, {}).get("mandatory")
+                           and values.get(c) in (None, "")]  # fmt: skip
+                if missing:
+                    state["errors_count"] += 1
+                    continue
+                self._view_defaults(view, values, request.user)
+                self._store_row(table.id, values, request.user)
                 state["inserted_rows_count"] += 1
             return Reply(200, state)
 
@@ -1147,6 +1400,25 @@ def _alice_table(context: Any) -> dict[str, str]:
     }
 
 
+def _view_shared(context: Any) -> dict[str, str]:
+    """Alice's table as `_alice_table` makes it, its view shared read-only with bob and its
+    application shared with bob, plus a column the view does not show."""
+    app: TablesApp = context.app
+    ids = _alice_table(context)
+    alice, bob = context.users["alice"], context.users["bob"]
+    with app._lock:
+        read_only = dict.fromkeys(PERMISSIONS, False) | {"read": True}
+        view_share = ShareRec(app._next("share"), int(ids["view"]), alice.id, bob.id, "user", read_only,
+                              node_type="view")  # fmt: skip
+        context_share = ShareRec(app._next("share"), int(ids["context"]), alice.id, bob.id, "user",
+                                 dict.fromkeys(PERMISSIONS, False), node_type="context")  # fmt: skip
+        app.shares[view_share.id] = view_share
+        app.shares[context_share.id] = context_share
+        made = app.contexts[int(ids["context"])]
+    return ids | {"view_share": str(view_share.id), "context_share": str(context_share.id),
+                  "page": str(made["page"]), "content": str(made["content"][0]["id"])}  # fmt: skip
+
+
 T = OCS + "/tables"
 SAMPLES = [
     Sample("GET", T, setup=_alice_table),
@@ -1263,5 +1535,46 @@ SAMPLES = [
     Sample("POST", REST + "/import/table/{table}", setup=_alice_table, json={"path": "/contract-import.csv"}),
     Sample("POST", REST + "/import/table/{table}", status=404, setup=_alice_table, json={"path": "/missing.csv"}),
     Sample("POST", REST + "/import/table/{table}", status=403, user="bob", setup=_alice_table,
+           json={"path": "/contract-import.csv"}),
+    Sample("GET", REST + "/views/{view}/shares", setup=_view_shared),
+    Sample("GET", REST + "/views/{view}/shares", status=403, user="bob", setup=_view_shared, note="read-only share"),
+    Sample("GET", REST + "/views/{hidden_view}/shares", status=404, user="bob", setup=_view_shared),
+    Sample("POST", REST + "/shares", setup=_alice_table,
+           json={"nodeId": "{view}", "nodeType": "view", "receiver": "{bob}", "receiverType": "user",
+                 "permissionRead": True, "permissionCreate": True}),
+    Sample("POST", REST + "/shares", status=403, user="bob", setup=_view_shared,
+           json={"nodeId": "{view}", "nodeType": "view", "receiver": "{bob}", "receiverType": "user"}),
+    Sample("POST", REST + "/shares", status=404, user="bob", setup=_alice_table,
+           json={"nodeId": "{hidden_view}", "nodeType": "view", "receiver": "{bob}", "receiverType": "user"}),
+    Sample("POST", REST + "/shares", setup=_alice_table,
+           json={"nodeId": "{context}", "nodeType": "context", "receiver": "{bob}", "receiverType": "user",
+                 "displayMode": 1}),
+    Sample("POST", REST + "/shares", status=404, user="bob", setup=_alice_table,
+           json={"nodeId": "{context}", "nodeType": "context", "receiver": "{bob}", "receiverType": "user"}),
+    Sample("POST", REST + "/shares", status=403, user="bob", setup=_view_shared,
+           json={"nodeId": "{context}", "nodeType": "context", "receiver": "{bob}", "receiverType": "user"}),
+    Sample("DELETE", REST + "/shares/{view_share}", setup=_view_shared),
+    Sample("DELETE", REST + "/shares/{context_share}", status=403, user="bob", setup=_view_shared),
+    Sample("GET", OCS + "/contexts/{context}", user="bob", setup=_view_shared, note="shared with bob"),
+    Sample("PUT", OCS + "/contexts/{context}/pages/{page}", setup=_view_shared,
+           json={"content": [{"id": "{content}", "order": 5}]}),
+    Sample("PUT", OCS + "/contexts/{context}/pages/999999", status=400, setup=_view_shared,
+           json={"content": [{"id": "{content}", "order": 5}]}),
+    Sample("PUT", OCS + "/contexts/{context}/pages/{page}", status=403, user="bob", setup=_view_shared,
+           json={"content": [{"id": "{content}", "order": 5}]}),
+    Sample("PUT", OCS + "/contexts/{context}/transfer", status=403, user="bob", setup=_view_shared,
+           json={"newOwnerId": "{bob}"}),
+    Sample("POST", OCS + "/views/{view}/rows", setup=_alice_table, json={"data": '{{"{text}": "in view"}}'}),
+    Sample("POST", OCS + "/views/{view}/rows", status=500, setup=_alice_table, json={"data": '{{"{select}": 1}}'},
+           note="a column the view does not show"),
+    Sample("POST", OCS + "/views/{view}/rows", status=403, user="bob", setup=_view_shared,
+           json={"data": '{{"{text}": "bob"}}'}),
+    Sample("POST", OCS + "/views/{hidden_view}/rows", status=404, user="bob", setup=_view_shared,
+           json={"data": '{{"{foreign}": "bob"}}'}),
+    Sample("POST", REST + "/import/views/{view}", setup=_alice_table, json={"path": "/contract-import.csv"}),
+    Sample("POST", REST + "/import/views/{view}", status=404, setup=_alice_table, json={"path": "/missing.csv"}),
+    Sample("POST", REST + "/import/views/{view}", status=403, user="bob", setup=_view_shared,
+           json={"path": "/contract-import.csv", "createMissingColumns": False}),
+    Sample("POST", REST + "/import/views/{hidden_view}", status=404, user="bob", setup=_view_shared,
            json={"path": "/contract-import.csv"}),
 ]  # fmt: skip
