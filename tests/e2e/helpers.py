@@ -4,6 +4,8 @@ insist on success or failure, and make names unique within a module's shared use
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 INITIALIZE = {
@@ -32,3 +34,15 @@ async def error_of(mcp: Any, tool: str, /, **arguments: Any) -> str:
     result = await mcp.call_tool(tool, arguments)
     assert result.is_error, result.structured_content
     return result.content[0].text
+
+
+@contextmanager
+def own_server(user: Any, **settings: Any) -> Iterator[str]:
+    """The /mcp URL of `user`'s own server over Streamable HTTP, with every toolset on unless
+    `settings` (Settings fields, e.g. `toolsets`, `capabilities_ttl`) say otherwise."""
+    from nextcloud_mcp_server.app import build_app
+    from tests.standin.server import serve_in_thread
+
+    settings.setdefault("toolsets", ["all"])
+    with serve_in_thread(build_app(user.settings(**settings)), lifespan="on") as url:
+        yield f"{url}/mcp"

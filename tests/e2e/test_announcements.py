@@ -15,8 +15,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -73,10 +72,8 @@ def carol(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 OCS = {"OCS-APIRequest": "true", "Accept": "application/json"}
@@ -301,14 +300,12 @@ async def test_bad_inputs_say_what_to_do(mcp: Any) -> None:
 
 
 async def test_a_non_member_is_refused_and_a_reader_may_not_edit(mcp: Any, nc_user: NcUser, stranger: NcUser) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     collective_id, landing = await new_collective(mcp)
     await call(
         mcp, "collectives_create_page", collective_id=collective_id, parent_id=landing, title="Secret", content="x"
     )
-    with serve_in_thread(build_app(stranger.settings(toolsets=["all"])), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as theirs:
+    with own_server(stranger) as url:
+        async with Client(url) as theirs:
             listed = await call(theirs, "collectives_get_collectives")
             assert collective_id not in [c["id"] for c in listed["items"]]
             for name, args in [
@@ -343,8 +340,6 @@ async def test_a_non_member_is_refused_and_a_reader_may_not_edit(mcp: Any, nc_us
 async def test_collective_settings_are_set_by_name_and_bind_members(
     mcp: Any, nc_user: NcUser, stranger: NcUser
 ) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     collective_id, landing = await new_collective(mcp)
     made = (await call(mcp, "collectives_get_collectives"))["items"]
     fresh = next(c for c in made if c["id"] == collective_id)
@@ -365,8 +360,8 @@ async def test_collective_settings_are_set_by_name_and_bind_members(
         mcp, "nc_collectives_update_collective_settings", collective_id=collective_id
     )
     app_of(nc_user).add_member(collective_id, stranger.id)  # a plain member: may neither edit nor change settings
-    with serve_in_thread(build_app(stranger.settings(toolsets=["all"])), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as theirs:
+    with own_server(stranger) as url:
+        async with Client(url) as theirs:
             refused = await error_of(
                 theirs, "nc_collectives_update_collective_settings", collective_id=collective_id, edit_level="members"
             )
@@ -589,11 +584,9 @@ async def test_attachments_are_renamed_and_restored(mcp: Any, nc_user: NcUser) -
 
 
 async def test_switching_the_app_off_hides_the_toolset(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("ucollectives-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "collectives", False)
             try:

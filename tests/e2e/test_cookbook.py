@@ -12,8 +12,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 from tests.standin.apps.cookbook import JPEG, recipe_page, recipe_site
 
 pytestmark = pytest.mark.anyio
@@ -338,11 +337,9 @@ async def test_the_cookbook_version_reads_as_a_resource(mcp: Any, nc_user: NcUse
 async def test_the_toolset_is_gone_for_a_user_without_cookbook(standin: StandInHandle) -> None:
     from mcp.shared.exceptions import MCPError
 
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("ucookbook-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "cookbook", False)
             try:

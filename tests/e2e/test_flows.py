@@ -15,8 +15,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -45,10 +44,8 @@ def bob(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @asynccontextmanager

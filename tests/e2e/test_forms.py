@@ -18,8 +18,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -35,10 +34,8 @@ def bob(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @asynccontextmanager
@@ -309,11 +306,9 @@ async def test_a_form_not_shared_with_bob_is_refused_and_closed_forms_take_no_an
 
 
 async def test_with_forms_disabled_for_the_user_the_tools_vanish(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("uforms-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with session(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with session(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "forms", False)
             try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import call, error_of, unique
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -233,15 +233,12 @@ async def test_an_attachment_over_the_read_limit_is_refused_with_the_limit(nc_us
 async def test_a_notes_app_older_than_api_1_4_hides_only_the_attachment_tool(nc_user, monkeypatch) -> None:
     from mcp import Client
 
-    from nextcloud_mcp_server.app import build_app
-    from tests.standin import serve_in_thread
-
     notes = nc_user.standin.app.services["notes"]
     monkeypatch.setattr(
         notes, "capabilities", lambda user: {"notes": {"api_version": ["0.2", "1.3"], "version": "4.8.1"}}
     )
-    with serve_in_thread(build_app(nc_user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(nc_user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             listed = {tool.name for tool in (await client.list_tools()).tools}
             refused = await error_of(client, "nc_notes_get_attachment", note_id=1, attachment_filename="a.png")
     assert "nc_notes_get_note" in listed

@@ -11,8 +11,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -116,11 +115,9 @@ async def test_a_notification_id_below_one_is_refused(mcp: Any, nc_user: NcUser)
 
 
 async def test_with_notifications_disabled_for_the_user_the_tools_vanish(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("unotifications-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "notifications", False)
             try:

@@ -15,8 +15,7 @@ from defusedxml import ElementTree
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 from tests.standin.scheduling import Sent
 
 pytestmark = pytest.mark.anyio
@@ -38,10 +37,8 @@ def bob(standin: StandInHandle) -> NcUser:
 @pytest.fixture(scope="module")
 def bob_mcp(bob: NcUser) -> Iterator[str]:
     """Bob's own MCP server (his app password), every toolset on."""
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +179,9 @@ async def test_bad_meeting_arguments_are_refused_before_anything_is_written(mcp,
 
 
 async def test_an_organizer_without_an_email_is_told_to_set_one(standin: StandInHandle, bob) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user("sched-noemail", "pw-noemail")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"])), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user) as url:
+        async with Client(url) as client:
             message = await error_of(client, "nc_calendar_create_meeting", title="x", date="2030-06-10", time="09:30",
                                      attendees=BOB_NAME)  # fmt: skip
             alone = await call(client, "nc_calendar_create_meeting", title="alone", date="2030-06-10", time="10:00")

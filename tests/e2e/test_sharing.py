@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
+from tests.e2e.helpers import call, error_of, own_server, unique
 from tests.standin import serve_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -75,10 +75,8 @@ def carol(standin: StandInHandle) -> NcUser:
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
     """Bob's own MCP server (configured with his app password), every toolset on."""
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -43,10 +42,8 @@ def bob(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture
@@ -243,11 +240,9 @@ async def test_bad_arguments_are_refused_with_what_to_do(
 
 
 async def test_with_user_status_disabled_for_the_user_the_status_tools_vanish(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("ustatus-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "user_status", False)
             try:

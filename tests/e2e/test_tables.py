@@ -18,8 +18,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 OCS = {"OCS-APIRequest": "true", "Accept": "application/json"}
@@ -59,10 +58,8 @@ def bob(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture
@@ -278,11 +275,9 @@ async def test_a_foreign_table_is_not_found_for_bob(mcp: Any, bob_mcp: Any) -> N
 
 
 async def test_tables_tools_vanish_when_the_app_is_disabled(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("utables-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "tables", False)
             try:

@@ -16,8 +16,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
+from tests.e2e.helpers import call, error_of, own_server, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -72,10 +71,8 @@ def carol(standin: StandInHandle) -> NcUser:
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
     """Bob's own MCP server (configured with his app password), every toolset on."""
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["all"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob) as url:
+        yield url
 
 
 @pytest.fixture
@@ -358,11 +355,9 @@ async def test_leave_a_team_but_not_as_its_owner(mcp: Any, bob_mcp: Any, nc_user
 
 # -- the app --------------------------------------------------------------------------------------
 async def test_with_teams_disabled_for_the_user_the_tools_vanish(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("uteams-gated"), "pw-gated-1")
-    with serve_in_thread(build_app(user.settings(toolsets=["all"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             standin.app.set_app_enabled(user.id, "circles", False)
             try:
