@@ -785,8 +785,13 @@ def seed_talk(alice: Alice) -> dict[str, Any]:
         question = {"question": f"ALICE {MARK}", "options": [MARK, "no"], "resultMode": 0, "maxVotes": 1}
         poll = raw.post(f"{api}/v1/poll/{token}", headers=OCS, json=question)
         assert poll.status_code == 201, poll.text
-    return {"token": token, "message_id": sent.json()["ocs"]["data"]["id"], "poll_id": poll.json()["ocs"]["data"]["id"],
-            "attendee_id": attendee_id}  # fmt: skip
+        thread = raw.post(f"{api}/v1/chat/{token}", headers=OCS, json={"message": MARK, "threadTitle": f"ALICE {MARK}"})
+        message_id = sent.json()["ocs"]["data"]["id"]
+        assert raw.post(f"{api}/v1/chat/{token}/{message_id}/pin", headers=OCS, json={}).status_code == 200
+        later = {"timestamp": int(datetime.now(UTC).timestamp()) + 86400}
+        assert raw.post(f"{api}/v1/chat/{token}/{message_id}/reminder", headers=OCS, json=later).status_code == 201
+    return {"token": token, "message_id": message_id, "poll_id": poll.json()["ocs"]["data"]["id"],
+            "attendee_id": attendee_id, "thread_id": thread.json()["ocs"]["data"]["id"]}  # fmt: skip
 
 
 def seed_mail(alice: Alice) -> dict[str, Any]:

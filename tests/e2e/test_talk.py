@@ -1,7 +1,7 @@
-"""Talk end to end through the real MCP client: conversations, messages, participants, reactions,
-polls, reminders, shared items and mentions, each effect checked on the stand-in's Talk; bob has
-his own MCP server for the multi-user cases (reading "since I last read", replying, the
-moderator rules); gating per app and per Talk feature."""
+"""Talk end to end through the real MCP client: conversations and their settings, messages,
+participants, reactions, polls, reminders, shared items, mentions, pinned messages and threads,
+each effect checked on the stand-in's Talk; bob has his own MCP server for the multi-user cases
+(reading "since I last read", replying, the moderator rules); gating per app and per Talk feature."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import pytest
 from mcp import Client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, unique
-from tests.standin import serve_in_thread
-from tests.standin.apps.spreed import GROUP, MODERATOR, USER, SpreedApp
+from tests.e2e.helpers import call, error_of, own_server, unique
+from tests.standin.apps.spreed import GROUP, MODERATOR, PUBLIC, USER, SpreedApp
 
 pytestmark = pytest.mark.anyio
 
@@ -37,10 +36,8 @@ def carol(standin: StandInHandle) -> NcUser:
 
 @pytest.fixture(scope="module")
 def bob_url(bob: NcUser) -> Iterator[str]:
-    from nextcloud_mcp_server.app import build_app
-
-    with serve_in_thread(build_app(bob.settings(toolsets=["talk"])), lifespan="on") as url:
-        yield f"{url}/mcp"
+    with own_server(bob, toolsets=["talk"]) as url:
+        yield url
 
 
 @pytest.fixture
@@ -391,12 +388,10 @@ async def test_mention_search(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
 
 # -- gating ---------------------------------------------------------------------------------------
 async def test_gated_per_app_and_per_feature(standin: StandInHandle) -> None:
-    from nextcloud_mcp_server.app import build_app
-
     user = standin.add_user(unique("utalk-gated"), "pw-gated-1")
     spreed: SpreedApp = standin.app.services["spreed"]  # type: ignore[assignment]
-    with serve_in_thread(build_app(user.settings(toolsets=["talk"], capabilities_ttl=0)), lifespan="on") as url:
-        async with Client(f"{url}/mcp") as client:
+    with own_server(user, toolsets=["talk"], capabilities_ttl=0) as url:
+        async with Client(url) as client:
             before = {t.name for t in (await client.list_tools()).tools}
             spreed.without_features(user.id, "reactions", "talk-polls")
             try:
@@ -421,3 +416,205 @@ async def test_gated_per_app_and_per_feature(standin: StandInHandle) -> None:
     assert missing.is_error
     assert "needs the Nextcloud app 'Talk' (spreed)" in missing.content[0].text
     assert tools <= again
+
+
+# -- conversation settings --------------------------------------------------------------------------
+async def test_favorite_and_archive_are_each_users_own(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    done = await call(mcp, "nc_talk_set_favorite", token=room.token, favorite=True)
+    assert (attendee(room, nc_user).favorite, attendee(room, bob).favorite, done["favorite"]) == (True, False, True)
+    await call(bob_mcp, "nc_talk_set_archived", token=room.token, archived=True)
+    assert (attendee(room, bob).archived, attendee(room, nc_user).archived) == (True, False)
+    assert (await call(bob_mcp, "talk_get_conversation", token=room.token))["archived"] is True
+    await call(mcp, "nc_talk_set_favorite", token=room.token, favorite=False)
+    await call(bob_mcp, "nc_talk_set_archived", token=room.token, archived=False)
+    assert (attendee(room, nc_user).favorite, attendee(room, bob).archived) == (False, False)
+    assert "does not exist" in await error_of(mcp, "nc_talk_set_archived", token="nosuchroom", archived=True)
+
+
+async def test_read_only_stops_posting_and_only_moderators_set_it(
+    mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser, carol: NcUser
+) -> None:
+    room = room_with(nc_user, bob)
+    done = await call(mcp, "nc_talk_set_read_only", token=room.token, read_only=True)
+    assert (room.read_only, done["read_only"]) == (1, True)
+    assert "HTTP 403" in await error_of(bob_mcp, "talk_send_message", token=room.token, message="Still there?")
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_set_read_only", token=room.token, read_only=False)
+    assert room.read_only == 1
+    await call(mcp, "nc_talk_set_read_only", token=room.token, read_only=False)
+    await call(bob_mcp, "talk_send_message", token=room.token, message="Back")
+    one = await call(mcp, "talk_create_conversation", room_type="one-to-one", invite=carol.id)
+    text = await error_of(mcp, "nc_talk_set_read_only", token=one["token"], read_only=True)
+    assert "refused" in text
+    assert "type" in text
+
+
+async def test_listable_and_password(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    done = await call(mcp, "nc_talk_set_listable", token=room.token, listable="everyone")
+    assert (room.listable, done["listable"]) == (2, "everyone")
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_set_listable", token=room.token, listable="none")
+    assert room.listable == 2
+    public = talk(nc_user).create_room(nc_user.id, PUBLIC, unique("Open"), bob.id)
+    done = await call(mcp, "nc_talk_set_password", token=public.token, password="correct horse battery")
+    assert (public.password, done["password"]) == ("correct horse battery", True)
+    short = await error_of(mcp, "nc_talk_set_password", token=public.token, password="short")
+    assert "at least 10 characters" in short
+    assert public.password == "correct horse battery"
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_set_password", token=public.token, password="")
+    assert "type" in await error_of(mcp, "nc_talk_set_password", token=room.token, password="correct horse battery")
+    removed = await call(mcp, "nc_talk_set_password", token=public.token, password="")
+    assert (public.password, removed["password"]) == ("", False)
+
+
+async def test_lobby(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    opens = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    done = await call(mcp, "nc_talk_set_lobby", token=room.token, lobby=True, until=opens.isoformat())
+    assert (room.lobby, done["lobby"]) == ((1, int(opens.timestamp())), True)
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_set_lobby", token=room.token, lobby=False)
+    await call(mcp, "nc_talk_set_lobby", token=room.token, lobby=False)
+    assert room.lobby == (0, 0)
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    assert "past" in await error_of(mcp, "nc_talk_set_lobby", token=room.token, lobby=True, until=past)
+    naive = await error_of(mcp, "nc_talk_set_lobby", token=room.token, lobby=True, until="2030-01-01T09:00:00")
+    assert "time zone" in naive
+    assert "lobby=true" in await error_of(mcp, "nc_talk_set_lobby", token=room.token, lobby=False,
+                                          until=opens.isoformat())  # fmt: skip
+
+
+async def test_note_to_self_is_created_once(mcp: Any, nc_user: NcUser) -> None:
+    first = await call(mcp, "nc_talk_get_note_to_self")
+    again = await call(mcp, "nc_talk_get_note_to_self")
+    assert first["token"] == again["token"]
+    assert first["type"] == "note-to-self"
+    room = talk(nc_user).room(first["token"])
+    assert [a.actor_id for a in room.attendees.values()] == [nc_user.id]
+    await call(mcp, "talk_send_message", token=first["token"], message="Buy milk")
+    assert room.messages[-1].message == "Buy milk"
+
+
+async def test_upcoming_reminders_soonest_first(mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    later, sooner, past = (talk(nc_user).post(room, bob.id, text) for text in ("Later", "Sooner", "Past"))
+    now = int(datetime.now(UTC).timestamp())
+    reminders = talk(nc_user).reminders
+    reminders[(nc_user.id, room.token, later.id)] = now + 7200
+    reminders[(nc_user.id, room.token, sooner.id)] = now + 3600
+    reminders[(nc_user.id, room.token, past.id)] = now - 3600
+    reminders[(bob.id, room.token, later.id)] = now + 60
+    found = await call(mcp, "nc_talk_list_upcoming_reminders")
+    mine = [(r["message_id"], r["text"], r["author"]) for r in found["items"] if r["token"] == room.token]
+    assert mine == [(sooner.id, "Sooner", "Bob Talk"), (later.id, "Later", "Bob Talk")]
+
+
+# -- pinned messages ------------------------------------------------------------------------------
+async def test_pin_list_and_unpin(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    first, second = talk(nc_user).post(room, bob.id, "Agenda"), talk(nc_user).post(room, bob.id, "Minutes")
+    until = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    pinned = await call(mcp, "nc_talk_pin_message", token=room.token, message_id=first.id, until=until.isoformat())
+    assert first.pinned is not None
+    assert (first.pinned[0], first.pinned[3]) == (nc_user.id, int(until.timestamp()))
+    assert (pinned["message"]["id"], datetime.fromisoformat(pinned["until"])) == (first.id, until)
+    await call(mcp, "nc_talk_pin_message", token=room.token, message_id=second.id)
+    listed = await call(bob_mcp, "nc_talk_list_pinned", token=room.token)
+    assert [(p["message"]["text"], p["pinned_by"]) for p in listed["items"]] == [
+        ("Minutes", nc_user.id), ("Agenda", nc_user.id)]  # fmt: skip
+    assert listed["items"][0]["until"] is None
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_pin_message", token=room.token, message_id=second.id)
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_unpin_message", token=room.token, message_id=first.id)
+    assert first.pinned is not None
+    unpinned = await call(mcp, "nc_talk_unpin_message", token=room.token, message_id=first.id)
+    assert (first.pinned, unpinned["id"]) == (None, first.id)
+    assert [p["message"]["id"] for p in (await call(mcp, "nc_talk_list_pinned", token=room.token))["items"]] == [
+        second.id]  # fmt: skip
+    shown = await call(mcp, "talk_get_messages", token=room.token, limit=10)
+    assert {"message_pinned", "message_unpinned"} <= {m["kind"] for m in shown["messages"]}
+
+
+async def test_pin_refuses_bad_times_and_unknown_messages(mcp: Any, nc_user: NcUser) -> None:
+    room = room_with(nc_user)
+    message = talk(nc_user).post(room, nc_user.id, "Pin me")
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    assert "past" in await error_of(mcp, "nc_talk_pin_message", token=room.token, message_id=message.id, until=past)
+    naive = await error_of(mcp, "nc_talk_pin_message", token=room.token, message_id=message.id,
+                           until="2030-01-01T09:00:00")  # fmt: skip
+    assert "time zone" in naive
+    missing = await error_of(mcp, "nc_talk_pin_message", token=room.token, message_id=999_999_999)
+    assert "message 999999999" in missing
+    assert message.pinned is None
+
+
+# -- threads --------------------------------------------------------------------------------------
+async def test_threads_start_reply_list_and_read(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    root = await call(mcp, "nc_talk_start_thread", token=room.token, title=" Release plan ", message="Dates?")
+    thread = room.threads[root["id"]]
+    assert (thread.title, root["thread_id"], room.message(root["id"]).thread_id) == (
+        "Release plan",
+        root["id"],
+        root["id"],
+    )
+    reply = await call(bob_mcp, "nc_talk_reply_in_thread", token=room.token, thread_id=thread.id, message="Friday")
+    assert (room.message(reply["id"]).thread_id, thread.replies, reply["thread_id"]) == (thread.id, 1, thread.id)
+    talk(nc_user).post(room, bob.id, "Outside the thread")
+    listed = await call(mcp, "nc_talk_list_threads", token=room.token)
+    assert [(t["id"], t["title"], t["replies"], t["last"]["text"]) for t in listed["threads"]] == [
+        (thread.id, "Release plan", 1, "Friday")]  # fmt: skip
+    read = await call(mcp, "nc_talk_get_thread", token=room.token, thread_id=thread.id)
+    assert [m["text"] for m in read["messages"] if m["kind"] is None] == ["Dates?", "Friday"]
+    assert (read["thread"]["first"]["text"], read["last_known_message_id"]) == ("Dates?", None)
+    paged = await call(mcp, "nc_talk_get_thread", token=room.token, thread_id=thread.id, limit=1)
+    assert [m["text"] for m in paged["messages"]] == ["Friday"]
+    assert paged["last_known_message_id"] == reply["id"]
+
+
+async def test_thread_rename_and_notifications(mcp: Any, bob_mcp: Any, nc_user: NcUser, bob: NcUser) -> None:
+    room = room_with(nc_user, bob)
+    root = talk(nc_user).start_thread(room, nc_user.id, "Budget", "Numbers")
+    assert "HTTP 403" in await error_of(bob_mcp, "nc_talk_rename_thread", token=room.token, thread_id=root.id,
+                                        title="Bob's")  # fmt: skip
+    renamed = await call(mcp, "nc_talk_rename_thread", token=room.token, thread_id=root.id, title="Budget 2027")
+    assert (room.threads[root.id].title, renamed["title"]) == ("Budget 2027", "Budget 2027")
+    level = await call(bob_mcp, "nc_talk_set_thread_notifications", token=room.token, thread_id=root.id, level="always")
+    assert (attendee(room, bob).thread_levels, level["notifications"]) == ({root.id: 1}, "always")
+    assert attendee(room, nc_user).thread_levels == {}
+    own = talk(nc_user).start_thread(room, bob.id, "Bob's thread", "Mine")
+    await call(bob_mcp, "nc_talk_rename_thread", token=room.token, thread_id=own.id, title="Bob's own")
+    assert room.threads[own.id].title == "Bob's own"
+
+
+async def test_threads_refuse_unknown_threads_and_empty_titles(mcp: Any, nc_user: NcUser) -> None:
+    room = room_with(nc_user)
+    plain = talk(nc_user).post(room, nc_user.id, "Not a thread")
+    text = await error_of(mcp, "nc_talk_get_thread", token=room.token, thread_id=plain.id)
+    assert f"thread {plain.id} in conversation '{room.token}'" in text
+    assert "does not exist" in text
+    assert "does not exist" in await error_of(mcp, "nc_talk_reply_in_thread", token=room.token, thread_id=plain.id,
+                                              message="Hi")  # fmt: skip
+    assert room.messages[-1].id == plain.id
+    assert "title" in await error_of(mcp, "nc_talk_start_thread", token=room.token, title=" ", message="Hi")
+    assert "must not be empty" in await error_of(mcp, "nc_talk_start_thread", token=room.token, title="T", message=" ")
+    assert "does not exist" in await error_of(mcp, "nc_talk_set_thread_notifications", token=room.token,
+                                              thread_id=plain.id, level="never")  # fmt: skip
+
+
+async def test_pins_and_threads_are_gated_on_their_features(standin: StandInHandle) -> None:
+    user = standin.add_user(unique("utalk-pins"), "pw-pins-1")
+    spreed: SpreedApp = standin.app.services["spreed"]  # type: ignore[assignment]
+    pins = {"nc_talk_pin_message", "nc_talk_unpin_message", "nc_talk_list_pinned"}
+    with own_server(user, toolsets=["talk"], capabilities_ttl=0) as url:
+        async with Client(url) as client:
+            before = {t.name for t in (await client.list_tools()).tools}
+            spreed.without_features(user.id, "pinned-messages")
+            try:
+                older = {t.name for t in (await client.list_tools()).tools}
+                refused = await client.call_tool("nc_talk_list_pinned", {"token": "abc"})
+            finally:
+                spreed.without_features(user.id)
+    assert pins <= before
+    assert pins.isdisjoint(older)
+    assert {"nc_talk_start_thread", "nc_talk_set_favorite", "talk_send_message"} <= older
+    assert refused.is_error
+    assert "needs the Talk feature 'pinned-messages'" in refused.content[0].text

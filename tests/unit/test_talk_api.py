@@ -1,6 +1,6 @@
 """TalkAPI against a scripted transport: the chat parameters of both reading modes, 304 as nothing
 new, the cursor from `X-Chat-Last-Given`, Talk's error keys as refusals, rich parameters written
-out, and an edit answered with its system message."""
+out, an edit answered with its system message, pins, pinned lists, threads and refusal messages."""
 
 from __future__ import annotations
 
@@ -141,3 +141,55 @@ async def test_moderator_role_uses_post_to_promote_and_delete_to_demote() -> Non
     await api(handler).set_moderator("tok", 3, True)
     await api(handler).set_moderator("tok", 3, False)
     assert seen == [("POST", '{"attendeeId":3}'), ("DELETE", "3")]
+
+
+async def test_pinning_answers_the_message_even_when_talk_answers_its_system_message() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return ocs(message(7, "Agenda", parent=message(3, "Earlier"), metaData={"pinnedAt": 5, "pinnedUntil": 9}))
+        system = message(8, "{actor} unpinned a message", messageType="system", systemMessage="message_unpinned")
+        return ocs({**system, "parent": message(7, "Agenda")})
+
+    talk = api(handler)
+    pinned = await talk.pin("tok", 7, until=9)
+    assert (pinned.id, pinned.meta_data.pinned_until if pinned.meta_data else None) == (7, 9)  # a reply keeps its id
+    assert seen[0].url.path == f"{CHAT}/7/pin"
+    assert seen[0].content == b'{"pinUntil":9}'
+    assert (await talk.unpin("tok", 7)).id == 7
+
+
+async def test_pinned_messages_are_the_shared_items_of_type_pinned_in_talks_order() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return ocs({"9": message(9), "4": message(4)} if len(seen) == 1 else [])
+
+    talk = api(handler)
+    assert [m.id for m in await talk.pinned("tok")] == [9, 4]
+    assert (seen[0].url.path, seen[0].url.params["objectType"]) == (f"{CHAT}/share", "pinned")
+    assert await talk.pinned("tok") == []
+
+
+async def test_a_refusal_with_a_message_keeps_it_and_threads_are_read_with_their_id() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if "password" in request.url.path:
+            return ocs({"error": "value", "message": "Password needs to be at least 10 characters long."}, 400)
+        if request.url.path.endswith("/threads/5"):
+            return ocs({"error": "thread"}, 404)
+        return ocs([message(6)], headers={"X-Chat-Last-Given": "6"})
+
+    talk = api(handler)
+    with pytest.raises(Refused, match="value: Password needs to be at least 10 characters long"):
+        await talk.set_password("tok", "short")
+    with pytest.raises(NotFound) as missing:
+        await talk.thread("tok", 5)
+    assert missing.value.subject == "thread 5 in conversation 'tok'"
+    page = await talk.history("tok", 10, thread_id=4)
+    assert (seen[-1].url.params["threadId"], [m.id for m in page.messages]) == ("4", [6])

@@ -1,5 +1,6 @@
-"""Nextcloud Talk (spreed) over OCS: conversations (`api/v4/room`), participants, chat
-(`api/v1/chat`), reactions, polls, reminders, shared items and mention suggestions.
+"""Nextcloud Talk (spreed) over OCS: conversations (`api/v4/room`) and their settings, participants,
+chat (`api/v1/chat`), reactions, polls, reminders, shared items, mention suggestions, pinned
+messages (Talk 23) and threads (Talk 22).
 
 Why two reading modes: Talk's chat endpoint reads history (`lookIntoFuture=0`: older than a
 message id, newest first) or waits for what is new (`lookIntoFuture=1`: newer than an id, oldest
@@ -41,6 +42,13 @@ class _Talk(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
+class MessageMeta(_Talk):
+    pinned_actor_id: str = ""
+    pinned_actor_display_name: str = ""
+    pinned_at: int = 0
+    pinned_until: int | None = None
+
+
 class ChatMessage(_Talk):
     id: int
     token: str = ""
@@ -58,6 +66,8 @@ class ChatMessage(_Talk):
     deleted: bool = False
     last_edit_timestamp: int | None = None
     parent: ChatMessage | None = None
+    thread_id: int | None = None
+    meta_data: MessageMeta | None = None
 
     def text(self) -> str:
         """The message with its rich parameters written out (`{actor}` -> the name, mentions as @name)."""
@@ -82,7 +92,14 @@ class Conversation(_Talk):
     last_read_message: int = 0
     last_activity: int = 0
     read_only: int = 0
-    last_message: ChatMessage | None = None
+    listable: int = 0
+    has_password: bool = False
+    lobby_state: int = 0
+    lobby_timer: int = 0
+    is_favorite: bool = False
+    is_archived: bool = False
+    last_message: ChatMessage | list[Any] | None = None
+    """Talk sends `[]` when the conversation has no message yet."""
 
 
 class Participant(_Talk):
@@ -119,6 +136,36 @@ class Reminder(_Talk):
     message_id: int
     timestamp: int
     token: str
+
+
+class UpcomingReminder(_Talk):
+    room_token: str
+    message_id: int
+    reminder_timestamp: int
+    actor_display_name: str = ""
+    message: str = ""
+    message_parameters: dict[str, Any] | list[Any] = Field(default_factory=dict)
+
+    def text(self) -> str:
+        return ChatMessage(id=self.message_id, message=self.message, message_parameters=self.message_parameters).text()
+
+
+class Thread(_Talk):
+    id: int
+    title: str
+    last_activity: int = 0
+    num_replies: int = 0
+
+
+class ThreadAttendee(_Talk):
+    notification_level: int = 0
+
+
+class ThreadInfo(_Talk):
+    thread: Thread
+    attendee: ThreadAttendee = Field(default_factory=ThreadAttendee)
+    first: ChatMessage | None = None
+    last: ChatMessage | None = None
 
 
 class MentionSuggestion(_Talk):
@@ -210,6 +257,35 @@ class TalkAPI:
     async def delete(self, token: str) -> None:
         await self._data("DELETE", f"{ROOMS}/{token}", _room(token))
 
+    async def _set(self, method: str, token: str, what: str, body: dict[str, Any] | None = None) -> Conversation:
+        data = await self._data(method, f"{ROOMS}/{token}/{what}", _room(token), json=body)
+        return _model(Conversation, data, "a conversation")
+
+    async def set_favorite(self, token: str, favorite: bool) -> Conversation:
+        return await self._set("POST" if favorite else "DELETE", token, "favorite")
+
+    async def set_archived(self, token: str, archived: bool) -> Conversation:
+        return await self._set("POST" if archived else "DELETE", token, "archive")
+
+    async def set_read_only(self, token: str, read_only: bool) -> Conversation:
+        return await self._set("PUT", token, "read-only", {"state": int(read_only)})
+
+    async def set_listable(self, token: str, scope: int) -> Conversation:
+        return await self._set("PUT", token, "listable", {"scope": scope})
+
+    async def set_password(self, token: str, password: str) -> Conversation:
+        return await self._set("PUT", token, "password", {"password": password})
+
+    async def set_lobby(self, token: str, lobby: bool, timer: int | None = None) -> Conversation:
+        body: dict[str, Any] = {"state": int(lobby)}
+        if timer is not None:
+            body["timer"] = timer
+        return await self._set("PUT", token, "webinar/lobby", body)
+
+    async def note_to_self(self) -> Conversation:
+        data = await self._data("GET", f"{ROOMS}/note-to-self", "your note-to-self conversation")
+        return _model(Conversation, data, "a conversation")
+
     async def leave(self, token: str) -> None:
         await self._data("DELETE", f"{ROOMS}/{token}/participants/self", _room(token))
 
@@ -242,10 +318,15 @@ class TalkAPI:
         given = response.headers.get("X-Chat-Last-Given", "")
         return MessagePage(messages=messages, last_given=int(given) if given.isdigit() else None)
 
-    async def history(self, token: str, limit: int, before: int = 0, include: bool = False) -> MessagePage:
-        """Up to `limit` messages older than `before` (the newest when 0), newest first; the read marker stays."""
+    async def history(
+        self, token: str, limit: int, before: int = 0, include: bool = False, thread_id: int = 0
+    ) -> MessagePage:
+        """Up to `limit` messages older than `before` (the newest when 0), newest first; the read marker stays.
+        With `thread_id`, only that thread's."""
         params = {"lookIntoFuture": 0, "limit": min(limit, MAX_MESSAGES), "lastKnownMessageId": before,
                   "setReadMarker": 0, "includeLastKnown": int(include), "markNotificationsAsRead": 0}  # fmt: skip
+        if thread_id:
+            params["threadId"] = thread_id
         return await self._chat(token, params)
 
     async def newer(self, token: str, after: int, limit: int, *, mark_read: bool) -> MessagePage:
@@ -255,11 +336,24 @@ class TalkAPI:
         return await self._chat(token, params)
 
     async def send(
-        self, token: str, message: str, reference_id: str, reply_to: int = 0, silent: bool = False
+        self,
+        token: str,
+        message: str,
+        reference_id: str,
+        reply_to: int = 0,
+        silent: bool = False,
+        *,
+        thread_id: int = 0,
+        thread_title: str = "",
     ) -> ChatMessage:
+        """Post a message; `thread_title` starts a thread with it, `thread_id` posts it into one."""
         body: dict[str, Any] = {"message": message, "referenceId": reference_id, "silent": silent}
         if reply_to:
             body["replyTo"] = reply_to
+        if thread_id:
+            body["threadId"] = thread_id
+        if thread_title:
+            body["threadTitle"] = thread_title
         return _model(ChatMessage, await self._data("POST", f"{CHAT}/{token}", _room(token), json=body), "a message")
 
     async def edit(self, token: str, message_id: int, message: str) -> ChatMessage:
@@ -303,7 +397,48 @@ class TalkAPI:
             raise BadResponse("the shared items are not an object")
         return {kind: _list(ChatMessage, items, "shared items") for kind, items in data.items()}
 
+    # -- pinned messages (feature `pinned-messages`) ----------------------------------------------
+    async def pin(self, token: str, message_id: int, until: int | None = None) -> ChatMessage:
+        body = {"pinUntil": until} if until else {}
+        path = f"{CHAT}/{token}/{message_id}/pin"
+        return _pinned(await self._data("POST", path, _message(token, message_id), json=body))
+
+    async def unpin(self, token: str, message_id: int) -> ChatMessage:
+        path = f"{CHAT}/{token}/{message_id}/pin"
+        return _pinned(await self._data("DELETE", path, _message(token, message_id)))
+
+    async def pinned(self, token: str, limit: int = MAX_MESSAGES) -> list[ChatMessage]:
+        """The pinned messages, most recently pinned first (Talk lists them as shared items of type `pinned`)."""
+        params = {"objectType": "pinned", "limit": limit}
+        data = await self._data("GET", f"{CHAT}/{token}/share", _room(token), params=params)
+        if isinstance(data, list) and not data:
+            return []
+        if not isinstance(data, dict):
+            raise BadResponse("the pinned messages are not an object")
+        return [_model(ChatMessage, item, "a pinned message") for item in data.values()]
+
+    # -- threads (feature `threads`) -----------------------------------------------------------
+    async def threads(self, token: str, limit: int) -> list[ThreadInfo]:
+        data = await self._data("GET", f"{CHAT}/{token}/threads/recent", _room(token), params={"limit": limit})
+        return _list(ThreadInfo, data, "threads")
+
+    async def thread(self, token: str, thread_id: int) -> ThreadInfo:
+        data = await self._data("GET", f"{CHAT}/{token}/threads/{thread_id}", _thread(token, thread_id))
+        return _model(ThreadInfo, data, "a thread")
+
+    async def rename_thread(self, token: str, thread_id: int, title: str) -> ThreadInfo:
+        path, subject = f"{CHAT}/{token}/threads/{thread_id}", _thread(token, thread_id)
+        return _model(ThreadInfo, await self._data("PUT", path, subject, json={"threadTitle": title}), "a thread")
+
+    async def thread_notifications(self, token: str, thread_id: int, level: int) -> ThreadInfo:
+        path, subject = f"{CHAT}/{token}/threads/{thread_id}/notify", _thread(token, thread_id)
+        return _model(ThreadInfo, await self._data("POST", path, subject, json={"level": level}), "a thread")
+
     # -- reminders -----------------------------------------------------------------------------
+    async def upcoming_reminders(self) -> list[UpcomingReminder]:
+        data = await self._data("GET", f"{CHAT}/upcoming-reminders", "your reminders")
+        return _list(UpcomingReminder, data, "reminders")
+
     async def set_reminder(self, token: str, message_id: int, timestamp: int) -> Reminder:
         path = f"{CHAT}/{token}/{message_id}/reminder"
         data = await self._data("POST", path, _message(token, message_id), json={"timestamp": timestamp})
@@ -362,6 +497,10 @@ def _attendee(token: str, attendee_id: int) -> str:
     return f"attendee {attendee_id} in conversation '{token}'"
 
 
+def _thread(token: str, thread_id: int) -> str:
+    return f"thread {thread_id} in conversation '{token}'"
+
+
 def _poll(token: str, poll_id: int) -> str:
     return f"poll {poll_id} in conversation '{token}'"
 
@@ -372,12 +511,22 @@ def _error_key(response: httpx.Response) -> str:
     except (ValueError, KeyError, TypeError):
         return ""
     error = data.get("error") if isinstance(data, dict) else None
-    return error if isinstance(error, str) else ""
+    if not isinstance(error, str):
+        return ""
+    message = data.get("message")
+    return f"{error}: {message}" if isinstance(message, str) and message else error
 
 
 def _changed(data: Any) -> ChatMessage:
     system = _model(ChatMessage, data, "a message")
     return system.parent if system.parent is not None else system
+
+
+def _pinned(data: Any) -> ChatMessage:
+    """The message (pinned or unpinned), also when Talk answers the system message about it."""
+    found = _model(ChatMessage, data, "a message")
+    pinning = found.system_message in ("message_pinned", "message_unpinned")
+    return found.parent if pinning and found.parent is not None else found
 
 
 def _reactions(data: Any) -> dict[str, list[Reaction]]:

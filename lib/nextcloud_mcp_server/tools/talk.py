@@ -1,5 +1,5 @@
-"""MCP tools for Nextcloud Talk (spreed): conversations, messages, participants, reactions, polls,
-reminders, shared items and mention suggestions.
+"""MCP tools for Nextcloud Talk (spreed): conversations and their settings, messages, participants,
+reactions, polls, reminders, shared items, mention suggestions, pinned messages and threads.
 
 Names and arguments follow the `nextcloud-mcp-server` package where it has the tool (`talk_*`);
 the rest are `nc_talk_*`. Messages come oldest first with their rich parameters written out
@@ -21,7 +21,15 @@ from nextcloud_mcp_server.tools._base import CREATE, DELETE, READ, UPDATE, Limit
 from nextcloud_mcp_server.tools.declare import Nextcloud, tool
 
 if TYPE_CHECKING:
-    from nextcloud_mcp_server.nextcloud.talk import ChatMessage, Conversation, Participant, Poll, Reaction, TalkAPI
+    from nextcloud_mcp_server.nextcloud.talk import (
+        ChatMessage,
+        Conversation,
+        Participant,
+        Poll,
+        Reaction,
+        TalkAPI,
+        ThreadInfo,
+    )
 
 TOOLSET = Toolset(
     "talk",
@@ -36,6 +44,15 @@ REMINDERS = Requirement("spreed", "Talk", feature="remind-me-later")
 EDITING = Requirement("spreed", "Talk", feature="edit-messages")
 UNREAD = Requirement("spreed", "Talk", feature="chat-unread")
 SHARED = Requirement("spreed", "Talk", feature="rich-object-list-media")
+PINS = Requirement("spreed", "Talk", feature="pinned-messages")
+THREADS = Requirement("spreed", "Talk", feature="threads")
+FAVORITES = Requirement("spreed", "Talk", feature="favorites")
+ARCHIVE = Requirement("spreed", "Talk", feature="archived-conversations-v2")
+READ_ONLY = Requirement("spreed", "Talk", feature="read-only-rooms")
+LISTABLE = Requirement("spreed", "Talk", feature="listable-rooms")
+LOBBY = Requirement("spreed", "Talk", feature="webinary-lobby")
+UPCOMING = Requirement("spreed", "Talk", feature="upcoming-reminders")
+NOTES = Requirement("spreed", "Talk", feature="note-to-self")
 
 Token = Annotated[str, Field(min_length=1, max_length=64, description="Conversation token.")]
 MessageId = Annotated[int, Field(ge=1)]
@@ -47,6 +64,9 @@ HIDDEN = {"message_deleted", "message_edited", "reaction", "reaction_deleted", "
 TYPES = {1: "one-to-one", 2: "group", 3: "public", 4: "changelog", 5: "former one-to-one", 6: "note-to-self"}
 ROLES = {1: "owner", 2: "moderator", 3: "user", 4: "guest", 5: "user", 6: "guest moderator"}
 ROOM_TYPES = {"one-to-one": 1, "group": 2, "public": 3}
+LISTABLE_SCOPES = {"none": 0, "users": 1, "everyone": 2}
+NOTIFY = {"default": 0, "always": 1, "mentions": 2, "never": 3}
+ThreadId = Annotated[int, Field(ge=1, description="From nc_talk_list_threads.")]
 PARENT_TEXT = 200
 PAGES = 5
 """At most this many chat requests per read (each up to the messages still wanted)."""
@@ -72,6 +92,7 @@ class MessageItem(BaseModel):
     reply_to: ParentItem | None
     reactions: dict[str, int]
     edited: bool
+    thread_id: int | None = Field(description="The thread it is in.")
 
     @classmethod
     def of(cls, message: ChatMessage) -> MessageItem:
@@ -92,6 +113,7 @@ class MessageItem(BaseModel):
             reply_to=reply,
             reactions=message.reactions if isinstance(message.reactions, dict) else {},
             edited=message.last_edit_timestamp is not None,
+            thread_id=message.thread_id or None,
         )
 
 
@@ -110,10 +132,17 @@ class ConversationItem(BaseModel):
     last_read_message: int
     last_activity: datetime
     last_message: MessageItem | None
+    favorite: bool
+    archived: bool
+    read_only: bool
+    listable: str = Field(description="Who can find and join it: none, users or everyone.")
+    password: bool = Field(description="Guests need a password.")
+    lobby: bool = Field(description="Only moderators may join.")
 
     @classmethod
     def of(cls, room: Conversation) -> ConversationItem:
-        last = room.last_message if room.last_message is not None and room.last_message.id else None
+        found = room.last_message  # Talk sends [] for a conversation without messages
+        last = found if found is not None and not isinstance(found, list) and found.id else None
         return cls(
             token=room.token,
             name=room.display_name or room.name,
@@ -125,6 +154,12 @@ class ConversationItem(BaseModel):
             last_read_message=room.last_read_message,
             last_activity=_time(room.last_activity),
             last_message=MessageItem.of(last) if last is not None else None,
+            favorite=room.is_favorite,
+            archived=room.is_archived,
+            read_only=bool(room.read_only),
+            listable={v: k for k, v in LISTABLE_SCOPES.items()}.get(room.listable, str(room.listable)),
+            password=room.has_password,
+            lobby=bool(room.lobby_state),
         )
 
 
@@ -198,6 +233,62 @@ class ReminderItem(BaseModel):
     token: str
     message_id: int
     time: datetime
+
+
+class UpcomingItem(BaseModel):
+    token: str
+    message_id: int
+    time: datetime
+    author: str
+    text: str
+
+
+class UpcomingReminders(BaseModel):
+    items: list[UpcomingItem] = Field(description="Soonest first.")
+
+
+class PinnedItem(BaseModel):
+    message: MessageItem
+    pinned_by: str
+    pinned_at: datetime
+    until: datetime | None = Field(description="Null: until unpinned.")
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> PinnedItem:
+        meta = message.meta_data
+        until = meta.pinned_until if meta is not None else None
+        return cls(message=MessageItem.of(message), pinned_by=meta.pinned_actor_display_name if meta else "",
+                   pinned_at=_time(meta.pinned_at if meta else 0), until=_time(until) if until else None)  # fmt: skip
+
+
+class ThreadItem(BaseModel):
+    id: int = Field(description="The id of its first message.")
+    title: str
+    replies: int
+    last_activity: datetime
+    notifications: str = Field(description="Your level: default, always, mentions or never.")
+    first: MessageItem | None
+    last: MessageItem | None = Field(description="Its newest reply.")
+
+    @classmethod
+    def of(cls, info: ThreadInfo) -> ThreadItem:
+        thread, level = info.thread, info.attendee.notification_level
+        return cls(id=thread.id, title=thread.title, replies=thread.num_replies,
+                   last_activity=_time(thread.last_activity),
+                   notifications={v: k for k, v in NOTIFY.items()}.get(level, str(level)),
+                   first=MessageItem.of(info.first) if info.first is not None and info.first.id else None,
+                   last=MessageItem.of(info.last) if info.last is not None and info.last.id else None)  # fmt: skip
+
+
+class Threads(BaseModel):
+    token: str
+    threads: list[ThreadItem] = Field(description="Most recently active first.")
+
+
+class ThreadMessages(BaseModel):
+    thread: ThreadItem
+    messages: list[MessageItem] = Field(description="Oldest first.")
+    last_known_message_id: int | None = Field(description="Pass back for older messages; null when done.")
 
 
 class Mention(BaseModel):
@@ -522,3 +613,171 @@ async def nc_talk_search_mentions(
     return Mentions(
         items=[Mention(id=m.id, label=m.label, source=m.source, mention=m.mention_id or m.id) for m in found]
     )
+
+
+# -- conversation settings ----------------------------------------------------------------------
+@tool(TOOLSET, UPDATE, title="Favourite Talk conversation", requires=FAVORITES)
+async def nc_talk_set_favorite(nc: Nextcloud, token: Token, favorite: bool) -> ConversationItem:
+    """Mark a conversation as one of your favourites (listed first), or unmark it."""
+    return ConversationItem.of(await _api(nc).set_favorite(token, favorite))
+
+
+@tool(TOOLSET, UPDATE, title="Archive Talk conversation", requires=ARCHIVE)
+async def nc_talk_set_archived(nc: Nextcloud, token: Token, archived: bool) -> ConversationItem:
+    """Archive a conversation (hidden from your list by default), or bring it back."""
+    return ConversationItem.of(await _api(nc).set_archived(token, archived))
+
+
+@tool(TOOLSET, UPDATE, title="Make Talk conversation read-only", requires=READ_ONLY)
+async def nc_talk_set_read_only(nc: Nextcloud, token: Token, read_only: bool) -> ConversationItem:
+    """Lock a group or public conversation so nobody can post, or unlock it (moderators)."""
+    return ConversationItem.of(await _api(nc).set_read_only(token, read_only))
+
+
+@tool(TOOLSET, UPDATE, title="Set who can find Talk conversation", requires=LISTABLE)
+async def nc_talk_set_listable(
+    nc: Nextcloud,
+    token: Token,
+    listable: Annotated[
+        Literal["none", "users", "everyone"], Field(description="users: people with an account; everyone: guests too.")
+    ],
+) -> ConversationItem:
+    """Let people who are not in a group or public conversation find and join it (moderators)."""
+    return ConversationItem.of(await _api(nc).set_listable(token, LISTABLE_SCOPES[listable]))
+
+
+@tool(TOOLSET, UPDATE, title="Set Talk conversation password")
+async def nc_talk_set_password(
+    nc: Nextcloud, token: Token, password: Annotated[str, Field(description="'' removes it.")]
+) -> ConversationItem:
+    """Require a password from guests joining a public conversation by link (moderators)."""
+    return ConversationItem.of(await _api(nc).set_password(token, password))
+
+
+@tool(TOOLSET, UPDATE, title="Set Talk conversation lobby", requires=LOBBY)
+async def nc_talk_set_lobby(
+    nc: Nextcloud,
+    token: Token,
+    lobby: Annotated[bool, Field(description="True: only moderators may join.")],
+    until: Annotated[datetime | None, Field(description="When the lobby opens by itself.")] = None,
+) -> ConversationItem:
+    """Turn a group or public conversation's lobby on or off (moderators)."""
+    if until is not None and not lobby:
+        raise invalid("until", "only goes with lobby=true; omit it")
+    if until is not None and until.tzinfo is None:
+        raise invalid("until", "needs a time zone, e.g. 2026-05-01T09:00:00+02:00")
+    if until is not None and until <= datetime.now(UTC):
+        raise invalid("until", "is in the past; give a future time or omit it")
+    return ConversationItem.of(await _api(nc).set_lobby(token, lobby, int(until.timestamp()) if until else None))
+
+
+@tool(TOOLSET, READ, title="Get Talk note-to-self", requires=NOTES)
+async def nc_talk_get_note_to_self(nc: Nextcloud) -> ConversationItem:
+    """Your private note-to-self conversation (created on first use); post notes with talk_send_message."""
+    return ConversationItem.of(await _api(nc).note_to_self())
+
+
+@tool(TOOLSET, READ, title="List upcoming Talk reminders", requires=UPCOMING)
+async def nc_talk_list_upcoming_reminders(nc: Nextcloud) -> UpcomingReminders:
+    """List your reminders about messages that have not fired yet, across conversations."""
+    found = await _api(nc).upcoming_reminders()
+    items = [UpcomingItem(token=r.room_token, message_id=r.message_id, author=r.actor_display_name,
+                          time=_time(r.reminder_timestamp), text=r.text()) for r in found]  # fmt: skip
+    return UpcomingReminders(items=items)
+
+
+# -- pinned messages ----------------------------------------------------------------------------
+@tool(TOOLSET, UPDATE, title="Pin Talk message", requires=PINS)
+async def nc_talk_pin_message(
+    nc: Nextcloud,
+    token: Token,
+    message_id: MessageId,
+    until: Annotated[datetime | None, Field(description="Unpin then; default: until unpinned.")] = None,
+) -> PinnedItem:
+    """Pin a message to the top of a conversation for everyone (moderators)."""
+    if until is not None and until.tzinfo is None:
+        raise invalid("until", "needs a time zone, e.g. 2026-05-01T09:00:00+02:00")
+    if until is not None and until <= datetime.now(UTC):
+        raise invalid("until", "is in the past; give a future time or omit it")
+    return PinnedItem.of(await _api(nc).pin(token, message_id, int(until.timestamp()) if until else None))
+
+
+@tool(TOOLSET, UPDATE, title="Unpin Talk message", requires=PINS)
+async def nc_talk_unpin_message(nc: Nextcloud, token: Token, message_id: MessageId) -> MessageItem:
+    """Unpin a message (moderators)."""
+    return MessageItem.of(await _api(nc).unpin(token, message_id))
+
+
+@tool(TOOLSET, READ, title="List pinned Talk messages", requires=PINS)
+async def nc_talk_list_pinned(nc: Nextcloud, token: Token, limit: Limit = 50, offset: Offset = 0) -> Paged[PinnedItem]:
+    """List a conversation's pinned messages, most recently pinned first."""
+    found = [PinnedItem.of(m) for m in await _api(nc).pinned(token)]
+    return Paged[PinnedItem].of(found, offset, limit)
+
+
+# -- threads ------------------------------------------------------------------------------------
+def _title(value: str) -> str:
+    if not value.strip():
+        raise invalid("title", "must not be empty; name the thread")
+    return value.strip()
+
+
+@tool(TOOLSET, READ, title="List Talk threads", requires=THREADS)
+async def nc_talk_list_threads(nc: Nextcloud, token: Token, limit: Annotated[int, Field(ge=1, le=50)] = 25) -> Threads:
+    """List a conversation's threads with their first and newest message."""
+    return Threads(token=token, threads=[ThreadItem.of(t) for t in await _api(nc).threads(token, limit)])
+
+
+@tool(TOOLSET, READ, title="Get Talk thread", requires=THREADS)
+async def nc_talk_get_thread(
+    nc: Nextcloud,
+    token: Token,
+    thread_id: ThreadId,
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+    last_known_message_id: Annotated[int | None, Field(ge=1, description="Read messages older than this.")] = None,
+) -> ThreadMessages:
+    """Read a thread and its messages, newest page first."""
+    api = _api(nc)
+    thread = ThreadItem.of(await api.thread(token, thread_id))
+    page = await api.history(token, limit, last_known_message_id or 0, thread_id=thread_id)
+    more = page.last_given if len(page.messages) >= limit else None
+    return ThreadMessages(thread=thread, messages=_shown(page.messages), last_known_message_id=more)
+
+
+@tool(TOOLSET, CREATE, title="Start Talk thread", requires=THREADS)
+async def nc_talk_start_thread(
+    nc: Nextcloud, token: Token, title: str, message: Annotated[str, Field(description="Its first message.")]
+) -> MessageItem:
+    """Start a thread in a conversation; its id is the first message's id."""
+    name, text = _title(title), _text("message", message)
+    return MessageItem.of(await _api(nc).send(token, text, uuid.uuid4().hex, thread_title=name))
+
+
+@tool(TOOLSET, CREATE, title="Reply in Talk thread", requires=THREADS)
+async def nc_talk_reply_in_thread(
+    nc: Nextcloud, token: Token, thread_id: ThreadId, message: str, silent: bool = False
+) -> MessageItem:
+    """Post a message into a thread."""
+    api = _api(nc)
+    text = _text("message", message)
+    await api.thread(token, thread_id)
+    return MessageItem.of(await api.send(token, text, uuid.uuid4().hex, silent=silent, thread_id=thread_id))
+
+
+@tool(TOOLSET, UPDATE, title="Rename Talk thread", requires=THREADS)
+async def nc_talk_rename_thread(nc: Nextcloud, token: Token, thread_id: ThreadId, title: str) -> ThreadItem:
+    """Rename a thread (its starter or a moderator)."""
+    return ThreadItem.of(await _api(nc).rename_thread(token, thread_id, _title(title)))
+
+
+@tool(TOOLSET, UPDATE, title="Set Talk thread notifications", requires=THREADS)
+async def nc_talk_set_thread_notifications(
+    nc: Nextcloud,
+    token: Token,
+    thread_id: ThreadId,
+    level: Annotated[
+        Literal["default", "always", "mentions", "never"], Field(description="default: as the conversation.")
+    ],
+) -> ThreadItem:
+    """Choose when a thread notifies you."""
+    return ThreadItem.of(await _api(nc).thread_notifications(token, thread_id, NOTIFY[level]))

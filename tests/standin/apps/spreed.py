@@ -1,4 +1,5 @@
-"""Nextcloud Talk (spreed) over OCS: conversations, participants, chat, reactions, polls, reminders.
+"""Nextcloud Talk (spreed) over OCS: conversations and their settings, participants, chat, reactions, polls,
+reminders, pinned messages and threads.
 
 Follows `nextcloud-31/spreed.openapi.json` (Talk 21) and Talk's documented behaviour
 (nextcloud-talk.readthedocs.io: conversation, participant, chat, reaction, poll API pages):
@@ -30,8 +31,27 @@ Follows `nextcloud-31/spreed.openapi.json` (Talk 21) and Talk's documented behav
   emoji; removing one you have not made is 404.
 - Polls: creating posts a message with the poll as its `{object}`; voting replaces one's votes;
   closing is for the author or a moderator (403), a second time 400.
-- Reminders (`chat/{token}/{messageId}/reminder`), the shared-items overview and mention
-  suggestions as documented.
+- Reminders (`chat/{token}/{messageId}/reminder`), upcoming reminders (`chat/upcoming-reminders`:
+  the caller's that have not fired, soonest first), the shared-items overview, shared items of one
+  type (`chat/{token}/share`: an object keyed by message id) and mention suggestions as documented.
+- Conversation settings: favourite and archive are each participant's own; read-only (a read-only
+  conversation refuses messages with 403), listable and the lobby are for moderators of group and
+  public conversations (400 `type` otherwise), a password only for public ones, and a password
+  shorter than the password_policy app's default 10 characters is 400 `value` with its message.
+  `room/note-to-self` answers the caller's note-to-self conversation (type 6), created on first
+  use; a conversation without messages has `lastMessage: []`, as Talk sends it.
+- Pinned messages (Talk 23, `chat/{token}/{messageId}/pin`, SOURCES.md): moderators pin (optionally
+  `pinUntil`) and unpin (403 otherwise), answered with the message and its `metaData.pinned*`;
+  pinning posts `message_pinned`, pinning again only changes `pinUntil`; unpinning posts
+  `message_unpinned`. They are listed as shared items of type `pinned`, most recently pinned first;
+  the conversation's `lastPinnedId` is the most recently pinned one.
+- Threads (Talk 22): sending with `threadTitle` starts a thread whose id is that message's
+  (`thread_created`, silent; titles over 200 characters are cut with an ellipsis); sending with
+  `threadId`, or replying to a message in a thread, posts into it (400 `thread` for an unknown
+  one); `chat/{token}?threadId=` reads one thread. `threads/recent` (most recently active first),
+  `threads/{threadId}` (404 `thread`), renaming by the thread's starter or a moderator (403
+  `permission`, 400 `title`, posts `thread_renamed`) and `threads/{messageId}/notify` (levels
+  0-3, 400 `level`, 404 `message`).
 
 Capabilities: `{"spreed": {"features": [...], ...}}`; `without_features(user_id, ...)` drops
 features for one user (a Talk older than the stand-in's, for per-feature gating tests).
@@ -51,6 +71,12 @@ from tests.standin.core import User
 from tests.standin.kit import EmulatedApp, Failure, Reply, Request, Sample, route
 
 CONTRACT = "nextcloud-31/spreed.openapi.json"
+NEWER = "SOURCES.md"
+"""Pinned messages (Talk 23) and threads (Talk 22) are newer than the Nextcloud 31 contract; SOURCES.md
+says where they are documented (nextcloud/spreed's current openapi.json and ThreadController)."""
+MIN_PASSWORD = 10
+MIN_PASSWORD_MESSAGE = "Password needs to be at least 10 characters long."
+"""The password_policy app's default minimum length, which conversation passwords must meet."""
 API = "/ocs/v2.php/apps/spreed/api/{apiVersion}"
 ROOM = API + "/room"
 CHAT = API + "/chat/{token}"
@@ -63,14 +89,17 @@ FEATURES = [
     "chat-read-last", "chat-reference-id", "rich-object-list-media", "rich-object-delete", "reactions",
     "rich-object-sharing", "conversation-description", "silent-send", "talk-polls", "message-expiration",
     "unified-search", "remind-me-later", "edit-messages", "mention-permissions", "archived-conversations-v2",
-    "chat-summary-api", "important-conversations", "sensitive-conversations",
+    "chat-summary-api", "important-conversations", "sensitive-conversations", "note-to-self", "upcoming-reminders",
+    "threads", "pinned-messages",
 ]  # fmt: skip
 HIDDEN = {"message_deleted", "message_edited", "reaction", "reaction_deleted", "reaction_revoked", "poll_voted"}
 """System messages that only tell clients to update another message (Talk still sends them)."""
 KINDS = {"file": "file", "talk-poll": "poll", "deck-card": "deckcard", "geo-location": "location"}
 """Rich object type -> the shared-items bucket Talk files it under (others: `other`)."""
 OWNER, MODERATOR, USER, GUEST = 1, 2, 3, 4
-ONE_TO_ONE, GROUP, PUBLIC = 1, 2, 3
+ONE_TO_ONE, GROUP, PUBLIC, NOTE_TO_SELF = 1, 2, 3, 6
+TITLE = 200
+"""Thread titles longer than this are cut to 199 characters and an ellipsis."""
 ALL_PERMISSIONS = 254
 
 
@@ -83,6 +112,10 @@ class Attendee:
     participant_type: int
     last_read: int = 0
     invited: str = ""
+    favorite: bool = False
+    archived: bool = False
+    hidden_pinned: int = 0
+    thread_levels: dict[int, int] = field(default_factory=dict)
 
     def json(self, token: str) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -115,6 +148,10 @@ class Message:
     """emoji -> (actorType, actorId, displayName, timestamp) of who reacted, in order."""
     edited: tuple[str, str, int] | None = None
     deleted: bool = False
+    pinned: tuple[str, str, int, int] | None = None
+    """(actorId, displayName, pinnedAt, pinnedUntil or 0) while pinned."""
+    pin_order: int = 0
+    thread_id: int = 0
 
     def json(self, me: str, *, parent: Message | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -135,6 +172,12 @@ class Message:
         if self.edited is not None:
             data.update(lastEditActorId=self.edited[0], lastEditActorType="users",
                         lastEditActorDisplayName=self.edited[1], lastEditTimestamp=self.edited[2])  # fmt: skip
+        if self.pinned is not None:
+            meta = {"pinnedActorType": "users", "pinnedActorId": self.pinned[0],
+                    "pinnedActorDisplayName": self.pinned[1], "pinnedAt": self.pinned[2]}  # fmt: skip
+            if self.pinned[3]:
+                meta["pinnedUntil"] = self.pinned[3]
+            data["metaData"] = meta
         if parent is not None:
             data["parent"] = parent.json(me)
         return data
@@ -177,6 +220,16 @@ class Poll:
 
 
 @dataclass
+class Thread:
+    id: int
+    """The id of its first message."""
+    title: str
+    last_message_id: int = 0
+    last_activity: int = 0
+    replies: int = 0
+
+
+@dataclass
 class Room:
     id: int
     token: str
@@ -186,6 +239,12 @@ class Room:
     attendees: dict[int, Attendee] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     last_activity: int = 0
+    read_only: int = 0
+    listable: int = 0
+    password: str = ""
+    lobby: tuple[int, int] = (0, 0)
+    """(lobbyState, lobbyTimer)."""
+    threads: dict[int, Thread] = field(default_factory=dict)
 
     def attendee(self, actor_id: str, actor_type: str = "users") -> Attendee | None:
         return next((a for a in self.attendees.values() if a.actor_id == actor_id and a.actor_type == actor_type), None)
@@ -223,7 +282,8 @@ class SpreedApp(EmulatedApp):
             "chat": {"max-length": 32000, "read-privacy": 0, "has-translation-providers": False, "typing-privacy": 0},
             "conversations": {"can-create": True},
         }
-        return {"spreed": {"features": features, "features-local": ["favorites"], "config": config,
+        local = ["favorites", "archived-conversations-v2", "note-to-self", "upcoming-reminders", "remind-me-later"]
+        return {"spreed": {"features": features, "features-local": local, "config": config,
                            "config-local": {}, "version": "21.0.0"}}  # fmt: skip
 
     def without_features(self, user_id: str, *features: str) -> None:
@@ -324,7 +384,48 @@ class SpreedApp(EmulatedApp):
 
     def _with_parent(self, room: Room, message: Message, me: str) -> dict[str, Any]:
         parent = room.message(message.reply_to) if message.reply_to else None
-        return message.json(me, parent=parent)
+        return self._threaded(room, message.json(me, parent=parent), message)
+
+    @staticmethod
+    def _threaded(room: Room, data: dict[str, Any], message: Message) -> dict[str, Any]:
+        thread = room.threads.get(message.thread_id)
+        if thread is not None:
+            data.update(threadId=thread.id, isThread=thread.id == message.id, threadTitle=thread.title,
+                        threadReplies=thread.replies)  # fmt: skip
+        return data
+
+    @staticmethod
+    def _title(title: str) -> str:
+        return title if len(title) <= TITLE else title[: TITLE - 1] + "…"
+
+    def _start_thread(self, room: Room, root: Message, title: str) -> Thread:
+        thread = room.threads[root.id] = Thread(root.id, self._title(title), 0, root.timestamp)
+        root.thread_id = root.id
+        created = self._system(room, root.actor_id, "thread_created", "{actor} created thread {title}")
+        created.parameters["title"] = {"type": "highlight", "id": str(root.id), "name": thread.title}
+        created.silent, created.thread_id = True, root.id
+        return thread
+
+    @staticmethod
+    def _into_thread(room: Room, message: Message, thread_id: int) -> None:
+        thread = room.threads.get(thread_id)
+        if thread is not None:
+            message.thread_id = thread.id
+            thread.replies += 1
+            thread.last_message_id, thread.last_activity = message.id, message.timestamp
+
+    def start_thread(self, room: Room, user_id: str, title: str, text: str) -> Message:
+        """`user_id` posts `text` as the first message of a new thread called `title`."""
+        with self._lock:
+            root = self.post(room, user_id, text)
+            self._start_thread(room, root, title)
+            return root
+
+    def reply_in_thread(self, room: Room, user_id: str, thread_id: int, text: str) -> Message:
+        with self._lock:
+            found = self.post(room, user_id, text)
+            self._into_thread(room, found, thread_id)
+            return found
 
     def room_json(self, room: Room, me: Attendee) -> dict[str, Any]:
         others = [a for a in room.users() if a.actor_id != me.actor_id]
@@ -337,22 +438,27 @@ class SpreedApp(EmulatedApp):
         unread = [m for m in visible if m.id > me.last_read and m.message_type != "system"]
         last = visible[-1].json(me.actor_id) if visible else []
         moderator = me.participant_type in (OWNER, MODERATOR)
+        pins = [m for m in room.messages if m.pinned is not None]
+        pinned = max(pins, key=lambda m: m.pin_order).id if pins else 0
         return {
             "actorId": me.actor_id, "actorType": me.actor_type, "attendeeId": me.id, "attendeePermissions": 0,
             "attendeePin": None, "avatarVersion": "", "breakoutRoomMode": 0, "breakoutRoomStatus": 0, "callFlag": 0,
             "callPermissions": 0, "callRecording": 0, "callStartTime": 0,
             "canDeleteConversation": moderator and room.type != ONE_TO_ONE, "canEnableSIP": False,
             "canLeaveConversation": True, "canStartCall": True, "defaultPermissions": 0,
-            "description": room.description, "displayName": display, "hasCall": False, "hasPassword": False,
-            "id": room.id, "isCustomAvatar": False, "isFavorite": False, "lastActivity": room.last_activity,
+            "description": room.description, "displayName": display, "hasCall": False,
+            "hasPassword": bool(room.password), "id": room.id, "isCustomAvatar": False, "isFavorite": me.favorite,
+            "lastActivity": room.last_activity,
             "lastCommonReadMessage": self._common_read(room), "lastMessage": last, "lastPing": 0,
-            "lastReadMessage": me.last_read, "listable": 0, "lobbyState": 0, "lobbyTimer": 0,
+            "lastReadMessage": me.last_read, "listable": room.listable, "lobbyState": room.lobby[0],
+            "lobbyTimer": room.lobby[1],
             "mentionPermissions": 0, "messageExpiration": 0, "name": name, "notificationCalls": 1,
             "notificationLevel": 1 if room.type == ONE_TO_ONE else 2, "objectId": "", "objectType": "",
             "participantFlags": 0, "participantType": me.participant_type, "permissions": ALL_PERMISSIONS,
-            "readOnly": 0, "recordingConsent": 0, "sessionId": "0", "sipEnabled": 0, "token": room.token,
+            "readOnly": room.read_only, "recordingConsent": 0, "sessionId": "0", "sipEnabled": 0, "token": room.token,
             "type": room.type, "unreadMention": False, "unreadMentionDirect": False, "unreadMessages": len(unread),
-            "isArchived": False, "isImportant": False, "isSensitive": False,
+            "isArchived": me.archived, "isImportant": False, "isSensitive": False,
+            "lastPinnedId": pinned, "hiddenPinnedId": me.hidden_pinned,
         }  # fmt: skip
 
     @staticmethod
@@ -586,12 +692,14 @@ class SpreedApp(EmulatedApp):
         limit = min(max(self._int(args, "limit", 100), 1), 200)
         known = self._int(args, "lastKnownMessageId", 0)
         include = self._int(args, "includeLastKnown", 0) == 1
+        thread = self._int(args, "threadId", 0)
         with self._lock:
             room, me = self._room(request, "v1")
+            messages = [m for m in room.messages if m.thread_id == thread] if thread else room.messages
             if future:
-                found = [m for m in room.messages if m.id > known or (include and m.id == known)][:limit]
+                found = [m for m in messages if m.id > known or (include and m.id == known)][:limit]
             else:
-                older = [m for m in room.messages if known == 0 or m.id < known or (include and m.id == known)]
+                older = [m for m in messages if known == 0 or m.id < known or (include and m.id == known)]
                 found = list(reversed(older))[:limit]
             if not found:
                 return Reply(304, headers=self._chat_headers(room))
@@ -610,14 +718,22 @@ class SpreedApp(EmulatedApp):
                 raise Failure(400, "", {"error": "message"})
             if len(text) > 32000:
                 raise Failure(413, "", {"error": "message"})
-            reply_to = self._int(args, "replyTo", 0)
-            if reply_to:
-                parent = room.message(reply_to)
-                if parent is None or parent.message_type in ("system", "comment_deleted"):
-                    raise Failure(400, "", {"error": "reply-to"})
+            if room.read_only and room.type != NOTE_TO_SELF:
+                raise Failure(403, "", {"error": "read-only"})
+            reply_to, thread_id = self._int(args, "replyTo", 0), self._int(args, "threadId", 0)
+            title = str(args.get("threadTitle") or "").strip()
+            parent = room.message(reply_to) if reply_to else None
+            if reply_to and (parent is None or parent.message_type in ("system", "comment_deleted")):
+                raise Failure(400, "", {"error": "reply-to"})
+            if thread_id and thread_id not in room.threads:
+                raise Failure(400, "", {"error": "thread"})
             silent = args.get("silent") in (True, "1", "true", 1)
             found = self.post(room, me.actor_id, text, reply_to=reply_to, silent=silent)
             found.reference_id = str(args.get("referenceId") or "")
+            if title:
+                self._start_thread(room, found, title)
+            else:
+                self._into_thread(room, found, thread_id or (parent.thread_id if parent is not None else 0))
             return Reply(201, self._with_parent(room, found, me.actor_id), headers=self._chat_headers(room))
 
     @route("PUT", CHAT + "/{messageId}", contract=CONTRACT)
@@ -737,6 +853,242 @@ class SpreedApp(EmulatedApp):
             if self.reminders.pop((me.actor_id, room.token, found.id), None) is None:
                 raise Failure(404, "", {"error": "reminder"})
             return Reply(200, {})
+
+    # -- conversation settings -----------------------------------------------------------------
+    async def _mine(self, request: Request, attribute: str, value: bool) -> Reply:
+        with self._lock:
+            room, me = self._room(request)
+            setattr(me, attribute, value)
+            return Reply(200, self.room_json(room, me))
+
+    @route("POST", ROOM + "/{token}/favorite", contract=CONTRACT)
+    async def add_favorite(self, request: Request) -> Reply:
+        return await self._mine(request, "favorite", True)
+
+    @route("DELETE", ROOM + "/{token}/favorite", contract=CONTRACT)
+    async def remove_favorite(self, request: Request) -> Reply:
+        return await self._mine(request, "favorite", False)
+
+    @route("POST", ROOM + "/{token}/archive", contract=CONTRACT)
+    async def archive(self, request: Request) -> Reply:
+        return await self._mine(request, "archived", True)
+
+    @route("DELETE", ROOM + "/{token}/archive", contract=CONTRACT)
+    async def unarchive(self, request: Request) -> Reply:
+        return await self._mine(request, "archived", False)
+
+    def _setting(
+        self, request: Request, name: str, allowed: range, types: tuple[int, ...]
+    ) -> tuple[Room, Attendee, int]:
+        room, me = self._moderator(request)
+        args = request.args()
+        value = self._int(args, name, -1) if args.get(name) is not None else -1
+        if room.type not in types:
+            raise Failure(400, "", {"error": "type"})
+        if value not in allowed:
+            raise Failure(400, "", {"error": "value"})
+        return room, me, value
+
+    @route("PUT", ROOM + "/{token}/read-only", contract=CONTRACT)
+    async def set_read_only(self, request: Request) -> Reply:
+        with self._lock:
+            room, me, state = self._setting(request, "state", range(2), (GROUP, PUBLIC))
+            if state != room.read_only:
+                room.read_only = state
+                kind = "read_only" if state else "read_only_off"
+                self._system(room, me.actor_id, kind, "{actor} locked the conversation" if state else
+                             "{actor} unlocked the conversation")  # fmt: skip
+            return Reply(200, self.room_json(room, me))
+
+    @route("PUT", ROOM + "/{token}/listable", contract=CONTRACT)
+    async def set_listable(self, request: Request) -> Reply:
+        with self._lock:
+            room, me, scope = self._setting(request, "scope", range(3), (GROUP, PUBLIC))
+            if scope != room.listable:
+                room.listable = scope
+                kind = ("listable_none", "listable_users", "listable_all")[scope]
+                self._system(room, me.actor_id, kind, "{actor} changed who can find the conversation")
+            return Reply(200, self.room_json(room, me))
+
+    @route("PUT", ROOM + "/{token}/password", contract=CONTRACT)
+    async def set_password(self, request: Request) -> Reply:
+        password = str(request.args().get("password") or "")
+        with self._lock:
+            room, me = self._moderator(request)
+            if room.type != PUBLIC:
+                raise Failure(400, "", {"error": "type"})
+            if password and len(password) < MIN_PASSWORD:
+                raise Failure(400, "", {"error": "value", "message": MIN_PASSWORD_MESSAGE})
+            if password != room.password:
+                room.password = password
+                kind = "password_set" if password else "password_removed"
+                self._system(room, me.actor_id, kind, "{actor} set a password" if password else
+                             "{actor} removed the password")  # fmt: skip
+            return Reply(200, self.room_json(room, me))
+
+    @route("PUT", ROOM + "/{token}/webinar/lobby", contract=CONTRACT)
+    async def set_lobby(self, request: Request) -> Reply:
+        args = request.args()
+        with self._lock:
+            room, me, state = self._setting(request, "state", range(2), (GROUP, PUBLIC))
+            timer = self._int(args, "timer", 0) if args.get("timer") not in (None, "") else 0
+            if timer < 0:
+                raise Failure(400, "", {"error": "value"})
+            if (state, timer if state else 0) != room.lobby:
+                room.lobby = (state, timer if state else 0)
+                kind = ("lobby_timer" if timer else "lobby_non_moderators") if state else "lobby_none"
+                self._system(room, me.actor_id, kind, "{actor} changed the lobby")
+            return Reply(200, self.room_json(room, me))
+
+    @route("GET", ROOM + "/note-to-self", contract=CONTRACT)
+    async def note_to_self(self, request: Request) -> Reply:
+        self._version(request, "v4")
+        me = request.user.id
+        with self._lock:
+            for room in self.rooms.values():
+                if room.type == NOTE_TO_SELF and room.attendee(me) is not None:
+                    return Reply(200, self.room_json(room, room.attendee(me)))  # type: ignore[arg-type]
+            now = int(time.time())
+            room = Room(self._next(), secrets.token_hex(4), NOTE_TO_SELF, "Note to self", last_activity=now)
+            self.rooms[room.token] = room
+            owner = self._join(room, "users", me, self._name(me), OWNER)
+            return Reply(200, self.room_json(room, owner))
+
+    @route("GET", API + "/chat/upcoming-reminders", contract=CONTRACT)
+    async def upcoming_reminders(self, request: Request) -> Reply:
+        self._version(request, "v1")
+        now, me = int(time.time()), request.user.id
+        with self._lock:
+            found = []
+            for (user, token, message_id), when in sorted(self.reminders.items(), key=lambda r: (r[1], r[0][2])):
+                room = self.rooms.get(token)
+                message = room.message(message_id) if room is not None and room.attendee(me) else None
+                if user != me or when < now or message is None:
+                    continue
+                found.append({"actorDisplayName": message.display_name, "actorId": message.actor_id,
+                              "actorType": message.actor_type, "message": message.message, "messageId": message.id,
+                              "messageParameters": message.parameters, "reminderTimestamp": when,
+                              "roomToken": token})  # fmt: skip
+            return Reply(200, found)
+
+    # -- shared items of one kind, pinned messages -------------------------------------------------
+    @route("GET", CHAT + "/share", contract=CONTRACT)
+    async def shared_items(self, request: Request) -> Reply:
+        args = request.args()
+        kind, limit = str(args.get("objectType") or ""), min(max(self._int(args, "limit", 100), 1), 200)
+        known = self._int(args, "lastKnownMessageId", 0)
+        with self._lock:
+            room, me = self._room(request, "v1")
+            if kind == "pinned":
+                now = int(time.time())
+                pinned = [m for m in room.messages if m.pinned is not None and (not m.pinned[3] or m.pinned[3] > now)]
+                found = sorted(pinned, key=lambda m: -m.pin_order)
+            else:
+                found = [m for m in reversed(room.messages) if m.message_type != "system" and self._kind(m) == kind]
+            found = [m for m in found if not known or m.id < known][:limit]
+            data = {str(m.id): self._with_parent(room, m, me.actor_id) for m in found}
+            return Reply(200, data, headers=self._chat_headers(room, found[-1].id if found else None))
+
+    @staticmethod
+    def _kind(message: Message) -> str:
+        shared = message.parameters.get("object") or message.parameters.get("file")
+        return KINDS.get(str(shared.get("type")), "other") if isinstance(shared, dict) else ""
+
+    def _pinnable(self, request: Request) -> tuple[Room, Attendee, Message]:
+        room, me = self._moderator(request, "v1")
+        found = self._message(room, request)
+        if found.message_type not in ("comment", "object_shared", "voice-message"):
+            raise Failure(400, "", {"error": "message"})
+        return room, me, found
+
+    @route("POST", CHAT + "/{messageId}/pin", contract=NEWER)
+    async def pin(self, request: Request) -> Reply:
+        args = request.args()
+        until = self._int(args, "pinUntil", 0) if args.get("pinUntil") not in (None, "") else 0
+        with self._lock:
+            room, me, found = self._pinnable(request)
+            if until and until <= int(time.time()):
+                raise Failure(400, "", {"error": "until"})
+            if found.pinned is None:
+                found.pinned = (me.actor_id, me.display_name, int(time.time()), until)
+                found.pin_order = self._next()
+                for attendee in room.attendees.values():
+                    attendee.hidden_pinned = 0
+                self._system(room, me.actor_id, "message_pinned", "{actor} pinned a message", parent=found.id)
+            else:
+                found.pinned = (*found.pinned[:3], until)
+            return Reply(200, self._with_parent(room, found, me.actor_id))
+
+    @route("DELETE", CHAT + "/{messageId}/pin", contract=NEWER)
+    async def unpin(self, request: Request) -> Reply:
+        with self._lock:
+            room, me, found = self._pinnable(request)
+            if found.pinned is not None:
+                found.pinned, found.pin_order = None, 0
+                self._system(room, me.actor_id, "message_unpinned", "{actor} unpinned a message", parent=found.id)
+            return Reply(200, self._with_parent(room, found, me.actor_id))
+
+    # -- threads -------------------------------------------------------------------------------
+    def _thread_json(self, room: Room, thread: Thread, me: Attendee) -> dict[str, Any]:
+        first, last = room.message(thread.id), room.message(thread.last_message_id) if thread.last_message_id else None
+        return {
+            "thread": {"id": thread.id, "roomToken": room.token, "title": thread.title,
+                       "lastMessageId": thread.last_message_id, "lastActivity": thread.last_activity,
+                       "numReplies": thread.replies},
+            "attendee": {"notificationLevel": me.thread_levels.get(thread.id, 0)},
+            "first": self._with_parent(room, first, me.actor_id) if first is not None else None,
+            "last": self._with_parent(room, last, me.actor_id) if last is not None else None,
+        }  # fmt: skip
+
+    def _thread(self, room: Room, request: Request, name: str = "threadId", error: str = "thread") -> Thread:
+        raw = request.params[name]
+        found = room.threads.get(int(raw)) if raw.isdigit() else None
+        if found is None:
+            raise Failure(404, "", {"error": error})
+        return found
+
+    @route("GET", CHAT + "/threads/recent", contract=NEWER)
+    async def recent_threads(self, request: Request) -> Reply:
+        limit = min(max(self._int(request.args(), "limit", 50), 1), 50)
+        with self._lock:
+            room, me = self._room(request, "v1")
+            threads = sorted(room.threads.values(), key=lambda t: (-t.last_activity, -t.id))[:limit]
+            return Reply(200, [self._thread_json(room, t, me) for t in threads])
+
+    @route("GET", CHAT + "/threads/{threadId}", contract=NEWER)
+    async def get_thread(self, request: Request) -> Reply:
+        with self._lock:
+            room, me = self._room(request, "v1")
+            return Reply(200, self._thread_json(room, self._thread(room, request), me))
+
+    @route("PUT", CHAT + "/threads/{threadId}", contract=NEWER)
+    async def rename_thread(self, request: Request) -> Reply:
+        title = str(request.args().get("threadTitle") or "").strip()
+        with self._lock:
+            room, me = self._room(request, "v1")
+            thread = self._thread(room, request)
+            root = room.message(thread.id)
+            own = root is not None and root.actor_id == me.actor_id
+            if not own and me.participant_type not in (OWNER, MODERATOR):
+                raise Failure(403, "", {"error": "permission"})
+            if not title:
+                raise Failure(400, "", {"error": "title"})
+            thread.title = self._title(title)
+            renamed = self._system(room, me.actor_id, "thread_renamed", "{actor} renamed thread {title}")
+            renamed.parameters["title"] = {"type": "highlight", "id": str(thread.id), "name": thread.title}
+            renamed.silent, renamed.thread_id = True, thread.id
+            return Reply(200, self._thread_json(room, thread, me))
+
+    @route("POST", CHAT + "/threads/{messageId}/notify", contract=NEWER)
+    async def thread_notifications(self, request: Request) -> Reply:
+        level = self._int(request.args(), "level", -1)
+        with self._lock:
+            room, me = self._room(request, "v1")
+            if level not in range(4):
+                raise Failure(400, "", {"error": "level"})
+            thread = self._thread(room, request, "messageId", "message")
+            me.thread_levels[thread.id] = level
+            return Reply(200, self._thread_json(room, thread, me))
 
     # -- reactions -----------------------------------------------------------------------------
     def _reactions(self, message: Message) -> dict[str, list[dict[str, Any]]]:
@@ -881,8 +1233,14 @@ def _room(context: Any) -> dict[str, str]:
     bob_id = str(room.attendee(bob).id)  # type: ignore[union-attr]
     alice_id = str(room.attendee(alice).id)  # type: ignore[union-attr]
     one = app.create_room(alice, ONE_TO_ONE, "", bob)
+    public = app.create_room(alice, PUBLIC, "Contract public room", bob)
+    root = app.start_thread(room, alice, "Plans", "Thread root")
+    app.reply_in_thread(room, bob, root.id, "Thread reply")
+    first.pinned, first.pin_order = (alice, alice, 1_700_000_000, 0), app._next()
+    app.reminders[(alice, room.token, root.id)] = 4_000_000_000
     return {"token": room.token, "first": str(first.id), "second": str(second.id), "poll": str(poll.id),
-            "closed": str(closed.id), "bob_attendee": bob_id, "alice_attendee": alice_id, "one": one.token}  # fmt: skip
+            "closed": str(closed.id), "bob_attendee": bob_id, "alice_attendee": alice_id, "one": one.token,
+            "public": public.token, "thread": str(root.id)}  # fmt: skip
 
 
 def _group(context: Any) -> dict[str, str]:
@@ -986,4 +1344,38 @@ SAMPLES = [
     Sample("DELETE", V1 + "/poll/{token}/{closed}", 400, setup=_room),
     Sample("DELETE", V1 + "/poll/{token}/{poll}", 403, setup=_room, user="bob"),
     Sample("DELETE", V1 + "/poll/{token}/999999999", 404, setup=_room),
+    Sample("POST", ROOM_T + "/favorite", 200, setup=_room, user="bob"),
+    Sample("DELETE", ROOM_T + "/favorite", 200, setup=_room),
+    Sample("POST", ROOM_T + "/archive", 200, setup=_room, user="bob"),
+    Sample("DELETE", ROOM_T + "/archive", 200, setup=_room),
+    Sample("PUT", ROOM_T + "/read-only", 200, setup=_room, json={"state": 1}),
+    Sample("PUT", V4 + "/room/{one}/read-only", 400, setup=_room, json={"state": 1}, note="one-to-one"),
+    Sample("PUT", ROOM_T + "/listable", 200, setup=_room, json={"scope": 2}),
+    Sample("PUT", ROOM_T + "/listable", 400, setup=_room, json={"scope": 5}),
+    Sample("PUT", V4 + "/room/{public}/password", 200, setup=_room, json={"password": "correct horse battery"}),
+    Sample("PUT", V4 + "/room/{public}/password", 400, setup=_room, json={"password": "short"}, note="policy"),
+    Sample("PUT", ROOM_T + "/password", 400, setup=_room, json={"password": "correct horse battery"}, note="group"),
+    Sample("PUT", ROOM_T + "/webinar/lobby", 200, setup=_room, json={"state": 1, "timer": 2_000_000_000}),
+    Sample("PUT", V4 + "/room/{one}/webinar/lobby", 400, setup=_room, json={"state": 1}),
+    Sample("GET", V4 + "/room/note-to-self", 200),
+    Sample("GET", V1 + "/chat/upcoming-reminders", 200, setup=_room),
+    Sample("GET", CHAT_T + "/share", 200, setup=_room, query={"objectType": "pinned"}),
+    Sample("GET", CHAT_T + "/share", 200, setup=_room, query={"objectType": "file", "limit": "5"}),
+    Sample("POST", CHAT_T + "/{second}/pin", 200, setup=_room, json={"pinUntil": 4_000_000_000}),
+    Sample("POST", CHAT_T + "/{second}/pin", 403, setup=_room, user="bob", note="not a moderator"),
+    Sample("POST", CHAT_T + "/999999999/pin", 404, setup=_room),
+    Sample("DELETE", CHAT_T + "/{first}/pin", 200, setup=_room),
+    Sample("DELETE", CHAT_T + "/{first}/pin", 403, setup=_room, user="bob"),
+    Sample("GET", CHAT_T + "/threads/recent", 200, setup=_room, query={"limit": "5"}),
+    Sample("GET", CHAT_T + "/threads/{thread}", 200, setup=_room, user="bob"),
+    Sample("GET", CHAT_T + "/threads/{first}", 404, setup=_room, note="not a thread"),
+    Sample("PUT", CHAT_T + "/threads/{thread}", 200, setup=_room, json={"threadTitle": "Renamed"}),
+    Sample("PUT", CHAT_T + "/threads/{thread}", 403, setup=_room, user="bob", json={"threadTitle": "Bob's"}),
+    Sample("PUT", CHAT_T + "/threads/{thread}", 400, setup=_room, json={"threadTitle": " "}),
+    Sample("POST", CHAT_T + "/threads/{thread}/notify", 200, setup=_room, user="bob", json={"level": 1}),
+    Sample("POST", CHAT_T + "/threads/{thread}/notify", 400, setup=_room, json={"level": 7}),
+    Sample("POST", CHAT_T + "/threads/{first}/notify", 404, setup=_room, json={"level": 1}),
+    Sample("POST", CHAT_T, 201, setup=_room, json={"message": "Root", "threadTitle": "New thread"}),
+    Sample("POST", CHAT_T, 201, setup=_room, user="bob", json={"message": "In it", "threadId": "{thread}"}),
+    Sample("GET", CHAT_T, 200, setup=_room, query={"threadId": "{thread}"}),
 ]
