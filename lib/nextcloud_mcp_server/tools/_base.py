@@ -140,41 +140,24 @@ class ToolDeps:
         scope: str | None,
         structured_output: bool | None = None,
         requires: Requirement | None = None,
+        prepare: Callable[[Any], Any] | None = None,
     ) -> Callable[[F], F]:
         """Register a tool whose failures become actionable ToolErrors (see `failure_message`).
 
         `requires`: what the caller's Nextcloud must have beyond the toolset's requirement (gating.py).
+        `prepare`: what turns the function into the one the SDK calls, applied when the tool is built
+        (`materialize`), not at start-up (reading 400 signatures costs more than listing the tools).
         """
 
-        def decorate(fn: F) -> F:
-            @functools.wraps(fn)
-            async def wrapper(*args: Any, **kwargs: Any) -> Any:
-                began = time.perf_counter()
-                try:
-                    result = compact(await fn(*args, **kwargs))
-                except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
-                    from nextcloud_mcp_server.auth.consent import consent_request
-
-                    request = consent_request(current_context(), exc)
-                    if request is not None:
-                        return request
-                    raise ToolError(f"{title} failed: {exc}") from None
-                except MAPPED as exc:
-                    message = failure_message(exc, title)
-                    if self.log is not None:
-                        await self.log.log("warning", f"{name}: {message}")
-                    raise ToolError(message) from None
-                if self.log is not None:
-                    await self.log.log("debug", f"{name}: done in {(time.perf_counter() - began) * 1000:.0f} ms")
-                return result
-
+        def decorate(declared: F) -> F:
             info = self.registry.add_tool(
                 name, scope=scope, read_only=bool(annotations.read_only_hint), requires=requires
             )
 
             def build() -> None:
+                fn = prepare(declared) if prepare is not None else declared
                 self.server.add_tool(
-                    wrapper,
+                    self._guarded(fn, name, title),
                     name=name,
                     title=title,
                     description=inspect.cleandoc(fn.__doc__) if fn.__doc__ else None,
@@ -190,9 +173,35 @@ class ToolDeps:
                     registered.fn_metadata.output_schema = output_schema(registered.fn_metadata.output_schema)
 
             self.built.setdefault(info.toolset, []).append(build)
-            return fn
+            return declared
 
         return decorate
+
+    def _guarded(self, fn: F, name: str, title: str) -> F:
+        """`fn` with its failures mapped to actionable ToolErrors, and its duration logged to the session."""
+
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                result = compact(await fn(*args, **kwargs))
+            except NeedsProvisioning as exc:  # Flow 2 not granted yet: ask for consent, or say where to grant it
+                from nextcloud_mcp_server.auth.consent import consent_request
+
+                request = consent_request(current_context(), exc)
+                if request is not None:
+                    return request
+                raise ToolError(f"{title} failed: {exc}") from None
+            except MAPPED as exc:
+                message = failure_message(exc, title)
+                if self.log is not None:
+                    await self.log.log("warning", f"{name}: {message}")
+                raise ToolError(message) from None
+            if self.log is not None:
+                await self.log.log("debug", f"{name}: done in {(time.perf_counter() - began) * 1000:.0f} ms")
+            return result
+
+        return wrapper  # type: ignore[return-value]
 
     def resource(
         self, uri: str, *, toolset: str | None, name: str, title: str, description: str, mime_type: str | None = None

@@ -182,7 +182,8 @@ def register_declared(module: ModuleType, deps: ToolDeps) -> None:
                 scope=scope_of(spec),
                 structured_output=spec.structured_output,
                 requires=spec.requires,
-            )(with_injected(value, deps))
+                prepare=functools.partial(with_injected, deps=deps),
+            )(value)
         elif isinstance(spec, ResourceSpec):
             if spec.toolset is not None:
                 deps.registry.declare(spec.toolset)
