@@ -23,9 +23,9 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, Refused, detail_of, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, Refused, detail_of, not_found, parsed
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -117,13 +117,6 @@ class Share(BaseModel):
     hasPassword: bool = False
 
 
-def _model(cls: type[Any], data: Any, what: str) -> Any:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"{what} is not in the documented shape") from None
-
-
 def _field(data: Any, key: str) -> Any:
     if not isinstance(data, dict) or key not in data:
         raise BadResponse(f"the answer has no '{key}'")
@@ -155,23 +148,23 @@ class CollectivesAPI:
     # -- collectives ------------------------------------------------------------------------
     async def collectives(self) -> list[Collective]:
         data = await self._call("GET", "", "collectives")
-        return [_model(Collective, c, "a collective") for c in _field(data, "collectives")]
+        return [parsed(Collective, c, "a collective") for c in _field(data, "collectives")]
 
     async def trashed_collectives(self) -> list[Collective]:
         data = await self._call("GET", "/trash", "trashed collectives")
-        return [_model(Collective, c, "a collective") for c in _field(data, "collectives")]
+        return [parsed(Collective, c, "a collective") for c in _field(data, "collectives")]
 
     async def create(self, name: str, emoji: str | None) -> Collective:
         body: dict[str, Any] = {"name": name}
         if emoji:
             body["emoji"] = emoji
         data = await self._call("POST", "", f"collective '{name}'", json=body)
-        return _model(Collective, _field(data, "collective"), "the collective")  # type: ignore[no-any-return]
+        return parsed(Collective, _field(data, "collective"), "the collective")
 
     async def _one(self, method: str, path: str, collective_id: int, json: Any = None) -> Collective:
         subject = f"{'trashed ' if path.startswith('/trash/') else ''}collective {collective_id}"
         data = await self._call(method, path, subject, json=json)
-        return _model(Collective, _field(data, "collective"), "the collective")  # type: ignore[no-any-return]
+        return parsed(Collective, _field(data, "collective"), "the collective")
 
     async def set_emoji(self, collective_id: int, emoji: str | None) -> Collective:
         return await self._one("PUT", f"/{collective_id}", collective_id, {"emoji": emoji})
@@ -188,11 +181,11 @@ class CollectivesAPI:
     # -- pages ------------------------------------------------------------------------------
     async def _pages(self, path: str, subject: str, params: Any = None) -> list[PageInfo]:
         data = await self._call("GET", path, subject, params=params)
-        return [_model(PageInfo, p, "a page") for p in _field(data, "pages")]
+        return [parsed(PageInfo, p, "a page") for p in _field(data, "pages")]
 
     async def _page(self, method: str, path: str, subject: str, json: Any = None) -> PageInfo:
         data = await self._call(method, path, subject, json=json)
-        return _model(PageInfo, _field(data, "page"), "the page")  # type: ignore[no-any-return]
+        return parsed(PageInfo, _field(data, "page"), "the page")
 
     async def pages(self, collective_id: int) -> list[PageInfo]:
         return await self._pages(f"/{collective_id}/pages", f"collective {collective_id}")
@@ -282,11 +275,11 @@ class CollectivesAPI:
     # -- templates (pages in `.templates/`) ----------------------------------------------------
     async def templates(self, collective_id: int) -> list[PageInfo]:
         data = await self._call("GET", f"/{collective_id}/pages/templates", f"collective {collective_id}")
-        return [_model(PageInfo, p, "a template") for p in _field(data, "templates")]
+        return [parsed(PageInfo, p, "a template") for p in _field(data, "templates")]
 
     async def _template(self, method: str, path: str, subject: str, json: Any = None) -> PageInfo:
         data = await self._call(method, path, subject, json=json)
-        return _model(PageInfo, _field(data, "template"), "the template")  # type: ignore[no-any-return]
+        return parsed(PageInfo, _field(data, "template"), "the template")
 
     async def create_template(self, collective_id: int, parent_id: int, title: str) -> PageInfo:
         """A template below another (parent_id 0: at the top); the app reads the body's parentId."""
@@ -316,12 +309,12 @@ class CollectivesAPI:
     # -- tags -------------------------------------------------------------------------------
     async def tags(self, collective_id: int) -> list[Tag]:
         data = await self._call("GET", f"/{collective_id}/tags", f"collective {collective_id}")
-        return [_model(Tag, t, "a tag") for t in _field(data, "tags")]
+        return [parsed(Tag, t, "a tag") for t in _field(data, "tags")]
 
     async def create_tag(self, collective_id: int, name: str, color: str) -> Tag:
         body = {"name": name, "color": color}
         data = await self._call("POST", f"/{collective_id}/tags", f"collective {collective_id}", json=body)
-        return _model(Tag, _field(data, "tag"), "the tag")  # type: ignore[no-any-return]
+        return parsed(Tag, _field(data, "tag"), "the tag")
 
     async def tag_page(self, collective_id: int, page_id: int, tag_id: int, *, on: bool) -> PageInfo:
         path = f"/{collective_id}/pages/{page_id}/tags/{tag_id}"
@@ -330,7 +323,7 @@ class CollectivesAPI:
     async def update_tag(self, collective_id: int, tag_id: int, name: str, color: str) -> Tag:
         body = {"name": name, "color": color}
         data = await self._call("PUT", f"/{collective_id}/tags/{tag_id}", f"tag {tag_id}", json=body)
-        return _model(Tag, _field(data, "tag"), "the tag")  # type: ignore[no-any-return]
+        return parsed(Tag, _field(data, "tag"), "the tag")
 
     async def delete_tag(self, collective_id: int, tag_id: int) -> None:
         await self._call("DELETE", f"/{collective_id}/tags/{tag_id}", f"tag {tag_id}")
@@ -338,7 +331,7 @@ class CollectivesAPI:
     # -- attachments ------------------------------------------------------------------------
     async def attachments(self, collective_id: int, page_id: int) -> list[Attachment]:
         data = await self._call("GET", f"/{collective_id}/pages/{page_id}/attachments", f"page {page_id}")
-        return [_model(Attachment, a, "an attachment") for a in _field(data, "attachments")]
+        return [parsed(Attachment, a, "an attachment") for a in _field(data, "attachments")]
 
     async def upload_attachment(self, collective_id: int, page_id: int, name: str, content: bytes) -> Attachment:
         """Upload a file as PHP's `$_FILES['file']` (multipart/form-data), as the app's editor does."""
@@ -356,17 +349,17 @@ class CollectivesAPI:
         path = BASE + f"/{collective_id}/pages/{page_id}/attachments"
         response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 403, 404))
         data = self._checked(response, f"page {page_id}")
-        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+        return parsed(Attachment, _field(data, "attachment"), "the attachment")
 
     async def rename_attachment(self, collective_id: int, page_id: int, attachment_id: int, name: str) -> Attachment:
         path = f"/{collective_id}/pages/{page_id}/attachments/{attachment_id}"
         data = await self._call("PUT", path, f"attachment {attachment_id} of page {page_id}", json={"name": name})
-        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+        return parsed(Attachment, _field(data, "attachment"), "the attachment")
 
     async def restore_attachment(self, collective_id: int, page_id: int, attachment_id: int) -> Attachment:
         path = f"/{collective_id}/pages/{page_id}/attachments/trash/{attachment_id}"
         data = await self._call("PATCH", path, f"deleted attachment {attachment_id} of page {page_id}")
-        return _model(Attachment, _field(data, "attachment"), "the attachment")  # type: ignore[no-any-return]
+        return parsed(Attachment, _field(data, "attachment"), "the attachment")
 
     async def delete_attachment(self, collective_id: int, page_id: int, attachment_id: int) -> None:
         path = f"/{collective_id}/pages/{page_id}/attachments/{attachment_id}"
@@ -377,7 +370,7 @@ class CollectivesAPI:
         data = await self._call("GET", f"/{collective_id}/shares", f"collective {collective_id}")
         if not isinstance(data, list):
             raise BadResponse("the shares are not a list")
-        return [_model(Share, s, "a share") for s in data]
+        return [parsed(Share, s, "a share") for s in data]
 
     @staticmethod
     def _share_path(collective_id: int, page_id: int) -> str:
@@ -388,7 +381,7 @@ class CollectivesAPI:
         body = {"password": password} if password else {}
         subject = f"page {page_id}" if page_id else f"collective {collective_id}"
         data = await self._call("POST", self._share_path(collective_id, page_id), subject, json=body)
-        return _model(Share, data, "the share")  # type: ignore[no-any-return]
+        return parsed(Share, data, "the share")
 
     async def update_share(self, share: Share, editable: bool, password: str | None) -> Share:
         body: dict[str, Any] = {"editable": editable}
@@ -396,7 +389,7 @@ class CollectivesAPI:
             body["password"] = password
         path = f"{self._share_path(share.collectiveId, share.pageId)}/{share.token}"
         data = await self._call("PUT", path, f"share {share.token}", json=body)
-        return _model(Share, data, "the share")  # type: ignore[no-any-return]
+        return parsed(Share, data, "the share")
 
     async def unshare(self, share: Share) -> None:
         path = f"{self._share_path(share.collectiveId, share.pageId)}/{share.token}"

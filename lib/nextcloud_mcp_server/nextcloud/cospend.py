@@ -14,9 +14,9 @@ answers 400 with empty data (Cospend drops its reason), so the client checks the
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nextcloud_mcp_server.nextcloud.errors import (
     BadResponse,
@@ -26,6 +26,7 @@ from nextcloud_mcp_server.nextcloud.errors import (
     Refused,
     error_for,
     not_found,
+    parsed,
 )
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS
 
@@ -170,16 +171,6 @@ class Statistics(BaseModel):
         return {} if value == [] or value is None else value
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], data: Any, what: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"Cospend's {what} is not in the documented shape") from None
-
-
 def _reason(body: Any) -> str:
     """Cospend's reason: the strings of `ocs.data` (`{"name": "Name already exists"}`), or the OCS message."""
     ocs = body.get("ocs", {}) if isinstance(body, dict) else {}
@@ -247,14 +238,14 @@ class CospendAPI:
         data = await self._call("GET", "", project=None)
         if not isinstance(data, list):
             raise BadResponse("Cospend's project list is not a list")
-        return [_parse(Project, item, "project") for item in data]
+        return [parsed(Project, item, "project") for item in data]
 
     async def project(self, project_id: str) -> Project:
-        return _parse(Project, await self._call("GET", f"/{project_id}", project=project_id), "project")
+        return parsed(Project, await self._call("GET", f"/{project_id}", project=project_id), "project")
 
     async def create_project(self, project_id: str, name: str) -> Project:
         data = await self._call("POST", "", project=project_id, json={"id": project_id, "name": name})
-        return _parse(Project, data, "project")
+        return parsed(Project, data, "project")
 
     async def edit_project(self, project_id: str, changes: dict[str, Any]) -> None:
         await self._call("PUT", f"/{project_id}", project=project_id, json=changes)
@@ -265,7 +256,7 @@ class CospendAPI:
     async def share(self, project_id: str, user_id: str, level: int) -> Share:
         """Share a project with a user at an access level (1 viewer ... 4 admin)."""
         body = {"userId": user_id, "accessLevel": level}
-        return _parse(Share, await self._call("POST", f"/{project_id}/user-share", project=project_id, json=body),
+        return parsed(Share, await self._call("POST", f"/{project_id}/user-share", project=project_id, json=body),
                       "share")  # fmt: skip
 
     async def unshare(self, project_id: str, user_id: str) -> Share:
@@ -282,11 +273,11 @@ class CospendAPI:
         data = await self._call("GET", f"/{project_id}/members", project=project_id)
         if not isinstance(data, list):
             raise BadResponse("Cospend's member list is not a list")
-        return [_parse(Member, item, "member") for item in data]
+        return [parsed(Member, item, "member") for item in data]
 
     async def add_member(self, project_id: str, fields: dict[str, Any]) -> Member:
         data = await self._call("POST", f"/{project_id}/members", project=project_id, json=fields)
-        return _parse(Member, data, "member")
+        return parsed(Member, data, "member")
 
     async def edit_member(self, project_id: str, member_id: int, changes: dict[str, Any]) -> Member | None:
         """The member changed, or None: Cospend deletes a member disabled before it paid or owed anything."""
@@ -294,7 +285,7 @@ class CospendAPI:
         data = await self._call(
             "PUT", f"/{project_id}/members/{member_id}", project=project_id, subject=subject, json=changes
         )
-        return None if data is None else _parse(Member, data, "member")
+        return None if data is None else parsed(Member, data, "member")
 
     async def delete_member(self, project_id: str, member_id: int) -> None:
         subject = f"member {member_id} of project '{project_id}'"
@@ -303,12 +294,12 @@ class CospendAPI:
     # -- bills -----------------------------------------------------------------------------
     async def bills(self, project_id: str, params: dict[str, Any]) -> BillPage:
         data = await self._call("GET", f"/{project_id}/bills", project=project_id, params=params)
-        return _parse(BillPage, data, "bill list")
+        return parsed(BillPage, data, "bill list")
 
     async def bill(self, project_id: str, bill_id: int) -> Bill:
         subject = f"bill {bill_id} of project '{project_id}'"
         data = await self._call("GET", f"/{project_id}/bills/{bill_id}", project=project_id, subject=subject)
-        return _parse(Bill, data, "bill")
+        return parsed(Bill, data, "bill")
 
     async def check_people(self, project_id: str, payer: int | None, owers: list[int] | None) -> None:
         """Refuse a payer or ower who is not a member of the project (Cospend would not say which)."""
@@ -338,10 +329,10 @@ class CospendAPI:
     # -- statistics and settlement ---------------------------------------------------------
     async def statistics(self, project_id: str, params: dict[str, Any]) -> Statistics:
         data = await self._call("GET", f"/{project_id}/statistics", project=project_id, params=params)
-        return _parse(Statistics, data, "statistics")
+        return parsed(Statistics, data, "statistics")
 
     async def settlement(self, project_id: str, params: dict[str, Any]) -> Settlement:
         data = await self._call("GET", f"/{project_id}/settlement", project=project_id, params=params)
         if isinstance(data, dict):
             data = {"transactions": data.get("transactions") or [], "balances": data.get("balances") or {}}
-        return _parse(Settlement, data, "settlement")
+        return parsed(Settlement, data, "settlement")

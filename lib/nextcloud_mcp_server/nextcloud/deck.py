@@ -14,9 +14,17 @@ import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, FileTooLarge, Refused, detail_of, error_for, not_found
+from nextcloud_mcp_server.nextcloud.errors import (
+    BadResponse,
+    FileTooLarge,
+    Refused,
+    detail_of,
+    error_for,
+    not_found,
+    parsed,
+)
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -152,17 +160,10 @@ class Comment(_Model):
 M = TypeVar("M", bound=BaseModel)
 
 
-def _parse(model: type[M], data: Any, what: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"{what} is not in the shape Deck documents") from None
-
-
 def _parse_list(model: type[M], data: Any, what: str) -> list[M]:
     if not isinstance(data, list):
         raise BadResponse(f"{what} are not a list")
-    return [_parse(model, item, what) for item in data]
+    return [parsed(model, item, what) for item in data]
 
 
 class DeckAPI:
@@ -237,19 +238,19 @@ class DeckAPI:
     async def board(self, board_id: int) -> Board:
         """The board; the models of an unchanged board are shared between reads (do not modify them)."""
         found: Board = await self._models(
-            f"/boards/{board_id}", f"board {board_id}", lambda d: _parse(Board, d, "a board")
+            f"/boards/{board_id}", f"board {board_id}", lambda d: parsed(Board, d, "a board")
         )
         return found
 
     async def create_board(self, title: str, color: str) -> Board:
         data = await self._call("POST", "/boards", "boards", json={"title": title, "color": color})
-        return _parse(Board, data, "a board")
+        return parsed(Board, data, "a board")
 
     async def share_board(self, board_id: int, user_id: str, *, edit: bool, share: bool, manage: bool) -> Acl:
         body = {"type": 0, "participant": user_id, "permissionEdit": edit, "permissionShare": share,
                 "permissionManage": manage}  # fmt: skip
         data = await self._call("POST", f"/boards/{board_id}/acl", f"board {board_id}", json=body)
-        return _parse(Acl, data[0] if isinstance(data, list) and data else data, "a board share")
+        return parsed(Acl, data[0] if isinstance(data, list) and data else data, "a board share")
 
     async def update_board(self, board_id: int, title: str | None, color: str | None, archived: bool | None) -> Board:
         """Change some of title, color, archived: Deck's PUT needs all three, so the rest is read first."""
@@ -257,15 +258,15 @@ class DeckAPI:
         body = {"title": current.title if title is None else title, "color": current.color if color is None else color,
                 "archived": current.archived if archived is None else archived}  # fmt: skip
         data = await self._call("PUT", f"/boards/{board_id}", f"board {board_id}", json=body)
-        return _parse(Board, data, "a board")
+        return parsed(Board, data, "a board")
 
     async def delete_board(self, board_id: int) -> Board:
         """Mark the board deleted; Deck purges it after its trash retention unless restored."""
-        return _parse(Board, await self._call("DELETE", f"/boards/{board_id}", f"board {board_id}"), "a board")
+        return parsed(Board, await self._call("DELETE", f"/boards/{board_id}", f"board {board_id}"), "a board")
 
     async def restore_board(self, board_id: int) -> Board:
         data = await self._call("POST", f"/boards/{board_id}/undo_delete", f"deleted board {board_id}")
-        return _parse(Board, data, "a board")
+        return parsed(Board, data, "a board")
 
     async def update_share(
         self, board_id: int, acl_id: int, *, edit: bool | None, share: bool | None, manage: bool | None
@@ -280,7 +281,7 @@ class DeckAPI:
             "permissionManage": current.permission_manage if manage is None else manage,
         }
         data = await self._call("PUT", f"/boards/{board_id}/acl/{acl_id}", f"share {acl_id}", json=body)
-        return _parse(Acl, data, "a board share")
+        return parsed(Acl, data, "a board share")
 
     async def delete_share(self, board_id: int, acl_id: int) -> None:
         await self._call("DELETE", f"/boards/{board_id}/acl/{acl_id}", f"share {acl_id} of board {board_id}")
@@ -300,19 +301,19 @@ class DeckAPI:
     async def stack(self, board_id: int, stack_id: int) -> Stack:
         path = f"/boards/{board_id}/stacks/{stack_id}"
         data = await self._call("GET", path, f"stack {stack_id} of board {board_id}", cached=True)
-        return _parse(Stack, data, "a stack")
+        return parsed(Stack, data, "a stack")
 
     async def create_stack(self, board_id: int, title: str, order: int) -> Stack:
         body = {"title": title, "order": order}
         data = await self._call("POST", f"/boards/{board_id}/stacks", f"board {board_id}", json=body)
-        return _parse(Stack, data, "a stack")
+        return parsed(Stack, data, "a stack")
 
     async def update_stack(self, board_id: int, stack_id: int, title: str | None, order: int | None) -> Stack:
         current = await self.stack(board_id, stack_id)
         body = {"title": current.title if title is None else title, "order": current.order if order is None else order}
         path = f"/boards/{board_id}/stacks/{stack_id}"
         data = await self._call("PUT", path, f"stack {stack_id} of board {board_id}", json=body)
-        return _parse(Stack, data, "a stack")
+        return parsed(Stack, data, "a stack")
 
     async def delete_stack(self, board_id: int, stack_id: int) -> None:
         await self._call("DELETE", f"/boards/{board_id}/stacks/{stack_id}", f"stack {stack_id} of board {board_id}")
@@ -324,7 +325,7 @@ class DeckAPI:
 
     async def card(self, board_id: int, stack_id: int, card_id: int) -> Card:
         data = await self._call("GET", self._card_path(board_id, stack_id, card_id), f"card {card_id}")
-        return _parse(Card, data, "a card")
+        return parsed(Card, data, "a card")
 
     async def create_card(
         self, board_id: int, stack_id: int, title: str, *, type: str, order: int, description: str | None,
@@ -337,7 +338,7 @@ class DeckAPI:
             body["duedate"] = duedate
         path = f"/boards/{board_id}/stacks/{stack_id}/cards"
         data = await self._call("POST", path, f"stack {stack_id} of board {board_id}", json=body)
-        return _parse(Card, data, "a card")
+        return parsed(Card, data, "a card")
 
     async def update_card(
         self, board_id: int, stack_id: int, card_id: int, changes: dict[str, Any], *, target_stack_id: int | None = None
@@ -360,7 +361,7 @@ class DeckAPI:
         target = target_stack_id if target_stack_id is not None else current.stack_id
         path = self._card_path(board_id, target, card_id)
         data = await self._call("PUT", path, f"card {card_id}", json=body)
-        return _parse(Card, data, "a card")
+        return parsed(Card, data, "a card")
 
     async def delete_card(self, board_id: int, stack_id: int, card_id: int) -> None:
         await self._call("DELETE", self._card_path(board_id, stack_id, card_id), f"card {card_id}")
@@ -368,7 +369,7 @@ class DeckAPI:
     async def set_archived(self, board_id: int, stack_id: int, card_id: int, archived: bool) -> Card:
         path = self._card_path(board_id, stack_id, card_id) + ("/archive" if archived else "/unarchive")
         data = await self._call("PUT", path, f"card {card_id}")
-        return _parse(Card, data, "a card")
+        return parsed(Card, data, "a card")
 
     async def reorder_card(self, board_id: int, card_id: int, target_stack_id: int, order: int) -> list[Card]:
         """Put the card at `order` in the target stack (Deck renumbers the others); the stack's cards."""
@@ -398,7 +399,7 @@ class DeckAPI:
         """Make `card_id` depend on `other_id` (or no longer); the card with its `dependent_cards`."""
         path = self._card_path(board_id, stack_id, card_id) + f"/dependentCards/{other_id}"
         data = await self._call("POST" if add else "DELETE", path, f"card {card_id}")
-        return _parse(Card, data, "a card")
+        return parsed(Card, data, "a card")
 
     # -- attachments (API v1.1: every type) -------------------------------------------------
     async def attachments(self, board_id: int, stack_id: int, card_id: int) -> list[Attachment]:
@@ -445,7 +446,7 @@ class DeckAPI:
             data = response.json()
         except ValueError:
             raise BadResponse("Deck's answer is not JSON") from None
-        return _parse(Attachment, data, "the attachment")
+        return parsed(Attachment, data, "the attachment")
 
     async def delete_attachment(
         self, board_id: int, stack_id: int, card_id: int, kind: str, attachment_id: int
@@ -456,18 +457,18 @@ class DeckAPI:
     # -- labels -----------------------------------------------------------------------------
     async def label(self, board_id: int, label_id: int) -> Label:
         path = f"/boards/{board_id}/labels/{label_id}"
-        return _parse(Label, await self._call("GET", path, f"label {label_id} of board {board_id}"), "a label")
+        return parsed(Label, await self._call("GET", path, f"label {label_id} of board {board_id}"), "a label")
 
     async def create_label(self, board_id: int, title: str, color: str) -> Label:
         body = {"title": title, "color": color}
         data = await self._call("POST", f"/boards/{board_id}/labels", f"board {board_id}", json=body)
-        return _parse(Label, data, "a label")
+        return parsed(Label, data, "a label")
 
     async def update_label(self, board_id: int, label_id: int, title: str | None, color: str | None) -> Label:
         current = await self.label(board_id, label_id)
         body = {"title": current.title if title is None else title, "color": current.color if color is None else color}
         path = f"/boards/{board_id}/labels/{label_id}"
-        return _parse(
+        return parsed(
             Label, await self._call("PUT", path, f"label {label_id} of board {board_id}", json=body), "a label"
         )
 
@@ -483,13 +484,13 @@ class DeckAPI:
 
     async def create_comment(self, card_id: int, message: str, parent_id: int | None) -> Comment:
         body = {"message": message, "parentId": parent_id}
-        return _parse(Comment, await self._ocs("POST", f"/cards/{card_id}/comments", f"card {card_id}", json=body),
+        return parsed(Comment, await self._ocs("POST", f"/cards/{card_id}/comments", f"card {card_id}", json=body),
                       "a comment")  # fmt: skip
 
     async def update_comment(self, card_id: int, comment_id: int, message: str) -> Comment:
         path = f"/cards/{card_id}/comments/{comment_id}"
         data = await self._ocs("PUT", path, f"comment {comment_id} on card {card_id}", json={"message": message})
-        return _parse(Comment, data, "a comment")
+        return parsed(Comment, data, "a comment")
 
     async def delete_comment(self, card_id: int, comment_id: int) -> None:
         await self._ocs("DELETE", f"/cards/{card_id}/comments/{comment_id}", f"comment {comment_id} on card {card_id}")

@@ -21,10 +21,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
 
 _SABRE_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.S)
@@ -131,6 +132,20 @@ class BadResponse(NextcloudError):
     """Nextcloud answered, but not in the documented shape."""
 
     status = 0
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def parsed(model: type[M], data: Any, what: str) -> M:
+    """`data` (an app's JSON answer) as `model`, or BadResponse naming `what`: the one place a client
+    turns an answer in another shape than the app documents into an error."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise BadResponse(f"{what} is not in the documented shape") from None
 
 
 class Refused(NextcloudError):

@@ -11,11 +11,11 @@ permission on the form), except when submitting, where Forms' 403s are rules of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found, parsed
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ BASE = "/ocs/v2.php/apps/forms/api/v3/forms"
 SHARE_TYPES = {"user": 0, "group": 1, "link": 3, "team": 7}
 STATES = {"active": 0, "closed": 1, "archived": 2}
 _MISSING_FORM = "Could not find form"
-M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -112,13 +111,6 @@ class Submissions(_Model):
     total: int = Field(alias="filteredSubmissionsCount")
 
 
-def _parse(model: type[M], data: Any, what: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"{what} is not in the documented shape") from None
-
-
 class FormsAPI:
     """The caller's forms, and the forms shared with them."""
 
@@ -156,15 +148,15 @@ class FormsAPI:
         data = await self._call("GET", "", "forms", params={"type": kind})
         if not isinstance(data, list):
             raise BadResponse("the forms are not a list")
-        return [_parse(PartialForm, item, "a form") for item in data]
+        return [parsed(PartialForm, item, "a form") for item in data]
 
     async def form(self, form_id: int) -> Form:
-        return _parse(Form, await self._call("GET", f"/{form_id}", f"form {form_id}"), "the form")
+        return parsed(Form, await self._call("GET", f"/{form_id}", f"form {form_id}"), "the form")
 
     async def create(self, from_id: int | None = None) -> Form:
         body = {"fromId": from_id} if from_id is not None else {}
         subject = f"form {from_id}" if from_id is not None else "a new form"
-        return _parse(Form, await self._call("POST", "", subject, json=body), "the new form")
+        return parsed(Form, await self._call("POST", "", subject, json=body), "the new form")
 
     async def update(self, form_id: int, changes: dict[str, Any]) -> None:
         await self._call("PATCH", f"/{form_id}", f"form {form_id}", json={"keyValuePairs": changes})
@@ -175,13 +167,13 @@ class FormsAPI:
     # -- questions and options ------------------------------------------------------------
     async def question(self, form_id: int, question_id: int) -> Question:
         data = await self._call("GET", f"/{form_id}/questions/{question_id}", self._q(form_id, question_id))
-        return _parse(Question, data, "the question")
+        return parsed(Question, data, "the question")
 
     async def questions(self, form_id: int) -> list[Question]:
         data = await self._call("GET", f"/{form_id}/questions", f"form {form_id}")
         if not isinstance(data, list):
             raise BadResponse("the questions are not a list")
-        return [_parse(Question, item, "a question") for item in data]
+        return [parsed(Question, item, "a question") for item in data]
 
     async def add_question(
         self, form_id: int, kind: str, text: str, *, position: int | None = None, subtype: str | None = None
@@ -192,7 +184,7 @@ class FormsAPI:
         if subtype is not None:
             body["subtype"] = subtype
         data = await self._call("POST", f"/{form_id}/questions", f"form {form_id}", json=body)
-        return _parse(Question, data, "the new question")
+        return parsed(Question, data, "the new question")
 
     async def update_question(self, form_id: int, question_id: int, changes: dict[str, Any]) -> None:
         await self._call(
@@ -213,7 +205,7 @@ class FormsAPI:
         )  # fmt: skip
         if not isinstance(data, list):
             raise BadResponse("the new options are not a list")
-        return [_parse(Option, item, "an option") for item in data]
+        return [parsed(Option, item, "an option") for item in data]
 
     async def update_option(self, form_id: int, question_id: int, option_id: int, text: str) -> None:
         await self._call(
@@ -241,7 +233,7 @@ class FormsAPI:
     async def share(self, form_id: int, share_type: str, share_with: str, permissions: list[str]) -> Share:
         body = {"shareType": SHARE_TYPES[share_type], "shareWith": share_with, "permissions": permissions}
         data = await self._call("POST", f"/{form_id}/shares", f"form {form_id}", json=body)
-        return _parse(Share, data, "the new share")
+        return parsed(Share, data, "the new share")
 
     async def update_share(self, form_id: int, share_id: int, permissions: list[str]) -> None:
         await self._call(
@@ -270,11 +262,11 @@ class FormsAPI:
         if query:
             params["query"] = query
         data = await self._call("GET", f"/{form_id}/submissions", f"form {form_id}", params=params)
-        return _parse(Submissions, data, "the submissions")
+        return parsed(Submissions, data, "the submissions")
 
     async def submission(self, form_id: int, submission_id: int) -> Submission:
         subject = f"submission {submission_id} of form {form_id}"
-        return _parse(Submission, await self._call("GET", f"/{form_id}/submissions/{submission_id}", subject), subject)
+        return parsed(Submission, await self._call("GET", f"/{form_id}/submissions/{submission_id}", subject), subject)
 
     async def delete_submission(self, form_id: int, submission_id: int) -> None:
         await self._call(

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from nextcloud_mcp_server.nextcloud.errors import (
     AppUnavailable,
@@ -43,6 +43,7 @@ from nextcloud_mcp_server.nextcloud.errors import (
     detail_of,
     error_for,
     not_found,
+    parsed,
 )
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS
 
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 APP, TITLE = "mail", "Mail"
 API = "/index.php/apps/mail/api"
 OCS = "/ocs/v2.php/apps/mail"
-M = TypeVar("M", bound=BaseModel)
 DEFAULT_TAGS = {
     "important": "$label1",
     "work": "$label2",
@@ -160,13 +160,6 @@ class Recipient(BaseModel):
     email: str
 
 
-def _model(cls: type[M], data: Any, what: str) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"a mail {what} is not in the shape Mail answers") from None
-
-
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -211,14 +204,14 @@ class MailAPI:
         data = await self._rest("GET", "/accounts", "your mail accounts")
         if not isinstance(data, list):
             raise BadResponse("the mail accounts are not a list")
-        return [_model(Account, item, "account") for item in data]
+        return [parsed(Account, item, "account") for item in data]
 
     async def mailboxes(self, account_id: int) -> list[Mailbox]:
         data = await self._rest("GET", "/mailboxes", f"mail account {account_id}", params={"accountId": account_id})
         found = data.get("mailboxes") if isinstance(data, dict) else None
         if not isinstance(found, list):
             raise BadResponse("the mailboxes are not a list")
-        return [_model(Mailbox, item, "mailbox") for item in found]
+        return [parsed(Mailbox, item, "mailbox") for item in found]
 
     async def messages(
         self, mailbox_id: int, *, limit: int, cursor: int | None = None, search: str | None = None
@@ -232,10 +225,10 @@ class MailAPI:
         data = await self._rest("GET", "/messages", f"mailbox {mailbox_id}", params=params)
         if not isinstance(data, list):
             raise BadResponse("the messages are not a list")
-        return [_model(Envelope, item, "message") for item in data]
+        return [parsed(Envelope, item, "message") for item in data]
 
     async def message(self, message_id: int) -> Message:
-        return _model(Message, await self._ocs(f"/message/{message_id}", f"message {message_id}"), "message")
+        return parsed(Message, await self._ocs(f"/message/{message_id}", f"message {message_id}"), "message")
 
     async def source(self, message_id: int) -> str:
         data = await self._ocs(f"/message/{message_id}/raw", f"message {message_id}")
@@ -267,7 +260,7 @@ class MailAPI:
     async def ensure_tag(self, name: str, color: str) -> Tag:
         """The tag of that name, created when new (Mail answers the existing one, its colour unchanged)."""
         data = await self._rest("POST", "/tags", f"tag {name!r}", json={"displayName": name, "color": color})
-        return _model(Tag, data, "tag")
+        return parsed(Tag, data, "tag")
 
     async def tag(self, message_id: int, name: str, on: bool) -> Tag:
         """Tag a message (or untag it) by tag name or IMAP label; the tag.
@@ -280,7 +273,7 @@ class MailAPI:
             label = (await self.ensure_tag(name, "#0082c9")).imapLabel
         path = f"/messages/{message_id}/tags/{quote(label, safe='')}"
         data = await self._rest("PUT" if on else "DELETE", path, f"message {message_id}")
-        return _model(Tag, data, "tag")
+        return parsed(Tag, data, "tag")
 
     async def move(self, message_id: int, mailbox_id: int) -> None:
         body = {"destFolderId": mailbox_id}

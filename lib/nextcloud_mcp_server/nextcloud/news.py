@@ -31,7 +31,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from nextcloud_mcp_server.nextcloud.errors import (
     AppUnavailable,
@@ -41,6 +41,7 @@ from nextcloud_mcp_server.nextcloud.errors import (
     detail_of,
     error_for,
     not_found,
+    parsed,
 )
 
 if TYPE_CHECKING:
@@ -121,13 +122,6 @@ class Status(BaseModel):
     warnings: dict[str, bool] = Field(default_factory=dict)
 
 
-def _model(cls: type[M], data: Any, what: str) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"News's {what} is not in the documented shape") from None
-
-
 def _said(response: httpx.Response) -> str | None:
     """News's own `message`, or None when the answer is not the app's (Nextcloud's router)."""
     if "json" not in response.headers.get("Content-Type", ""):
@@ -185,7 +179,7 @@ class NewsAPI:
         data = await self._call("GET", "/folders", "your News folders")
         if not isinstance(data, dict) or not isinstance(data.get("folders"), list):
             raise BadResponse("News's folder list is not a list")
-        return [_model(Folder, item, "folder") for item in data["folders"]]
+        return [parsed(Folder, item, "folder") for item in data["folders"]]
 
     async def folder(self, folder_id: int) -> Folder:
         found = next((f for f in await self.folders() if f.id == folder_id), None)
@@ -211,7 +205,7 @@ class NewsAPI:
     # -- feeds -------------------------------------------------------------------------
     async def feeds(self) -> Feeds:
         data = await self._call("GET", "/feeds", "your News feeds")
-        return _model(Feeds, data, "feed list")
+        return parsed(Feeds, data, "feed list")
 
     async def feed(self, feed_id: int) -> Feed:
         found = next((f for f in (await self.feeds()).feeds if f.id == feed_id), None)
@@ -302,21 +296,21 @@ class NewsAPI:
         return newest
 
     async def status(self) -> Status:
-        return _model(Status, await self._call("GET", "/status", "the News app"), "status")
+        return parsed(Status, await self._call("GET", "/status", "the News app"), "status")
 
     @staticmethod
     def _items(data: Any) -> list[Item]:
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             said = data.get("message") if isinstance(data, dict) else None
             raise BadResponse(f"News answered no item list{f': {said}' if said else ''}")
-        return [_model(Item, item, "item") for item in data["items"]]
+        return [parsed(Item, item, "item") for item in data["items"]]
 
     @staticmethod
     def _one(data: Any, key: str, cls: type[M]) -> M:
         found = data.get(key) if isinstance(data, dict) else None
         if not isinstance(found, list) or not found:
             raise BadResponse(f"News's answer has no {key[:-1]}")
-        return _model(cls, found[0], key[:-1])
+        return parsed(cls, found[0], key[:-1])
 
 
 # -- HTML to text ------------------------------------------------------------------------

@@ -22,9 +22,9 @@ with write access; the app's "Owner access required" is the reason, not a missin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from nextcloud_mcp_server.nextcloud.errors import (
     AppUnavailable,
@@ -34,6 +34,7 @@ from nextcloud_mcp_server.nextcloud.errors import (
     detail_of,
     error_for,
     not_found,
+    parsed,
 )
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 
 APP, TITLE = "shopping_list", "Shopping List"
 BASE = "/ocs/v2.php/apps/shopping_list/api/v1"
-M = TypeVar("M", bound=BaseModel)
+LIST, ITEM = "a shopping list", "a shopping list item"
+"""What a malformed answer names."""
 
 
 class ShoppingList(BaseModel):
@@ -96,13 +98,6 @@ def _data(response: httpx.Response) -> Any:
         raise BadResponse("not an OCS envelope") from None
 
 
-def _model(cls: type[M], data: Any) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"a shopping list {cls.__name__.lower()} is not in the documented shape") from None
-
-
 class ShoppingListAPI:
     """The caller's shopping lists (owned, or shared with them) and their items."""
 
@@ -138,18 +133,20 @@ class ShoppingListAPI:
         data = await self._call("GET", "/lists", "your shopping lists")
         if not isinstance(data, list):
             raise BadResponse("the shopping lists are not a list")
-        return [_model(ShoppingList, item) for item in data]
+        return [parsed(ShoppingList, item, LIST) for item in data]
 
     async def get(self, list_id: int) -> ShoppingList:
-        return _model(ShoppingList, await self._call("GET", f"/lists/{list_id}", f"shopping list {list_id}"))
+        return parsed(ShoppingList, await self._call("GET", f"/lists/{list_id}", f"shopping list {list_id}"), LIST)
 
     async def create(self, title: str) -> ShoppingList:
-        return _model(ShoppingList, await self._call("POST", "/lists", "a new shopping list", json={"title": title}))
+        return parsed(
+            ShoppingList, await self._call("POST", "/lists", "a new shopping list", json={"title": title}), LIST
+        )
 
     async def rename(self, list_id: int, title: str) -> ShoppingList:
         await self.get(list_id)
         data = await self._call("PUT", f"/lists/{list_id}", f"shopping list {list_id}", json={"title": title})
-        return _model(ShoppingList, data)
+        return parsed(ShoppingList, data, LIST)
 
     async def delete(self, list_id: int) -> ShoppingList:
         """Delete a list of the caller's with all its items; what it was."""
@@ -163,7 +160,7 @@ class ShoppingListAPI:
         data = await self._call("GET", f"/lists/{list_id}/items", f"shopping list {list_id}")
         if not isinstance(data, list):
             raise BadResponse("the shopping list items are not a list")
-        return [_model(Item, item) for item in data]
+        return [parsed(Item, item, ITEM) for item in data]
 
     async def item(self, list_id: int, item_id: int) -> Item:
         """One item of the list, read from the list (the app would take an item of any list by its id)."""
@@ -185,7 +182,7 @@ class ShoppingListAPI:
             subject = f"item {number} of {len(items)} ('{new.name}') on shopping list {list_id}" + (
                 f"; the {len(added)} before it were added" if added else ""
             )
-            item = _model(Item, await self._call("POST", f"/lists/{list_id}/items", subject, json=body))
+            item = parsed(Item, await self._call("POST", f"/lists/{list_id}/items", subject, json=body), ITEM)
             if new.checked:
                 item = await self._check(list_id, item.id, True, subject)
             added.append(item)
@@ -195,7 +192,7 @@ class ShoppingListAPI:
         """Change the fields given (`name`, `quantity`, `unit`, `shopAreaId`; None clears one but the name)."""
         await self.item(list_id, item_id)
         subject = f"item {item_id} on shopping list {list_id}"
-        return _model(Item, await self._call("PUT", f"/lists/{list_id}/items/{item_id}", subject, json=fields))
+        return parsed(Item, await self._call("PUT", f"/lists/{list_id}/items/{item_id}", subject, json=fields), ITEM)
 
     async def check(self, list_id: int, item_id: int, checked: bool) -> Item:
         await self.item(list_id, item_id)
@@ -203,7 +200,7 @@ class ShoppingListAPI:
 
     async def _check(self, list_id: int, item_id: int, checked: bool, subject: str) -> Item:
         data = await self._call("PUT", f"/lists/{list_id}/items/{item_id}/check", subject, json={"checked": checked})
-        return _model(Item, data)
+        return parsed(Item, data, ITEM)
 
     async def delete_item(self, list_id: int, item_id: int) -> Item:
         """Delete one item of the list; what it was."""

@@ -16,9 +16,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from nextcloud_mcp_server.nextcloud.errors import BadRequest, BadResponse, InvalidInput, NotFound, detail_of, not_found
+from nextcloud_mcp_server.nextcloud.errors import (
+    BadRequest,
+    BadResponse,
+    InvalidInput,
+    NotFound,
+    detail_of,
+    not_found,
+    parsed,
+)
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -273,17 +281,10 @@ class ImportState(BaseModel):
     errors_count: int = 0
 
 
-def _parse(model: type[M], data: Any, what: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"{what} is not in the documented shape") from None
-
-
 def _parse_list(model: type[M], data: Any, what: str) -> list[M]:
     if not isinstance(data, list):
         raise BadResponse(f"the {what}s are not a list")
-    return [_parse(model, item, what) for item in data]
+    return [parsed(model, item, what) for item in data]
 
 
 class TablesAPI:
@@ -317,18 +318,18 @@ class TablesAPI:
         return _parse_list(Table, await self._ocs("GET", "/tables", "tables"), "table")
 
     async def table(self, table_id: int) -> Table:
-        return _parse(Table, await self._ocs("GET", f"/tables/{table_id}", f"table {table_id}"), "a table")
+        return parsed(Table, await self._ocs("GET", f"/tables/{table_id}", f"table {table_id}"), "a table")
 
     async def create_table(self, title: str, emoji: str | None, description: str | None) -> Table:
         body = {"title": title, "emoji": emoji, "description": description, "template": "custom"}
-        return _parse(Table, await self._ocs("POST", "/tables", "a new table", json_body=body), "a table")
+        return parsed(Table, await self._ocs("POST", "/tables", "a new table", json_body=body), "a table")
 
     async def update_table(self, table_id: int, changes: dict[str, Any]) -> Table:
         data = await self._ocs("PUT", f"/tables/{table_id}", f"table {table_id}", json_body=changes)
-        return _parse(Table, data, "a table")
+        return parsed(Table, data, "a table")
 
     async def delete_table(self, table_id: int) -> Table:
-        return _parse(Table, await self._ocs("DELETE", f"/tables/{table_id}", f"table {table_id}"), "a table")
+        return parsed(Table, await self._ocs("DELETE", f"/tables/{table_id}", f"table {table_id}"), "a table")
 
     # columns
 
@@ -341,20 +342,20 @@ class TablesAPI:
         return _parse_list(Column, await self._ocs("GET", f"/columns/view/{view_id}", f"view {view_id}"), "column")
 
     async def column(self, column_id: int) -> Column:
-        return _parse(Column, await self._ocs("GET", f"/columns/{column_id}", f"column {column_id}"), "a column")
+        return parsed(Column, await self._ocs("GET", f"/columns/{column_id}", f"column {column_id}"), "a column")
 
     async def create_column(self, table_id: int, column_type: str, settings: dict[str, Any]) -> Column:
         body = {"baseNodeId": table_id, "baseNodeType": "table", **settings}
         data = await self._ocs("POST", f"/columns/{column_type}", f"table {table_id}", json_body=body)
-        return _parse(Column, data, "a column")
+        return parsed(Column, data, "a column")
 
     async def update_column(self, column_id: int, settings: dict[str, Any]) -> Column:
         data = await self._rest("PUT", f"/columns/{column_id}", f"column {column_id}", json_body=settings)
-        return _parse(Column, data, "a column")
+        return parsed(Column, data, "a column")
 
     async def delete_column(self, column_id: int) -> Column:
         data = await self._rest("DELETE", f"/columns/{column_id}", f"column {column_id}")
-        return _parse(Column, data, "a column")
+        return parsed(Column, data, "a column")
 
     # rows
 
@@ -371,25 +372,25 @@ class TablesAPI:
                 return found
 
     async def row(self, row_id: int) -> Row:
-        return _parse(Row, await self._rest("GET", f"/rows/{row_id}", f"row {row_id}"), "a row")
+        return parsed(Row, await self._rest("GET", f"/rows/{row_id}", f"row {row_id}"), "a row")
 
     async def insert_row(self, table_id: int, values: dict[int, Any]) -> Row:
         body = {"data": {str(k): v for k, v in values.items()}}
         data = await self._ocs("POST", f"/tables/{table_id}/rows", f"table {table_id}", json_body=body)
-        return _parse(Row, data, "a row")
+        return parsed(Row, data, "a row")
 
     async def insert_view_row(self, view_id: int, values: dict[int, Any]) -> Row:
         """A row made through a view: its columns only; the answer shows only them."""
         body = {"data": {str(k): v for k, v in values.items()}}
         data = await self._ocs("POST", f"/views/{view_id}/rows", f"view {view_id}", json_body=body)
-        return _parse(Row, data, "a row")
+        return parsed(Row, data, "a row")
 
     async def update_row(self, row_id: int, values: dict[int, Any]) -> Row:
         body = {"data": {str(k): v for k, v in values.items()}}
-        return _parse(Row, await self._rest("PUT", f"/rows/{row_id}", f"row {row_id}", json_body=body), "a row")
+        return parsed(Row, await self._rest("PUT", f"/rows/{row_id}", f"row {row_id}", json_body=body), "a row")
 
     async def delete_row(self, row_id: int) -> Row:
-        return _parse(Row, await self._rest("DELETE", f"/rows/{row_id}", f"row {row_id}"), "a row")
+        return parsed(Row, await self._rest("DELETE", f"/rows/{row_id}", f"row {row_id}"), "a row")
 
     async def view_rows(self, view_id: int, limit: int, offset: int) -> list[Row]:
         """A view's rows as Tables filters and sorts them, each with the view's columns only."""
@@ -400,7 +401,7 @@ class TablesAPI:
     # views
 
     async def view(self, view_id: int) -> View:
-        return _parse(View, await self._rest("GET", f"/views/{view_id}", f"view {view_id}"), "a view")
+        return parsed(View, await self._rest("GET", f"/views/{view_id}", f"view {view_id}"), "a view")
 
     async def views(self, table_id: int) -> list[View]:
         return _parse_list(View, await self._rest("GET", f"/tables/{table_id}/views", f"table {table_id}"), "view")
@@ -408,14 +409,14 @@ class TablesAPI:
     async def create_view(self, table_id: int, title: str, emoji: str | None) -> View:
         body = {"title": title, "emoji": emoji}
         data = await self._rest("POST", f"/tables/{table_id}/views", f"table {table_id}", json_body=body)
-        return _parse(View, data, "a view")
+        return parsed(View, data, "a view")
 
     async def update_view(self, view_id: int, changes: dict[str, Any]) -> View:
         data = await self._rest("PUT", f"/views/{view_id}", f"view {view_id}", json_body={"data": changes})
-        return _parse(View, data, "a view")
+        return parsed(View, data, "a view")
 
     async def delete_view(self, view_id: int) -> View:
-        return _parse(View, await self._rest("DELETE", f"/views/{view_id}", f"view {view_id}"), "a view")
+        return parsed(View, await self._rest("DELETE", f"/views/{view_id}", f"view {view_id}"), "a view")
 
     # shares and import
 
@@ -433,19 +434,19 @@ class TablesAPI:
                                 "receiverType": receiver_type}  # fmt: skip
         body.update({f"permission{name.title()}": value for name, value in permissions.items()})
         subject = f"application {node_id}" if node_type == "context" else f"{node_type} {node_id}"
-        return _parse(Share, await self._rest("POST", "/shares", subject, json_body=body), "a share")
+        return parsed(Share, await self._rest("POST", "/shares", subject, json_body=body), "a share")
 
     async def share_of(self, share_id: int) -> Share:
-        return _parse(Share, await self._rest("GET", f"/shares/{share_id}", f"share {share_id}"), "a share")
+        return parsed(Share, await self._rest("GET", f"/shares/{share_id}", f"share {share_id}"), "a share")
 
     async def set_share_permission(self, share_id: int, name: str, value: bool) -> Share:
         """One permission flag of a share (Tables changes one per request)."""
         body = {"permissionType": name, "permissionValue": value}
-        return _parse(Share, await self._rest("PUT", f"/shares/{share_id}", f"share {share_id}", json_body=body),
+        return parsed(Share, await self._rest("PUT", f"/shares/{share_id}", f"share {share_id}", json_body=body),
                       "a share")  # fmt: skip
 
     async def unshare(self, share_id: int) -> Share:
-        return _parse(Share, await self._rest("DELETE", f"/shares/{share_id}", f"share {share_id}"), "a share")
+        return parsed(Share, await self._rest("DELETE", f"/shares/{share_id}", f"share {share_id}"), "a share")
 
     async def import_csv(
         self, table_id: int, path: str, create_missing_columns: bool, node_type: str = "table"
@@ -458,7 +459,7 @@ class TablesAPI:
         except NotFound as error:
             error.subject = f"{node_type} {table_id} or file '{path}'"
             raise
-        return _parse(ImportState, data, "an import result")
+        return parsed(ImportState, data, "an import result")
 
     # favorites and ownership
 
@@ -471,7 +472,7 @@ class TablesAPI:
         await self._must_be_user(new_owner)
         body = {"newOwnerUserId": new_owner}
         data = await self._ocs("PUT", f"/tables/{table_id}/transfer", f"table {table_id}", json_body=body)
-        return _parse(Table, data, "a table")
+        return parsed(Table, data, "a table")
 
     async def _must_be_user(self, user_id: str) -> None:
         from nextcloud_mcp_server.nextcloud.sharing import SharingAPI
@@ -489,7 +490,7 @@ class TablesAPI:
 
     async def context(self, context_id: int) -> Context:
         data = await self._ocs("GET", f"/contexts/{context_id}", f"application {context_id}")
-        return _parse(Context, data, "an application")
+        return parsed(Context, data, "an application")
 
     async def create_context(self, name: str, icon: str, description: str, nodes: list[dict[str, int]]) -> Context:
         body = {"name": name, "iconName": icon, "description": description, "nodes": nodes}
@@ -508,7 +509,7 @@ class TablesAPI:
             raise InvalidInput(
                 "icon", f"Tables has no icon {body.get('iconName')!r}; give a Material Design name it ships, e.g. star"
             ) from None
-        return _parse(Context, data, "an application")
+        return parsed(Context, data, "an application")
 
     async def order_context(self, context_id: int, page_id: int, content: list[dict[str, int]]) -> None:
         """Set the order of a page's contents (`[{id, order}]`). The answer is not read: Tables'
@@ -518,9 +519,9 @@ class TablesAPI:
 
     async def delete_context(self, context_id: int) -> Context:
         data = await self._ocs("DELETE", f"/contexts/{context_id}", f"application {context_id}")
-        return _parse(Context, data, "an application")
+        return parsed(Context, data, "an application")
 
     async def transfer_context(self, context_id: int, new_owner: str) -> Context:
         body = {"newOwnerId": new_owner, "newOwnerType": 0}
         data = await self._ocs("PUT", f"/contexts/{context_id}/transfer", f"application {context_id}", json_body=body)
-        return _parse(Context, data, "an application")
+        return parsed(Context, data, "an application")

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found, parsed
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -181,17 +181,10 @@ class MessagePage(BaseModel):
     """`X-Chat-Last-Given`: the id to continue from (None when Talk had nothing to give)."""
 
 
-def _model(cls: type[M], data: Any, what: str) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"{what} is not in the documented shape") from None
-
-
 def _list(cls: type[M], data: Any, what: str) -> list[M]:
     if not isinstance(data, list):
         raise BadResponse(f"{what} are not a list")
-    return [_model(cls, item, what) for item in data]
+    return [parsed(cls, item, what) for item in data]
 
 
 class TalkAPI:
@@ -235,7 +228,7 @@ class TalkAPI:
 
     async def conversation(self, token: str) -> Conversation:
         data = await self._data("GET", f"{ROOMS}/{token}", _room(token))
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def create(self, room_type: int, name: str = "", invite: str = "", source: str = "") -> Conversation:
         body: dict[str, Any] = {"roomType": room_type, "roomName": name}
@@ -244,22 +237,22 @@ class TalkAPI:
         if source:
             body["source"] = source
         subject = f"'{invite}'" if invite else "the conversation"
-        return _model(Conversation, await self._data("POST", ROOMS, subject, json=body), "a conversation")
+        return parsed(Conversation, await self._data("POST", ROOMS, subject, json=body), "a conversation")
 
     async def rename(self, token: str, name: str) -> Conversation:
         data = await self._data("PUT", f"{ROOMS}/{token}", _room(token), json={"roomName": name})
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def describe(self, token: str, description: str) -> Conversation:
         data = await self._data("PUT", f"{ROOMS}/{token}/description", _room(token), json={"description": description})
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def delete(self, token: str) -> None:
         await self._data("DELETE", f"{ROOMS}/{token}", _room(token))
 
     async def _set(self, method: str, token: str, what: str, body: dict[str, Any] | None = None) -> Conversation:
         data = await self._data(method, f"{ROOMS}/{token}/{what}", _room(token), json=body)
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def set_favorite(self, token: str, favorite: bool) -> Conversation:
         return await self._set("POST" if favorite else "DELETE", token, "favorite")
@@ -284,7 +277,7 @@ class TalkAPI:
 
     async def note_to_self(self) -> Conversation:
         data = await self._data("GET", f"{ROOMS}/note-to-self", "your note-to-self conversation")
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def leave(self, token: str) -> None:
         await self._data("DELETE", f"{ROOMS}/{token}/participants/self", _room(token))
@@ -354,7 +347,7 @@ class TalkAPI:
             body["threadId"] = thread_id
         if thread_title:
             body["threadTitle"] = thread_title
-        return _model(ChatMessage, await self._data("POST", f"{CHAT}/{token}", _room(token), json=body), "a message")
+        return parsed(ChatMessage, await self._data("POST", f"{CHAT}/{token}", _room(token), json=body), "a message")
 
     async def edit(self, token: str, message_id: int, message: str) -> ChatMessage:
         """The edited message (Talk answers its `message_edited` system message, with it as the parent)."""
@@ -370,11 +363,11 @@ class TalkAPI:
     async def mark_read(self, token: str, last_read_message: int | None = None) -> Conversation:
         body = {"lastReadMessage": last_read_message} if last_read_message else {}
         data = await self._data("POST", f"{CHAT}/{token}/read", _room(token), json=body)
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def mark_unread(self, token: str) -> Conversation:
         data = await self._data("DELETE", f"{CHAT}/{token}/read", _room(token))
-        return _model(Conversation, data, "a conversation")
+        return parsed(Conversation, data, "a conversation")
 
     async def context(self, token: str, message_id: int, limit: int) -> list[ChatMessage]:
         response = await self._ocs("GET", f"{CHAT}/{token}/{message_id}/context", _message(token, message_id),
@@ -415,7 +408,7 @@ class TalkAPI:
             return []
         if not isinstance(data, dict):
             raise BadResponse("the pinned messages are not an object")
-        return [_model(ChatMessage, item, "a pinned message") for item in data.values()]
+        return [parsed(ChatMessage, item, "a pinned message") for item in data.values()]
 
     # -- threads (feature `threads`) -----------------------------------------------------------
     async def threads(self, token: str, limit: int) -> list[ThreadInfo]:
@@ -424,15 +417,15 @@ class TalkAPI:
 
     async def thread(self, token: str, thread_id: int) -> ThreadInfo:
         data = await self._data("GET", f"{CHAT}/{token}/threads/{thread_id}", _thread(token, thread_id))
-        return _model(ThreadInfo, data, "a thread")
+        return parsed(ThreadInfo, data, "a thread")
 
     async def rename_thread(self, token: str, thread_id: int, title: str) -> ThreadInfo:
         path, subject = f"{CHAT}/{token}/threads/{thread_id}", _thread(token, thread_id)
-        return _model(ThreadInfo, await self._data("PUT", path, subject, json={"threadTitle": title}), "a thread")
+        return parsed(ThreadInfo, await self._data("PUT", path, subject, json={"threadTitle": title}), "a thread")
 
     async def thread_notifications(self, token: str, thread_id: int, level: int) -> ThreadInfo:
         path, subject = f"{CHAT}/{token}/threads/{thread_id}/notify", _thread(token, thread_id)
-        return _model(ThreadInfo, await self._data("POST", path, subject, json={"level": level}), "a thread")
+        return parsed(ThreadInfo, await self._data("POST", path, subject, json={"level": level}), "a thread")
 
     # -- reminders -----------------------------------------------------------------------------
     async def upcoming_reminders(self) -> list[UpcomingReminder]:
@@ -442,7 +435,7 @@ class TalkAPI:
     async def set_reminder(self, token: str, message_id: int, timestamp: int) -> Reminder:
         path = f"{CHAT}/{token}/{message_id}/reminder"
         data = await self._data("POST", path, _message(token, message_id), json={"timestamp": timestamp})
-        return _model(Reminder, data, "a reminder")
+        return parsed(Reminder, data, "a reminder")
 
     async def delete_reminder(self, token: str, message_id: int) -> None:
         subject = f"a reminder of {_message(token, message_id)}"
@@ -466,21 +459,21 @@ class TalkAPI:
     # -- polls ---------------------------------------------------------------------------------
     async def create_poll(self, token: str, question: str, options: list[str], max_votes: int, hidden: bool) -> Poll:
         body = {"question": question, "options": options, "resultMode": int(hidden), "maxVotes": max_votes}
-        return _model(Poll, await self._data("POST", f"{BASE}/v1/poll/{token}", _room(token), json=body), "a poll")
+        return parsed(Poll, await self._data("POST", f"{BASE}/v1/poll/{token}", _room(token), json=body), "a poll")
 
     async def poll(self, token: str, poll_id: int) -> Poll:
-        return _model(
+        return parsed(
             Poll, await self._data("GET", f"{BASE}/v1/poll/{token}/{poll_id}", _poll(token, poll_id)), "a poll"
         )
 
     async def vote(self, token: str, poll_id: int, option_ids: list[int]) -> Poll:
         path = f"{BASE}/v1/poll/{token}/{poll_id}"
-        return _model(
+        return parsed(
             Poll, await self._data("POST", path, _poll(token, poll_id), json={"optionIds": option_ids}), "a poll"
         )
 
     async def close_poll(self, token: str, poll_id: int) -> Poll:
-        return _model(
+        return parsed(
             Poll, await self._data("DELETE", f"{BASE}/v1/poll/{token}/{poll_id}", _poll(token, poll_id)), "a poll"
         )
 
@@ -518,13 +511,13 @@ def _error_key(response: httpx.Response) -> str:
 
 
 def _changed(data: Any) -> ChatMessage:
-    system = _model(ChatMessage, data, "a message")
+    system = parsed(ChatMessage, data, "a message")
     return system.parent if system.parent is not None else system
 
 
 def _pinned(data: Any) -> ChatMessage:
     """The message (pinned or unpinned), also when Talk answers the system message about it."""
-    found = _model(ChatMessage, data, "a message")
+    found = parsed(ChatMessage, data, "a message")
     pinning = found.system_message in ("message_pinned", "message_unpinned")
     return found.parent if pinning and found.parent is not None else found
 

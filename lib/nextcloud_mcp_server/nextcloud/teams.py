@@ -20,12 +20,12 @@ change, and `request` (joining needs approval) means nothing on a closed team.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found
+from nextcloud_mcp_server.nextcloud.errors import BadResponse, Refused, detail_of, error_for, not_found, parsed
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ FLAGS: dict[str, int] = {"visible": 8, "open": 16, "invite": 32, "request": 64, 
 """The config bits (Circle::CFG_*) a team's admin sets: visible to everyone, open to join, members
 added must accept (invite), joining needs a moderator's approval (request), members may add others."""
 PERSONAL = 2
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def level_name(level: int) -> str:
@@ -90,13 +88,6 @@ class Team(BaseModel):
     creation: int = 0
     initiator: Member | None = None
     owner: Member | None = None
-
-
-def _model(cls: type[M], data: Any, what: str) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError:
-        raise BadResponse(f"a {what} is not in the documented shape") from None
 
 
 def _said(response: httpx.Response) -> str:
@@ -143,21 +134,21 @@ class TeamsAPI:
         data = await self._call("GET", "/circles", "the teams")
         if not isinstance(data, list):
             raise BadResponse("the teams are not a list")
-        return [_model(Team, item, "team") for item in data]
+        return [parsed(Team, item, "team") for item in data]
 
     async def team(self, team_id: str) -> Team:
         data = await self._call("GET", self._team_path(team_id), f"team {team_id}")
-        return _model(Team, data, "team")
+        return parsed(Team, data, "team")
 
     async def members(self, team_id: str) -> list[Member]:
         data = await self._call("GET", self._team_path(team_id) + "/members", f"team {team_id}")
         if not isinstance(data, list):
             raise BadResponse("the members are not a list")
-        return [_model(Member, item, "member") for item in data]
+        return [parsed(Member, item, "member") for item in data]
 
     async def create(self, name: str, *, personal: bool = False) -> Team:
         data = await self._call("POST", "/circles", f"team '{name}'", json={"name": name, "personal": personal})
-        return _model(Team, data, "team")
+        return parsed(Team, data, "team")
 
     async def rename(self, team_id: str, name: str) -> None:
         await self._call("PUT", self._team_path(team_id) + "/name", f"team {team_id}", json={"value": name})
@@ -181,7 +172,7 @@ class TeamsAPI:
 
     async def join(self, team_id: str) -> Member:
         data = await self._call("PUT", self._team_path(team_id) + "/join", f"team {team_id}")
-        return _model(Member, data, "member")
+        return parsed(Member, data, "member")
 
     async def leave(self, team_id: str) -> None:
         await self._call("PUT", self._team_path(team_id) + "/leave", f"team {team_id}")
@@ -189,7 +180,7 @@ class TeamsAPI:
     async def add_member(self, team_id: str, member: str, kind: str) -> Member:
         path = self._team_path(team_id) + "/members"
         data = await self._call("POST", path, f"team {team_id}", json={"userId": member, "type": TYPES[kind]})
-        return _model(Member, data, "member")
+        return parsed(Member, data, "member")
 
     async def member(self, team_id: str, member_id: str) -> Member:
         """One member of the team by its member id (NotFound when the team has none such)."""
@@ -201,7 +192,7 @@ class TeamsAPI:
     async def confirm_member(self, team_id: str, member_id: str) -> Member:
         path = f"{self._team_path(team_id)}/members/{quote(member_id, safe='')}"
         data = await self._call("PUT", path, f"member {member_id} of team {team_id}")
-        return _model(Member, data, "member")
+        return parsed(Member, data, "member")
 
     async def remove_member(self, team_id: str, member_id: str) -> None:
         path = f"{self._team_path(team_id)}/members/{quote(member_id, safe='')}"
