@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
-from bench.measure import Row, ms, verdict
+from bench.measure import Row, interleaved, ms, verdict
 from bench.standin_proc import standin_process
 
 USER = "bench"
@@ -52,12 +51,8 @@ def board(standin: Any) -> None:
         card.assigned.append((1_000_000 + i, USER))
 
 
-async def _unchecked(name: str, result: Any) -> None:
-    """Stands in for the SDK client's `validate_tool_result` (jsonschema over the whole result)."""
-
-
 async def _measure(url: str, runs: int) -> dict[str, Any]:
-    """Interleaved runs (direct, tool, tool without client validation), so a change of load hits all three."""
+    """The answer sizes, and the interleaved times of the direct calls and the tool (`interleaved`)."""
     from mcp import Client
 
     from nextcloud_mcp_server.auth.app_password import AppPasswordAccess
@@ -66,7 +61,7 @@ async def _measure(url: str, runs: int) -> dict[str, Any]:
 
     settings = Settings(nextcloud_url=url, nextcloud_username=USER, nextcloud_password=PASSWORD, toolsets=["deck"],
                         log_level="WARNING")  # fmt: skip
-    found: dict[str, Any] = {"direct": [], "tool": [], "unchecked": []}
+    found: dict[str, Any] = {}
     async with (
         httpx.AsyncClient(base_url=url, auth=(USER, PASSWORD), headers=HEADERS) as http,
         Client(build_mcp_server(settings, AppPasswordAccess(settings))) as client,
@@ -76,25 +71,21 @@ async def _measure(url: str, runs: int) -> dict[str, Any]:
         found["raw_bytes"] = len((await http.get(f"{API}/boards/{board_id}/stacks")).content)
         full = await client.call_tool("deck_get_board_overview", {"board_id": board_id, "detail": "full"})
         found["full_bytes"] = len(full.content[0].text.encode())
-        checked = client.session.validate_tool_result
-        for run in range(runs + 1):  # the first round opens the connections and fills the cache: not counted
-            began = time.perf_counter()
+
+        async def direct() -> None:
             whole = (await http.get(f"{API}/boards/{board_id}")).json()
             stacks = (await http.get(f"{API}/boards/{board_id}/stacks")).json()
-            elapsed = {"direct": time.perf_counter() - began}
             assert whole["id"] == board_id
             assert sum(len(s["cards"]) for s in stacks) == CARDS
-            for kind, validate in (("tool", checked), ("unchecked", _unchecked)):
-                client.session.validate_tool_result = validate  # type: ignore[method-assign]
-                began = time.perf_counter()
-                summary = await client.call_tool("deck_get_board_overview", {"board_id": board_id})
-                elapsed[kind] = time.perf_counter() - began
-                if summary.is_error or (summary.structured_content or {}).get("cards_shown") != CARDS:
-                    raise RuntimeError(f"unexpected overview: {str(summary.content)[:300]}")
-            if run:
-                for kind, seconds in elapsed.items():
-                    found[kind].append(seconds)
-        found["summary_bytes"] = len(summary.content[0].text.encode())
+
+        async def overview() -> Any:
+            summary = await client.call_tool("deck_get_board_overview", {"board_id": board_id})
+            if summary.is_error or (summary.structured_content or {}).get("cards_shown") != CARDS:
+                raise RuntimeError(f"unexpected overview: {str(summary.content)[:300]}")
+            return summary
+
+        times, summary = await interleaved(client, runs, direct, overview)
+        found.update(times, summary_bytes=len(summary.content[0].text.encode()))
     return found
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import psutil
 
@@ -66,3 +67,33 @@ def devnull() -> Iterator[TextIO]:
     """Where a spawned server's stderr goes (opening /dev/null never blocks)."""
     with open(os.devnull, "w") as sink:
         yield sink
+
+
+async def _unchecked(name: str, result: Any) -> None:
+    """Stands in for the SDK client's `validate_tool_result` (jsonschema over the whole result)."""
+
+
+async def interleaved(
+    client: Any, runs: int, direct: Callable[[], Awaitable[None]], call: Callable[[], Awaitable[Any]]
+) -> tuple[dict[str, list[float]], Any]:
+    """Seconds of `runs` rounds, after one warm-up round (connections, caches) that is not counted:
+    `direct` (the app's own API), then `call` (a tool through the SDK `client`) as the client is and
+    with its output check replaced by a no-op; interleaved, so a change of load hits all three.
+    Returns the times by kind ("direct", "tool", "unchecked") and the last tool result."""
+    found: dict[str, list[float]] = {"direct": [], "tool": [], "unchecked": []}
+    checked = client.session.validate_tool_result
+    result: Any = None
+    for run in range(runs + 1):
+        began = time.perf_counter()
+        await direct()
+        elapsed = {"direct": time.perf_counter() - began}
+        for kind, validate in (("tool", checked), ("unchecked", _unchecked)):
+            client.session.validate_tool_result = validate
+            began = time.perf_counter()
+            result = await call()
+            elapsed[kind] = time.perf_counter() - began
+        if run:
+            for kind, seconds in elapsed.items():
+                found[kind].append(seconds)
+    client.session.validate_tool_result = checked
+    return found, result

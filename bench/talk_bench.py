@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
-from bench.measure import Row, ms, verdict
+from bench.measure import Row, interleaved, ms, verdict
 from bench.standin_proc import standin_process
 
 USER = "bench"
@@ -52,10 +51,6 @@ def conversation(standin: Any) -> None:
             posted[-1].reactions["👍"] = [("users", PEER, "Bench Peer", 1_700_000_000)]
 
 
-async def _unchecked(name: str, result: Any) -> None:
-    """Stands in for the SDK client's `validate_tool_result` (jsonschema over the whole result)."""
-
-
 async def _measure(url: str, runs: int) -> dict[str, Any]:
     from mcp import Client
 
@@ -65,7 +60,6 @@ async def _measure(url: str, runs: int) -> dict[str, Any]:
 
     settings = Settings(nextcloud_url=url, nextcloud_username=USER, nextcloud_password=PASSWORD, toolsets=["talk"],
                         log_level="WARNING")  # fmt: skip
-    found: dict[str, Any] = {"direct": [], "tool": [], "unchecked": []}
     params = {"lookIntoFuture": 0, "limit": PAGE, "setReadMarker": 0, "markNotificationsAsRead": 0}
     async with (
         httpx.AsyncClient(base_url=url, auth=(USER, PASSWORD), headers=HEADERS) as http,
@@ -73,25 +67,21 @@ async def _measure(url: str, runs: int) -> dict[str, Any]:
     ):
         rooms = (await http.get(f"{API}/v4/room")).json()["ocs"]["data"]
         token = next(r["token"] for r in rooms if r["name"] == "bench conversation")
-        checked = client.session.validate_tool_result
-        for run in range(runs + 1):  # the first round opens the connections: not counted
-            began = time.perf_counter()
+        raw: list[bytes] = []
+
+        async def direct() -> None:
             response = await http.get(f"{API}/v1/chat/{token}", params=params)
-            direct = response.json()["ocs"]["data"]
-            elapsed = {"direct": time.perf_counter() - began}
-            assert len(direct) == PAGE
-            for kind, validate in (("tool", checked), ("unchecked", _unchecked)):
-                client.session.validate_tool_result = validate  # type: ignore[method-assign]
-                began = time.perf_counter()
-                result = await client.call_tool("talk_get_messages", {"token": token, "limit": PAGE})
-                elapsed[kind] = time.perf_counter() - began
-                if result.is_error or len((result.structured_content or {}).get("messages", [])) != PAGE:
-                    raise RuntimeError(f"unexpected messages: {str(result.content)[:300]}")
-            if run:
-                for kind, seconds in elapsed.items():
-                    found[kind].append(seconds)
-        found["raw_bytes"] = len(response.content)
-        found["tool_bytes"] = len(result.content[0].text.encode())
+            assert len(response.json()["ocs"]["data"]) == PAGE
+            raw[:] = [response.content]
+
+        async def messages() -> Any:
+            result = await client.call_tool("talk_get_messages", {"token": token, "limit": PAGE})
+            if result.is_error or len((result.structured_content or {}).get("messages", [])) != PAGE:
+                raise RuntimeError(f"unexpected messages: {str(result.content)[:300]}")
+            return result
+
+        times, result = await interleaved(client, runs, direct, messages)
+    found: dict[str, Any] = {**times, "raw_bytes": len(raw[0]), "tool_bytes": len(result.content[0].text.encode())}
     return found
 
 
