@@ -7,6 +7,7 @@ does not pay for what a session never calls.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import cached_property
@@ -26,6 +27,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+
+
+def multipart(
+    fields: Mapping[str, str], field: str, filename: str, content: bytes, content_type: str
+) -> tuple[bytes, str]:
+    """A multipart/form-data body (`fields`, then one file as PHP's `$_FILES[field]`) and its Content-Type.
+
+    Why by hand: an upload is already in memory, and the apps read it exactly as a browser form sends it."""
+    boundary = uuid.uuid4().hex
+    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()
+    )
+    head += f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+    head += f"Content-Type: {content_type}\r\n\r\n"
+    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 class NextcloudClient:

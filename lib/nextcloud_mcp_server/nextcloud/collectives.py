@@ -20,11 +20,11 @@ its id, a copy gets a new one).
 from __future__ import annotations
 
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from nextcloud_mcp_server.nextcloud.client import multipart
 from nextcloud_mcp_server.nextcloud.errors import BadResponse, NotFound, Refused, detail_of, not_found, parsed
 from nextcloud_mcp_server.nextcloud.ocs import OCS_HEADERS, unwrap
 
@@ -335,17 +335,8 @@ class CollectivesAPI:
 
     async def upload_attachment(self, collective_id: int, page_id: int, name: str, content: bytes) -> Attachment:
         """Upload a file as PHP's `$_FILES['file']` (multipart/form-data), as the app's editor does."""
-        boundary = uuid.uuid4().hex
-        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        body = (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
-                "Content-Type: application/octet-stream\r\n\r\n"
-            ).encode()
-            + content
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        headers = {**OCS_HEADERS, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        body, form = multipart({}, "file", name, content, "application/octet-stream")
+        headers = {**OCS_HEADERS, "Content-Type": form}
         path = BASE + f"/{collective_id}/pages/{page_id}/attachments"
         response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 403, 404))
         data = self._checked(response, f"page {page_id}")

@@ -10,12 +10,12 @@ destination stack in the path. Why a cache: boards and stacks carry ETags; a rep
 
 from __future__ import annotations
 
-import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nextcloud_mcp_server.nextcloud.client import multipart
 from nextcloud_mcp_server.nextcloud.errors import (
     BadResponse,
     FileTooLarge,
@@ -424,18 +424,8 @@ class DeckAPI:
         """Upload a file as a `file` attachment (multipart/form-data: `type` and PHP's `$_FILES['file']`).
 
         Deck stores it in the caller's Deck folder (a taken name gets " (2)") and shares it with the card."""
-        boundary = uuid.uuid4().hex
-        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        body = (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nfile\r\n'
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
-                f"Content-Type: {content_type}\r\n\r\n"
-            ).encode()
-            + content
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        headers = {**HEADERS, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        body, form = multipart({"type": "file"}, "file", name, content, content_type)
+        headers = {**HEADERS, "Content-Type": form}
         path = API_11 + self._card_path(board_id, stack_id, card_id) + "/attachments"
         response = await self._client.request("POST", path, headers=headers, content=body, ok=(400, 404))
         if response.status_code == 404:
