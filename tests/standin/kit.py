@@ -131,28 +131,44 @@ class Request:
         return self._multipart()[1]
 
     def _multipart(self) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, bytes]]]:
-        content_type = self.header("content-type") or ""
-        if not content_type.lower().startswith("multipart/form-data"):
-            return [], {}
-        from email.parser import BytesParser
-        from email.policy import HTTP
-
-        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
         fields: list[tuple[str, str]] = []
         files: dict[str, tuple[str, str, bytes]] = {}
-        for part in message.iter_parts() if message.is_multipart() else []:
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
+        for part in multipart_parts(self.body, self.header("content-type") or ""):
+            if part.filename is None:
+                fields.append((part.name, part.data.decode(part.charset or "utf-8", "replace")))
+            else:
+                files[part.name] = (part.filename, part.content_type, part.data)
+        return fields, files
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named part of a multipart/form-data body; `filename` None for a plain field."""
+
+    name: str
+    filename: str | None
+    content_type: str
+    charset: str | None
+    data: bytes
+
+
+def multipart_parts(body: bytes, content_type: str) -> list[Part]:
+    """The named parts of a `multipart/form-data` body as PHP reads them ([] for any other body)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return []
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    found: list[Part] = []
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
-            filename = part.get_filename()
-            if filename is None:
-                fields.append((name, data.decode(part.get_content_charset() or "utf-8", "replace")))
-            else:
-                files[name] = (filename, part.get_content_type(), data)
-        return fields, files
+            found.append(Part(name, part.get_filename(), part.get_content_type(), part.get_content_charset(), data))
+    return found
 
 
 def _form(body: bytes) -> dict[str, Any]:

@@ -68,17 +68,12 @@ SECURE_MIME_TYPES = {"image/svg+xml": "text/plain", "text/html": "text/plain", "
 
 def multipart_file(body: bytes, content_type: str, field: str) -> tuple[str, bytes] | None:
     """(file name, bytes) of the uploaded file `field` of a multipart/form-data body, as PHP's $_FILES has it."""
-    from email.parser import BytesParser
-    from email.policy import HTTP
+    from tests.standin.kit import multipart_parts
 
     if "multipart/form-data" not in content_type:
         return None
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == field:
-            payload = part.get_payload(decode=True)
-            return part.get_filename() or "", payload if isinstance(payload, bytes) else b""
-    return None
+    part = next((p for p in multipart_parts(body, content_type) if p.name == field), None)
+    return (part.filename or "", part.data) if part is not None else None
 
 
 def route(method: str, rest: str) -> tuple[str, int] | None:
