@@ -4,8 +4,8 @@ insist on success or failure, and make names unique within a module's shared use
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 INITIALIZE = {
@@ -46,3 +46,15 @@ def own_server(user: Any, **settings: Any) -> Iterator[str]:
     settings.setdefault("toolsets", ["all"])
     with serve_in_thread(build_app(user.settings(**settings)), lifespan="on") as url:
         yield f"{url}/mcp"
+
+
+@asynccontextmanager
+async def session(url: str) -> AsyncIterator[Any]:
+    """An MCP client of `url` over Streamable HTTP whose HTTP requests may take 30 s (a tool that makes
+    many requests to the stand-in, under a loaded test machine)."""
+    import httpx
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with Client(streamable_http_client(url, http_client=httpx.AsyncClient(timeout=30))) as client:
+        yield client

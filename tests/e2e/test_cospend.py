@@ -6,18 +6,14 @@ are refused with what to do; the tools vanish when Cospend is disabled for the u
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, own_server, unique
+from tests.e2e.helpers import call, error_of, own_server, session, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -38,12 +34,6 @@ def bob(standin: StandInHandle) -> NcUser:
 def bob_url(bob: NcUser) -> Iterator[str]:
     with own_server(bob) as url:
         yield url
-
-
-@asynccontextmanager
-async def session(url: str) -> AsyncIterator[Client]:
-    async with Client(streamable_http_client(url, http_client=httpx.AsyncClient(timeout=30))) as client:
-        yield client
 
 
 async def trip(mcp: Any) -> tuple[str, dict[str, int]]:

@@ -5,17 +5,13 @@ validation reasons reach the model; with the app disabled a call names it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import NcUser, StandInHandle
-from tests.e2e.helpers import call, error_of, own_server, unique
+from tests.e2e.helpers import call, error_of, own_server, session, unique
 
 pytestmark = pytest.mark.anyio
 
@@ -46,12 +42,6 @@ def bob(standin: StandInHandle) -> NcUser:
 def bob_url(bob: NcUser) -> Iterator[str]:
     with own_server(bob) as url:
         yield url
-
-
-@asynccontextmanager
-async def session(url: str) -> AsyncIterator[Client]:
-    async with Client(streamable_http_client(url, http_client=httpx.AsyncClient(timeout=30))) as client:
-        yield client
 
 
 async def to_pdf(mcp: Any, name: str = "Docs to PDF") -> dict[str, Any]:
